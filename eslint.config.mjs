@@ -1,0 +1,25 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const forbidNondeterminism = {
+  'no-restricted-properties': ['error',
+    { object: 'Math', property: 'random', message: 'Use a named seeded stream from the Random service: runs must replay.' },
+    { object: 'Date', property: 'now', message: 'Simulation time is virtual: read it from the scheduler.' },
+    { object: 'performance', property: 'now', message: 'Simulation time is virtual: read it from the scheduler.' },
+  ],
+  'no-restricted-syntax': ['error',
+    { selector: "NewExpression[callee.name='Date']", message: 'Simulation time is virtual: no wall clock in domain or strategies.' },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/domain/**/*.ts', 'src/strategies/**/*.ts'], rules: forbidNondeterminism },
+);

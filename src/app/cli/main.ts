@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { InputError } from '../../domain/errors';
+import { createRegistry } from '../../infrastructure/container/built-ins';
+import { formatMigration } from '../reports/migration-text';
+import { replay } from '../use-cases/replay';
+import { runMigration } from '../use-cases/run-migration';
+import { readScenarioFile } from '../use-cases/scenario-input';
+import type { MigrationResult } from '../../domain/migration/result';
+
+/** Exit statuses: 0 simulated (whatever the migration's status), 2 bad input, 3 inconsistent memory. */
+export const EXIT_OK = 0;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_INCONSISTENT = 3;
+
+function integer(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a non-negative integer');
+  return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function exitFor(result: MigrationResult): number {
+  return result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT;
+}
+
+export function buildCli(setExit: (code: number) => void): Command {
+  const program = new Command('virtsim')
+    .description('Event-sourced simulator of VM live migration and storage virtualization')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program.command('migrate')
+    .description('run one live migration and print its result (query-migrate shape with --json)')
+    .option('--scenario <file>', 'scenario JSON file (default: the built-in scenario)')
+    .option('--strategy <name>', 'migration strategy (overrides migration.strategy)')
+    .option('--stop-policy <name>', 'pre-copy stop policy (overrides migration.stop-policy)')
+    .option('--seed <n>', 'random seed (overrides seed)', integer)
+    .option('--set <key=value>', 'override a scenario field, e.g. link.bandwidth=10Gbit/s (repeatable)', collect, [])
+    .option('--events <file>', 'write the event log (NDJSON) here')
+    .option('--json', 'print the result as JSON')
+    .action((opts) => {
+      const run = runMigration({
+        scenario: opts.scenario ? readScenarioFile(opts.scenario) : undefined,
+        source: opts.scenario,
+        set: opts.set,
+        strategy: opts.strategy,
+        stopPolicy: opts.stopPolicy,
+        seed: opts.seed,
+        eventsPath: opts.events,
+      });
+      if (opts.json) printJson(run.result);
+      else process.stdout.write(formatMigration(run.result));
+      setExit(exitFor(run.result));
+    });
+
+  program.command('replay')
+    .description('verify an event log and fold it into the same result the run printed')
+    .argument('<file>', 'event log written with --events')
+    .option('--json', 'print the result as JSON')
+    .action((file: string, opts) => {
+      const replayed = replay(file);
+      if (opts.json) printJson(replayed.result);
+      else process.stdout.write(formatMigration(replayed.result));
+      setExit(exitFor(replayed.result));
+    });
+
+  program.command('list')
+    .description('list registered strategies, stop policies and workloads')
+    .option('--json', 'print as JSON')
+    .action((opts) => {
+      const entries = createRegistry().list();
+      if (opts.json) {
+        printJson(entries);
+        return;
+      }
+      for (const entry of entries) {
+        process.stdout.write(`${entry.kind.padEnd(20)} ${entry.name.padEnd(16)} ${entry.version.padEnd(8)} ${entry.origin.padEnd(10)} ${entry.description}\n`);
+      }
+    });
+
+  program.addOption(new Option('--no-color').hideHelp());
+  return program;
+}
+
+export function main(argv: readonly string[]): number {
+  let exitCode = EXIT_OK;
+  const program = buildCli((code) => { exitCode = code; });
+  try {
+    program.parse(argv as string[], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; anything else commander rejects is bad input.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_BAD_INPUT;
+    }
+    if (error instanceof InputError) {
+      process.stderr.write(`virtsim: ${error.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw error;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}
+

@@ -1,0 +1,33 @@
+import { InputError } from '../../domain/errors';
+import { decodePageList } from '../../domain/memory/page-set-codec';
+import type { PagesDirtied } from '../../domain/migration/events';
+import type { EventEnvelope } from '../../domain/event';
+import { readEventLog } from '../../infrastructure/event-store/log-reader';
+import type { RecordedWrites } from '../../strategies/workload/model';
+
+/** The page writes a migration log recorded, in order, with the rate they were generated at. */
+export function loadRecordedWrites(path: string, rateOverride?: number): RecordedWrites {
+  const log = readEventLog(path);
+  if (log.header.kind !== 'migration') throw InputError.at('vm.workload.from', `${path} is a ${log.header.kind} log, not a migration log`);
+  const chunks: Uint32Array[] = [];
+  let total = 0;
+  for (const envelope of log.events) {
+    if (envelope.type !== 'PagesDirtied') continue;
+    const dirtied = envelope as EventEnvelope<PagesDirtied>;
+    if (dirtied.data.first !== total) throw InputError.at('vm.workload.from', `${path}: writes ${total}..${dirtied.data.first - 1} are missing`);
+    const pages = decodePageList(dirtied.data.pages);
+    chunks.push(pages);
+    total += pages.length;
+  }
+  const pages = new Uint32Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    pages.set(chunk, offset);
+    offset += chunk.length;
+  }
+  const scenario = log.header.scenario as { vm?: { workload?: Record<string, unknown> } };
+  const recordedRate = scenario.vm?.workload?.['dirty-rate'];
+  const writesPerSecond = rateOverride ?? recordedRate;
+  if (typeof writesPerSecond !== 'number') throw InputError.at('vm.workload.dirty-rate', `${path} records no dirty-rate; set one`);
+  return { pages, writesPerSecond };
+}

@@ -1,0 +1,39 @@
+import { InputError } from '../../domain/errors';
+import type { EventEnvelope } from '../../domain/event';
+import { MigrationProjection } from '../../domain/migration/projection';
+import { migrationResult, type MigrationResult } from '../../domain/migration/result';
+import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
+
+export interface MigrationReplay {
+  readonly kind: 'migration';
+  readonly header: EventLog['header'];
+  readonly result: MigrationResult;
+}
+
+const BATCH = 512;
+
+/** Folds a verified log through the same projection the live run used. */
+export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
+  if (log.header.kind !== 'migration') throw InputError.at('line 1', `cannot replay a ${log.header.kind} log here`, source);
+  const projection = new MigrationProjection();
+  const events = log.events;
+  for (let start = 0; start < events.length; start += BATCH) {
+    const batch: readonly EventEnvelope[] = events.slice(start, start + BATCH);
+    try {
+      projection.handle(batch);
+    } catch (error) {
+      // Line numbers: the header is line 1, event seq n is line n + 1.
+      throw InputError.at(`lines ${start + 2}-${start + batch.length + 1}`, `inconsistent event data: ${(error as Error).message}`, source);
+    }
+  }
+  return { kind: 'migration', header: log.header, result: migrationResult(projection.result(), log.summary) };
+}
+
+/** The library form of `virtsim replay FILE`. */
+export function replay(path: string): MigrationReplay {
+  return replayEventLog(readEventLog(path), path);
+}
+
+export function replayText(text: string, source = 'log'): MigrationReplay {
+  return replayEventLog(parseEventLog(text, source), source);
+}

@@ -1,0 +1,104 @@
+import { MigrationProjection } from '../../domain/migration/projection';
+import { migrationResult, type MigrationResult } from '../../domain/migration/result';
+import type { Scenario } from '../../domain/scenario/schema';
+import { createRegistry } from '../../infrastructure/container/built-ins';
+import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { EventBus } from '../../infrastructure/event-bus';
+import { LOG_FORMAT, type LogHeader, type StrategyStamp } from '../../infrastructure/event-store/log-format';
+import { AtomicFileSink, MemoryLogSink, NullLogSink, type LogSink } from '../../infrastructure/event-store/log-sink';
+import { EventLogWriter } from '../../infrastructure/event-store/log-writer';
+import { RandomStreams } from '../../infrastructure/random';
+import { Scheduler } from '../../infrastructure/scheduler';
+import { MigrationRuntime } from '../../infrastructure/simulation/migration-runtime';
+import type { MigrationStrategy } from '../../strategies/migration/context';
+import type { StopPolicy } from '../../strategies/stop-policy/policy';
+import type { StrategyKind } from '../../strategies/strategy';
+import type { RecordedWrites, WorkloadModel } from '../../strategies/workload/model';
+import { loadRecordedWrites } from './recorded-writes';
+import { resolveScenario, type ScenarioChoices } from './scenario-input';
+
+export interface RunMigrationOptions extends ScenarioChoices {
+  /** Write the event log here (atomically). */
+  readonly eventsPath?: string;
+  /** Keep the log text in memory and return it. */
+  readonly keepLog?: boolean;
+  readonly registry?: StrategyRegistry;
+}
+
+export interface MigrationRun {
+  readonly scenario: Scenario;
+  readonly result: MigrationResult;
+  /** The log's text, when `keepLog` was asked for. */
+  readonly logText?: string;
+}
+
+function stamp(registry: StrategyRegistry, kind: StrategyKind, name: string): StrategyStamp {
+  const entry = registry.describe(kind, name);
+  return { name: entry.name, version: entry.version, origin: entry.origin };
+}
+
+/** Runs one migration from a scenario: the library form of `virtsim migrate`. */
+export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
+  const registry = options.registry ?? createRegistry();
+  let scenario = resolveScenario(options, registry);
+  const strategy = registry.resolve<MigrationStrategy>('migration-strategy', scenario.migration.strategy, 'migration.strategy');
+  const stopPolicy = registry.resolve<StopPolicy>('stop-policy', scenario.migration['stop-policy'], 'migration.stop-policy');
+  const workload = registry.resolve<WorkloadModel>('workload', scenario.vm.workload.model, 'vm.workload.model');
+
+  let recorded: RecordedWrites | undefined;
+  if (workload.name === 'trace') {
+    const rate = scenario.vm.workload['dirty-rate'];
+    recorded = loadRecordedWrites(scenario.vm.workload.from as string, typeof rate === 'number' ? rate : undefined);
+    scenario = { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, 'dirty-rate': recorded.writesPerSecond } } };
+  }
+
+  const header: LogHeader = {
+    type: 'virtsim-log',
+    format: LOG_FORMAT,
+    kind: 'migration',
+    seed: scenario.seed,
+    scenario,
+    strategies: {
+      'migration-strategy': stamp(registry, 'migration-strategy', strategy.name),
+      'stop-policy': stamp(registry, 'stop-policy', stopPolicy.name),
+      workload: stamp(registry, 'workload', workload.name),
+    },
+    plugins: [],
+  };
+
+  const memorySink = options.keepLog ? new MemoryLogSink() : null;
+  const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath) : (memorySink ?? new NullLogSink());
+  const scheduler = new Scheduler();
+  const bus = new EventBus(scheduler);
+  const random = new RandomStreams(scenario.seed);
+  const projection = new MigrationProjection();
+  bus.batches$.subscribe((batch) => projection.handle(batch));
+  const log = new EventLogWriter(sink, header).attach(bus);
+
+  try {
+    const pages = scenario.vm.memory / scenario.vm['page-size'];
+    const { model: _model, ...parameters } = scenario.vm.workload;
+    const writer = workload.writer({
+      vm: { pages, pageSizeBytes: scenario.vm['page-size'] },
+      parameters,
+      random: random.stream('workload.writes'),
+      recorded,
+    });
+    const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, writer, stopPolicy, strategyName: strategy.name });
+    scheduler.onAfterStep(() => bus.flush());
+    strategy.start(runtime);
+    bus.flush();
+    scheduler.run();
+    if (!runtime.ended) runtime.fail(`strategy ${strategy.name} stopped scheduling work before the migration ended`);
+    bus.complete();
+    const summary = log.commit();
+    return {
+      scenario,
+      result: migrationResult(projection.result(), summary),
+      logText: memorySink ? memorySink.contents() : undefined,
+    };
+  } catch (error) {
+    log.abort();
+    throw error;
+  }
+}

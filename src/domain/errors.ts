@@ -1,0 +1,34 @@
+/** A problem with one field of some input, located by a dotted path (`vm.memory`). */
+export interface FieldProblem {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/**
+ * Bad input: a scenario, a log, a flag or a plugin. The CLI prints it once and
+ * exits with status 2; nothing is written before it is thrown.
+ */
+export class InputError extends Error {
+  readonly problems: readonly FieldProblem[];
+
+  constructor(problems: readonly FieldProblem[] | FieldProblem, readonly source?: string) {
+    const list = Array.isArray(problems) ? problems : [problems as FieldProblem];
+    super(InputError.describe(list, source));
+    this.name = 'InputError';
+    this.problems = list;
+  }
+
+  static at(path: string, reason: string, source?: string): InputError {
+    return new InputError({ path, reason }, source);
+  }
+
+  private static describe(problems: readonly FieldProblem[], source?: string): string {
+    const where = source ? `${source}: ` : '';
+    return problems.map((p) => `${where}${p.path ? `${p.path}: ` : ''}${p.reason}`).join('\n');
+  }
+}
+
+/** Names the known choices when an unknown one was asked for. */
+export function unknownName(path: string, kind: string, name: string, known: readonly string[]): InputError {
+  return InputError.at(path, `unknown ${kind} "${name}"; known: ${[...known].sort().join(', ') || '(none)'}`);
+}

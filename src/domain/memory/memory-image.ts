@@ -1,0 +1,165 @@
+import { PageBitmap, popcount32 } from './page-bitmap';
+
+/** Bytes a page costs on the wire: QEMU puts an 8-byte header before each. */
+export const PAGE_HEADER_BYTES = 8;
+
+export interface PageBatch {
+  readonly pages: number;
+  readonly normalPages: number;
+  readonly zeroPages: number;
+  readonly bytes: number;
+  /** Sorted, disjoint flat `[start, length, ...]` ranges. */
+  readonly ranges: number[];
+}
+
+/**
+ * The source side's per-page bookkeeping for one migration, in typed arrays
+ * owned here and nowhere else (never in immer state):
+ * - `toSend`: QEMU's migration bitmap, pages still to send;
+ * - `dirtyLog`: pages written since the last sync (KVM's dirty log);
+ * - `zero`: pages that are all zeros (sent as a bare header).
+ * Sending walks `toSend` in address order from a cursor that wraps, 32 pages
+ * per step where a whole word fits the budget.
+ */
+export class MemoryImage {
+  readonly toSend: PageBitmap;
+  readonly dirtyLog: PageBitmap;
+  readonly zero: PageBitmap;
+  private cursor = 0;
+
+  constructor(readonly pages: number, readonly pageSizeBytes: number) {
+    this.toSend = new PageBitmap(pages);
+    this.dirtyLog = new PageBitmap(pages);
+    this.zero = new PageBitmap(pages);
+  }
+
+  get normalPageCost(): number {
+    return this.pageSizeBytes + PAGE_HEADER_BYTES;
+  }
+
+  get zeroPageCost(): number {
+    return PAGE_HEADER_BYTES;
+  }
+
+  /** Guest writes: logged as dirty; a written page is no longer a zero page. */
+  recordWrites(pages: Uint32Array, count: number): void {
+    const log = this.dirtyLog;
+    const zero = this.zero;
+    for (let i = 0; i < count; i++) {
+      const page = pages[i];
+      log.add(page);
+      if (zero.count > 0) zero.delete(page);
+    }
+  }
+
+  /** Merges the dirty log into the pages to send; returns how many were new. */
+  sync(): number {
+    return this.toSend.absorb(this.dirtyLog);
+  }
+
+  markAllDirty(): number {
+    const before = this.toSend.count;
+    this.toSend.fill();
+    this.dirtyLog.clearAll();
+    return this.toSend.count - before;
+  }
+
+  /**
+   * Takes pages to send in address order from the cursor, wrapping, while the
+   * bytes taken so far are below `budgetBytes` (so the last page may overrun
+   * it, as QEMU's rate limit does).
+   */
+  takeToSend(budgetBytes: number): PageBatch {
+    const words = this.toSend.words;
+    const zeroWords = this.zero.words;
+    const normalCost = this.normalPageCost;
+    const zeroCost = this.zeroPageCost;
+    const afterWrap: number[] = [];
+    const beforeWrap: number[] = [];
+    let ranges = beforeWrap;
+    let bytes = 0;
+    let pages = 0;
+    let zeroPages = 0;
+    let runStart = -1;
+    let runEnd = -1;
+    const closeRun = (): void => {
+      if (runStart >= 0) ranges.push(runStart, runEnd - runStart);
+      runStart = -1;
+    };
+    const extend = (start: number, length: number): void => {
+      if (runStart >= 0 && runEnd === start) runEnd += length;
+      else {
+        closeRun();
+        runStart = start;
+        runEnd = start + length;
+      }
+    };
+
+    let page = this.cursor;
+    let wrapped = false;
+    while (bytes < budgetBytes && this.toSend.count > 0) {
+      if (page >= this.pages) {
+        closeRun();
+        page = 0;
+        if (wrapped) break;
+        wrapped = true;
+        ranges = afterWrap;
+      }
+      const index = page >>> 5;
+      const word = (words[index] & (0xffffffff << (page & 31))) >>> 0;
+      if (word === 0) {
+        page = (index + 1) << 5;
+        continue;
+      }
+      const taken = popcount32(word);
+      const zeroTaken = popcount32((word & zeroWords[index]) >>> 0);
+      const cost = (taken - zeroTaken) * normalCost + zeroTaken * zeroCost;
+      if (bytes + cost <= budgetBytes || budgetBytes === Number.POSITIVE_INFINITY) {
+        this.toSend.clearWordBits(index, word);
+        bytes += cost;
+        pages += taken;
+        zeroPages += zeroTaken;
+        let bits = word;
+        while (bits !== 0) {
+          const low = 31 - Math.clz32(bits & -bits);
+          let high = low;
+          while (high < 31 && (bits & (1 << (high + 1))) !== 0) high++;
+          extend((index << 5) + low, high - low + 1);
+          bits = high === 31 ? 0 : (bits & ~((2 ** (high + 1) - 1) >>> 0)) >>> 0;
+        }
+        page = (index + 1) << 5;
+        continue;
+      }
+      // The word does not fit whole: page by page until the budget is used.
+      let bits = word;
+      while (bits !== 0 && bytes < budgetBytes) {
+        const bit = 31 - Math.clz32(bits & -bits);
+        const mask = (1 << bit) >>> 0;
+        const isZero = (zeroWords[index] & mask) !== 0;
+        this.toSend.clearWordBits(index, mask);
+        bytes += isZero ? zeroCost : normalCost;
+        pages++;
+        if (isZero) zeroPages++;
+        extend((index << 5) + bit, 1);
+        bits = (bits & ~mask) >>> 0;
+        page = (index << 5) + bit + 1;
+      }
+    }
+    closeRun();
+    this.cursor = page >= this.pages ? 0 : page;
+    return { pages, normalPages: pages - zeroPages, zeroPages, bytes, ranges: mergeWrapped(afterWrap, beforeWrap) };
+  }
+}
+
+/** Pages taken after the wrap lie below those taken before it. */
+function mergeWrapped(low: number[], high: number[]): number[] {
+  if (low.length === 0) return high;
+  if (high.length === 0) return low;
+  const lastStart = low[low.length - 2];
+  const lastLength = low[low.length - 1];
+  if (lastStart + lastLength === high[0]) {
+    low[low.length - 1] = lastLength + high[1];
+    return low.concat(high.slice(2));
+  }
+  return low.concat(high);
+}

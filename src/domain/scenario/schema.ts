@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { parseBytes, parseMilliseconds, parseRate } from '../units';
+
+/** A zod type that accepts a number or a string with a unit, via a unit parser. */
+function quantity(parse: (input: unknown) => number) {
+  return z.union([z.number(), z.string()]).transform((input, ctx) => {
+    try {
+      return parse(input);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+
+export const bytes = () => quantity(parseBytes).pipe(z.number().int('must be a whole number of bytes').positive('must be positive'));
+export const bytesOrZero = () => quantity(parseBytes).pipe(z.number().int('must be a whole number of bytes').nonnegative('must not be negative'));
+export const rate = () => quantity(parseRate).pipe(z.number().positive('must be positive'));
+export const milliseconds = () => quantity(parseMilliseconds).pipe(z.number().nonnegative('must not be negative'));
+export const positiveMilliseconds = () => quantity(parseMilliseconds).pipe(z.number().positive('must be positive'));
+export const ratio = () => z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1');
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+const KiB = 1024;
+
+/** The workload's model name; its own fields are checked by the model (see WorkloadModel). */
+const workloadSchema = z.looseObject({ model: z.string().min(1).default('uniform') });
+
+const vmSchema = z.strictObject({
+  name: z.string().min(1).default('vm0'),
+  memory: bytes().default(GiB),
+  'page-size': z.number().int().refine((n) => n >= 512 && (n & (n - 1)) === 0, 'must be a power of two, at least 512').default(4096),
+  'zero-page-ratio': ratio().default(0),
+  vcpus: z.number().int().positive('must be positive').default(2),
+  /** CPU state per vCPU (registers, MSRs, XSAVE area). */
+  'cpu-state': bytesOrZero().default(8 * KiB),
+  /** Emulated device state (virtio queues, timers, interrupt controllers). */
+  'device-state': bytesOrZero().default(512 * KiB),
+  workload: workloadSchema.default({ model: 'uniform' }),
+});
+
+const linkSchema = z.strictObject({
+  bandwidth: rate().default(1e9 / 8),
+  latency: milliseconds().default(0.1),
+});
+
+const hostsSchema = z.strictObject({
+  source: z.string().min(1).default('host-a'),
+  destination: z.string().min(1).default('host-b'),
+});
+
+/** QEMU's migration parameters, with QEMU's names and defaults. */
+const parametersSchema = z.strictObject({
+  'downtime-limit': milliseconds().default(300),
+  'max-bandwidth': rate().default(128 * MiB),
+});
+
+const capabilitiesSchema = z.strictObject({});
+
+const migrationSchema = z.strictObject({
+  strategy: z.string().min(1).default('pre-copy'),
+  'stop-policy': z.string().min(1).default('qemu'),
+  parameters: parametersSchema.default(parametersSchema.parse({})),
+  capabilities: capabilitiesSchema.default({}),
+  /** libvirt's --timeout: after this many ms, take `timeout-action`. */
+  timeout: positiveMilliseconds().optional(),
+  'timeout-action': z.enum(['suspend', 'cancel']).default('suspend'),
+  /** Simulated-time cap so a run that cannot converge still ends (status failed). */
+  'max-duration': positiveMilliseconds().default(3_600_000),
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().optional(),
+  seed: z.number().int('must be an integer').nonnegative('must not be negative').default(1),
+  vm: vmSchema.default(vmSchema.parse({})),
+  hosts: hostsSchema.default(hostsSchema.parse({})),
+  link: linkSchema.default(linkSchema.parse({})),
+  migration: migrationSchema.default(migrationSchema.parse({})),
+}).superRefine((scenario, ctx) => {
+  const pageSize = scenario.vm['page-size'];
+  if (scenario.vm.memory % pageSize !== 0) {
+    ctx.addIssue({ code: 'custom', path: ['vm', 'memory'], message: `must be a multiple of page-size (${pageSize})` });
+  }
+  if (scenario.vm.memory / pageSize > 2 ** 31) {
+    ctx.addIssue({ code: 'custom', path: ['vm', 'memory'], message: 'more than 2^31 pages is not supported' });
+  }
+  if (scenario.hosts.source === scenario.hosts.destination) {
+    ctx.addIssue({ code: 'custom', path: ['hosts', 'destination'], message: 'must differ from hosts.source' });
+  }
+});
+
+/** A scenario as read: kebab-case keys, units resolved to bytes, bytes/s and ms. */
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type WorkloadSpec = Scenario['vm']['workload'];

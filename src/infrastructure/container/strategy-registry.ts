@@ -1,0 +1,59 @@
+import { Container, type Newable } from 'inversify';
+import { InputError, unknownName } from '../../domain/errors';
+import { STRATEGY_KINDS, TOKENS, type StrategyInfo, type StrategyKind } from '../../strategies/strategy';
+
+export interface RegisteredStrategy {
+  readonly kind: StrategyKind;
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  /** `built-in`, or the plugin that registered it. */
+  readonly origin: string;
+}
+
+/**
+ * The catalogue of named strategies over an inversify container: each class
+ * is bound under its kind's token with `whenNamed(name)`, so swapping a
+ * strategy is a name change; the catalogue keeps what `list` shows.
+ */
+export class StrategyRegistry {
+  private readonly entries = new Map<StrategyKind, Map<string, RegisteredStrategy>>();
+
+  constructor(readonly container: Container = new Container({ defaultScope: 'Transient' })) {
+    for (const kind of STRATEGY_KINDS) this.entries.set(kind, new Map());
+  }
+
+  register(kind: StrategyKind, strategy: Newable<StrategyInfo>, origin = 'built-in'): RegisteredStrategy {
+    if (!STRATEGY_KINDS.includes(kind)) throw new Error(`unknown strategy kind ${String(kind)}`);
+    if (!this.container.isBound(strategy)) this.container.bind(strategy).toSelf();
+    const probe = this.container.get(strategy);
+    for (const field of ['name', 'version', 'description'] as const) {
+      if (typeof probe[field] !== 'string' || probe[field] === '') {
+        throw new Error(`${strategy.name || 'strategy class'} has no ${field}`);
+      }
+    }
+    const existing = this.entries.get(kind)?.get(probe.name);
+    if (existing) throw new Error(`${kind} "${probe.name}" is already registered by ${existing.origin}`);
+    this.container.bind(TOKENS[kind]).toDynamicValue((context) => context.get(strategy)).whenNamed(probe.name);
+    const entry: RegisteredStrategy = { kind, name: probe.name, version: probe.version, description: probe.description, origin };
+    this.entries.get(kind)?.set(probe.name, entry);
+    return entry;
+  }
+
+  /** A fresh instance of the named strategy; an unknown name lists the known ones. */
+  resolve<T extends StrategyInfo>(kind: StrategyKind, name: string, field: string): T {
+    const known = this.entries.get(kind);
+    if (!known?.has(name)) throw unknownName(field, kind, name, [...(known?.keys() ?? [])]);
+    return this.container.get<T>(TOKENS[kind], { name });
+  }
+
+  describe(kind: StrategyKind, name: string): RegisteredStrategy {
+    const entry = this.entries.get(kind)?.get(name);
+    if (!entry) throw InputError.at(kind, `unknown ${kind} "${name}"`);
+    return entry;
+  }
+
+  list(): RegisteredStrategy[] {
+    return STRATEGY_KINDS.flatMap((kind) => [...(this.entries.get(kind)?.values() ?? [])]);
+  }
+}

@@ -1,0 +1,74 @@
+import type { MemoryImage, PageBatch } from '../../domain/memory/memory-image';
+import type { TransferPhase } from '../../domain/migration/events';
+import type { Scenario } from '../../domain/scenario/schema';
+import type { StopPolicy } from '../stop-policy/policy';
+
+/** The guest as a strategy may drive it; its writes are a function of guest time. */
+export interface GuestControl {
+  readonly running: boolean;
+  /** Host the guest runs on, or null while paused. */
+  readonly host: string | null;
+  /** Brings the guest's writes up to the current virtual time (emits PagesDirtied). */
+  catchUp(): void;
+  pause(reason: string): void;
+  resume(host: string): void;
+}
+
+/**
+ * What a migration strategy works with. Every method that changes state
+ * emits the matching event, so the log (and the verdict folded from it)
+ * always tells what the strategy really did.
+ */
+export interface MigrationContext {
+  readonly scenario: Scenario;
+  /** Current virtual time, ns. */
+  readonly now: number;
+  at(timeNs: number, action: () => void): void;
+  readonly memory: MemoryImage;
+  readonly guest: GuestControl;
+  readonly stopPolicy: StopPolicy;
+  readonly link: {
+    /** min(link bandwidth, max-bandwidth), bytes/s. */
+    readonly liveRateBytesPerS: number;
+    readonly linkRateBytesPerS: number;
+    readonly latencyNs: number;
+  };
+  /** live rate x downtime-limit, bytes. */
+  readonly thresholdBytes: number;
+  /** When the run must end at the latest (migration.max-duration). */
+  readonly deadlineNs: number;
+  /** When migration.timeout expires, if set. */
+  readonly timeoutNs: number | null;
+  readonly source: string;
+  readonly destination: string;
+
+  /** Emits MigrationStarted; the setup phase begins. */
+  begin(): void;
+  completeSetup(): void;
+  /** Starts dirty tracking with every page dirty (sync 1). */
+  markAllDirty(): void;
+  /** Merges pages written since the last sync into the pages to send; returns how many were new. */
+  sync(): number;
+  /** Sends dirty pages in address order while under the byte budget (emits PagesSent). */
+  sendDirty(phase: TransferPhase, budgetBytes: number): PageBatch;
+  /** Sends CPU and device state; returns its bytes. */
+  sendDeviceState(): number;
+  /** Wire time of `bytes` at a rate, rounded up to whole ns. */
+  transferNs(bytes: number, bytesPerS: number): number;
+  complete(): void;
+  cancel(reason: string): void;
+  fail(reason: string): void;
+  /** Total wire bytes of memory pages sent so far. */
+  readonly sentBytes: number;
+  /** Completed rounds so far. */
+  readonly rounds: number;
+  readonly lastRoundPages: number;
+}
+
+export interface MigrationStrategy {
+  readonly name: string;
+  readonly version: string;
+  readonly description: string;
+  /** Schedules the migration's work on the context; the run ends when it completes, cancels or fails. */
+  start(context: MigrationContext): void;
+}
