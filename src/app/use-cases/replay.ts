@@ -1,7 +1,8 @@
 import { InputError } from '../../domain/errors';
 import type { EventEnvelope } from '../../domain/event';
 import { MigrationProjection } from '../../domain/migration/projection';
-import { migrationResult, type MigrationResult } from '../../domain/migration/result';
+import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
+import type { Scenario } from '../../domain/scenario/schema';
 import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
 
 export interface MigrationReplay {
@@ -26,7 +27,7 @@ export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
       throw InputError.at(`lines ${start + 2}-${start + batch.length + 1}`, `inconsistent event data: ${(error as Error).message}`, source);
     }
   }
-  return { kind: 'migration', header: log.header, result: migrationResult(projection.result(), log.summary) };
+  return { kind: 'migration', header: log.header, result: migrationResult(projection.result(), log.summary, resultOptions(log.header.scenario as Scenario)) };
 }
 
 /** The library form of `virtsim replay FILE`. */

@@ -1,5 +1,5 @@
 import { MigrationProjection } from '../../domain/migration/projection';
-import { migrationResult, type MigrationResult } from '../../domain/migration/result';
+import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
@@ -78,13 +78,13 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   try {
     const pages = scenario.vm.memory / scenario.vm['page-size'];
     const { model: _model, ...parameters } = scenario.vm.workload;
-    const writer = workload.writer({
+    const accesses = workload.accesses({
       vm: { pages, pageSizeBytes: scenario.vm['page-size'] },
       parameters,
-      random: random.stream('workload.writes'),
+      random: { writes: random.stream('workload.writes'), reads: random.stream('workload.reads') },
       recorded,
     });
-    const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, writer, stopPolicy, strategyName: strategy.name });
+    const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name });
     scheduler.onAfterStep(() => bus.flush());
     strategy.start(runtime);
     bus.flush();
@@ -94,7 +94,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     const summary = log.commit();
     return {
       scenario,
-      result: migrationResult(projection.result(), summary),
+      result: migrationResult(projection.result(), summary, resultOptions(scenario)),
       logText: memorySink ? memorySink.contents() : undefined,
     };
   } catch (error) {

@@ -1,4 +1,5 @@
 import { PageBitmap, popcount32 } from './page-bitmap';
+import type { XbzrleCache } from './xbzrle-cache';
 
 /** Bytes a page costs on the wire: QEMU puts an 8-byte header before each. */
 export const PAGE_HEADER_BYTES = 8;
@@ -26,6 +27,8 @@ export class MemoryImage {
   readonly dirtyLog: PageBitmap;
   readonly zero: PageBitmap;
   private cursor = 0;
+  /** Set when the xbzrle capability is on. */
+  xbzrle: XbzrleCache | null = null;
 
   constructor(readonly pages: number, readonly pageSizeBytes: number) {
     this.toSend = new PageBitmap(pages);
@@ -45,11 +48,25 @@ export class MemoryImage {
   recordWrites(pages: Uint32Array, count: number): void {
     const log = this.dirtyLog;
     const zero = this.zero;
+    const xbzrle = this.xbzrle;
     for (let i = 0; i < count; i++) {
       const page = pages[i];
       log.add(page);
       if (zero.count > 0) zero.delete(page);
+      if (xbzrle) xbzrle.noteWrite(page);
     }
+  }
+
+  /** Moves the send cursor (post-copy pre-paging continues after a faulted page). */
+  moveCursor(page: number): void {
+    this.cursor = page >= this.pages ? 0 : page;
+  }
+
+  /** Takes one page out of the pages to send (a post-copy request); its wire bytes, or 0 if it was not waiting. */
+  takePage(page: number): number {
+    if (!this.toSend.delete(page)) return 0;
+    if (this.zero.has(page)) return this.zeroPageCost;
+    return this.xbzrle ? this.xbzrle.sendCost(page, this.normalPageCost) : this.normalPageCost;
   }
 
   /** Merges the dirty log into the pages to send; returns how many were new. */
@@ -74,6 +91,7 @@ export class MemoryImage {
     const zeroWords = this.zero.words;
     const normalCost = this.normalPageCost;
     const zeroCost = this.zeroPageCost;
+    const xbzrle = this.xbzrle;
     const afterWrap: number[] = [];
     const beforeWrap: number[] = [];
     let ranges = beforeWrap;
@@ -114,7 +132,7 @@ export class MemoryImage {
       const taken = popcount32(word);
       const zeroTaken = popcount32((word & zeroWords[index]) >>> 0);
       const cost = (taken - zeroTaken) * normalCost + zeroTaken * zeroCost;
-      if (bytes + cost <= budgetBytes || budgetBytes === Number.POSITIVE_INFINITY) {
+      if (xbzrle === null && (bytes + cost <= budgetBytes || budgetBytes === Number.POSITIVE_INFINITY)) {
         this.toSend.clearWordBits(index, word);
         bytes += cost;
         pages += taken;
@@ -127,17 +145,20 @@ export class MemoryImage {
           extend((index << 5) + low, high - low + 1);
           bits = high === 31 ? 0 : (bits & ~((2 ** (high + 1) - 1) >>> 0)) >>> 0;
         }
-        page = (index + 1) << 5;
+        // The cursor goes right after the last page taken, not to the next
+        // word: a sync may dirty the rest of this word before the next call.
+        page = (index << 5) + (31 - Math.clz32(word)) + 1;
         continue;
       }
-      // The word does not fit whole: page by page until the budget is used.
+      // The word does not fit whole (or costs vary, with xbzrle): page by page until the budget is used.
       let bits = word;
       while (bits !== 0 && bytes < budgetBytes) {
         const bit = 31 - Math.clz32(bits & -bits);
         const mask = (1 << bit) >>> 0;
         const isZero = (zeroWords[index] & mask) !== 0;
         this.toSend.clearWordBits(index, mask);
-        bytes += isZero ? zeroCost : normalCost;
+        const pageNumber = (index << 5) + bit;
+        bytes += isZero ? zeroCost : xbzrle ? xbzrle.sendCost(pageNumber, normalCost) : normalCost;
         pages++;
         if (isZero) zeroPages++;
         extend((index << 5) + bit, 1);

@@ -59,7 +59,55 @@ export type DeviceStateSent = DomainEvent<'DeviceStateSent', {
 
 export type MigrationCompleted = DomainEvent<'MigrationCompleted', Record<string, never>>;
 export type MigrationCancelled = DomainEvent<'MigrationCancelled', { readonly reason: string }>;
-export type MigrationFailed = DomainEvent<'MigrationFailed', { readonly reason: string }>;
+
+/** v2 added `vmLost`: a crash during post-copy (or of the source) loses the VM. */
+export type MigrationFailed = DomainEvent<'MigrationFailed', {
+  readonly reason: string;
+  readonly vmLost: boolean;
+}>;
+
+/** auto-converge changed the guest's CPU throttle. */
+export type ThrottleChanged = DomainEvent<'ThrottleChanged', { readonly percent: number }>;
+
+/** xbzrle's work for the pages of the PagesSent event just before it. */
+export type XbzrleEncoded = DomainEvent<'XbzrleEncoded', {
+  /** Pages sent as deltas. */
+  readonly pages: number;
+  /** Wire bytes of those deltas. */
+  readonly bytes: number;
+  /** Bytes a full send of those pages would have cost more. */
+  readonly savedBytes: number;
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  /** Cache hits whose delta was too large and went as a full page. */
+  readonly overflows: number;
+}>;
+
+/** Switchover to post-copy: the guest will run on the destination and fault missing pages in. */
+export type PostcopyStarted = DomainEvent<'PostcopyStarted', { readonly pagesOnSource: number }>;
+
+/** Pages the destination holds but that were dirtied since: it must drop them (post-copy discard). */
+export type PagesDiscarded = DomainEvent<'PagesDiscarded', { readonly ranges: string; readonly pages: number }>;
+
+/** Guest accesses to missing pages during a slice of post-copy. */
+export type PostcopyFaults = DomainEvent<'PostcopyFaults', {
+  /** Page requests sent to the source. */
+  readonly requests: number;
+  /** Every fault's vCPU stall, in microseconds (encoded list). */
+  readonly stallsUs: string;
+  readonly stallNs: number;
+  /** Guest work lost: each stall costs one vCPU of the VM's vCPUs. */
+  readonly guestLossNs: number;
+}>;
+
+export type LinkDown = DomainEvent<'LinkDown', Record<string, never>>;
+export type LinkUp = DomainEvent<'LinkUp', Record<string, never>>;
+export type HostCrashed = DomainEvent<'HostCrashed', { readonly host: string }>;
+
+/** postcopy-paused: the link failed; the guest runs on but missing pages cannot come. */
+export type MigrationPaused = DomainEvent<'MigrationPaused', { readonly reason: string }>;
+/** postcopy-recover: the link is back; the migration resumes. */
+export type MigrationRecovered = DomainEvent<'MigrationRecovered', Record<string, never>>;
 
 export type MigrationEvent =
   | MigrationStarted
@@ -72,7 +120,17 @@ export type MigrationEvent =
   | DeviceStateSent
   | MigrationCompleted
   | MigrationCancelled
-  | MigrationFailed;
+  | MigrationFailed
+  | ThrottleChanged
+  | XbzrleEncoded
+  | PostcopyStarted
+  | PagesDiscarded
+  | PostcopyFaults
+  | LinkDown
+  | LinkUp
+  | HostCrashed
+  | MigrationPaused
+  | MigrationRecovered;
 
 export type MigrationEventType = MigrationEvent['type'];
 
@@ -88,5 +146,15 @@ export const MIGRATION_EVENT_VERSIONS: { readonly [K in MigrationEventType]: num
   DeviceStateSent: 1,
   MigrationCompleted: 1,
   MigrationCancelled: 1,
-  MigrationFailed: 1,
+  MigrationFailed: 2,
+  ThrottleChanged: 1,
+  XbzrleEncoded: 1,
+  PostcopyStarted: 1,
+  PagesDiscarded: 1,
+  PostcopyFaults: 1,
+  LinkDown: 1,
+  LinkUp: 1,
+  HostCrashed: 1,
+  MigrationPaused: 1,
+  MigrationRecovered: 1,
 };

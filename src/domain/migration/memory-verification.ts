@@ -12,6 +12,10 @@ export interface MemoryVerdict {
   readonly mismatchedPages: number;
   /** Up to ten mismatched page numbers, lowest first, to start debugging from. */
   readonly mismatchedSample: readonly number[];
+  /** A crash took the VM with it. */
+  readonly vmLost: boolean;
+  /** Pages whose only current copy was on the host that died. */
+  readonly lostPages: number;
 }
 
 const ABSENT = 0xffffffff;
@@ -33,7 +37,9 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
   private source = '';
   private destinationHost = '';
   private runningOn: string | null = null;
-  private verdict: MemoryVerdict = { checked: false, consistent: false, verifiedOn: 'none', mismatchedPages: 0, mismatchedSample: [] };
+  private writtenOnDestination = new PageBitmap(0);
+  private crashedHost: string | null = null;
+  private verdict: MemoryVerdict = { checked: false, consistent: false, verifiedOn: 'none', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
 
   handle(batch: readonly EventEnvelope[]): void {
     for (const envelope of batch) this.apply(envelope as EventEnvelope<MigrationEvent>);
@@ -50,6 +56,7 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
         this.guest = new Uint32Array(pages);
         this.destination = new Uint32Array(pages).fill(ABSENT);
         this.lostWrites = new PageBitmap(pages);
+        this.writtenOnDestination = new PageBitmap(pages);
         this.source = envelope.data.source;
         this.destinationHost = envelope.data.destination;
         this.runningOn = this.source;
@@ -61,6 +68,14 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
       case 'PagesSent':
         this.applySent(decodeRanges(envelope.data.ranges), envelope.data.phase === 'postcopy');
         return;
+      case 'PagesDiscarded': {
+        const flat = decodeRanges(envelope.data.ranges);
+        for (let i = 0; i < flat.length; i += 2) this.destination.fill(ABSENT, flat[i], flat[i] + flat[i + 1]);
+        return;
+      }
+      case 'HostCrashed':
+        this.crashedHost = envelope.data.host;
+        return;
       case 'VmPaused':
         this.runningOn = null;
         return;
@@ -70,8 +85,10 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
       case 'MigrationCompleted':
         this.verdict = this.compare();
         return;
-      case 'MigrationCancelled':
       case 'MigrationFailed':
+        this.verdict = envelope.data.vmLost ? this.lost() : this.runningOn === this.destinationHost ? this.compare() : this.sourceKeepsTruth();
+        return;
+      case 'MigrationCancelled':
         this.verdict = this.runningOn === this.destinationHost ? this.compare() : this.sourceKeepsTruth();
         return;
       default:
@@ -89,6 +106,7 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     for (let i = 0; i < pages.length; i++) {
       const page = pages[i];
       guest[page]++;
+      this.writtenOnDestination.add(page);
       if (destination[page] === ABSENT) this.lostWrites.add(page);
       else destination[page]++;
     }
@@ -117,7 +135,7 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     const equal = this.lostWrites.count === 0 &&
       Buffer.from(guest.buffer, guest.byteOffset, guest.byteLength)
         .equals(Buffer.from(destination.buffer, destination.byteOffset, destination.byteLength));
-    if (equal) return { checked: true, consistent: true, verifiedOn: 'destination', mismatchedPages: 0, mismatchedSample: [] };
+    if (equal) return { checked: true, consistent: true, verifiedOn: 'destination', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
     let mismatched = 0;
     const sample: number[] = [];
     for (let page = 0; page < guest.length; page++) {
@@ -126,11 +144,27 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
         if (sample.length < SAMPLE) sample.push(page);
       }
     }
-    return { checked: true, consistent: false, verifiedOn: 'destination', mismatchedPages: mismatched, mismatchedSample: sample };
+    return { checked: true, consistent: false, verifiedOn: 'destination', mismatchedPages: mismatched, mismatchedSample: sample, vmLost: false, lostPages: 0 };
   }
 
   /** The VM never left the source: its memory there is the truth, nothing to lose. */
   private sourceKeepsTruth(): MemoryVerdict {
-    return { checked: true, consistent: true, verifiedOn: 'source', mismatchedPages: 0, mismatchedSample: [] };
+    return { checked: true, consistent: true, verifiedOn: 'source', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
+  }
+
+  /**
+   * The VM died with a host. Counted as lost: with the source dead, every page
+   * the destination lacks or holds stale; with the destination dead after
+   * switchover, every page the guest wrote there (the source's copy is older).
+   * Nothing is judged inconsistent: the loss is reported, not hidden.
+   */
+  private lost(): MemoryVerdict {
+    let lostPages = 0;
+    if (this.crashedHost === this.destinationHost) {
+      lostPages = this.writtenOnDestination.count;
+    } else {
+      for (let page = 0; page < this.guest.length; page++) if (this.destination[page] !== this.guest[page]) lostPages++;
+    }
+    return { checked: true, consistent: true, verifiedOn: 'none', mismatchedPages: 0, mismatchedSample: [], vmLost: true, lostPages };
   }
 }

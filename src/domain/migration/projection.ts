@@ -1,16 +1,15 @@
 import type { EventEnvelope, Projection } from '../event';
-import type { MigrationEvent, MigrationEventType } from './events';
+import { MIGRATION_EVENT_VERSIONS, type MigrationEvent } from './events';
+import { FaultStalls, type StallDistribution } from './fault-stalls';
 import { MemoryVerification, type MemoryVerdict } from './memory-verification';
 import { evolveMigrationBatch, initialMigrationState, type MigrationState } from './state';
 
-const MIGRATION_TYPES: ReadonlySet<string> = new Set<MigrationEventType>([
-  'MigrationStarted', 'SetupCompleted', 'DirtyBitmapSynced', 'PagesSent', 'PagesDirtied',
-  'VmPaused', 'VmResumed', 'DeviceStateSent', 'MigrationCompleted', 'MigrationCancelled', 'MigrationFailed',
-]);
+const MIGRATION_TYPES: ReadonlySet<string> = new Set(Object.keys(MIGRATION_EVENT_VERSIONS));
 
 export interface MigrationView {
   readonly state: MigrationState;
   readonly verdict: MemoryVerdict;
+  readonly stalls: StallDistribution;
 }
 
 /** The session state (immer) and the page-version verdict, folded from one stream. */
@@ -18,15 +17,17 @@ export class MigrationProjection implements Projection<MigrationView> {
   readonly name = 'migration';
   private state: MigrationState = initialMigrationState;
   private readonly verification = new MemoryVerification();
+  private readonly stalls = new FaultStalls();
 
   handle(batch: readonly EventEnvelope[]): void {
     const mine = batch.filter((envelope) => MIGRATION_TYPES.has(envelope.type)) as EventEnvelope<MigrationEvent>[];
     if (mine.length === 0) return;
     this.state = evolveMigrationBatch(this.state, mine);
     this.verification.handle(mine);
+    for (const envelope of mine) this.stalls.handle(envelope);
   }
 
   result(): MigrationView {
-    return { state: this.state, verdict: this.verification.result() };
+    return { state: this.state, verdict: this.verification.result(), stalls: this.stalls.distribution() };
   }
 }

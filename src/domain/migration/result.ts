@@ -1,4 +1,5 @@
 import { nsToMs, NS_PER_S } from '../units';
+import type { Scenario } from '../scenario/schema';
 import type { MigrationView } from './projection';
 
 /** One pre-copy iteration as reported: round 0 first, the stop-and-copy not included. */
@@ -38,11 +39,41 @@ export interface MigrationResult {
   readonly 'cpu-state-bytes': number;
   readonly 'device-state-bytes': number;
   readonly rounds: readonly RoundReport[];
+  /** What the migration cost the guest (times in ms). */
+  readonly guest: {
+    /** Total vCPU time stalled on post-copy faults. */
+    readonly 'stall-time': number;
+    readonly faults: number;
+    readonly 'stall-p50': number;
+    readonly 'stall-p99': number;
+    readonly 'stall-max': number;
+    /** Guest work lost to auto-converge throttling. */
+    readonly 'throttle-time': number;
+    readonly 'max-cpu-throttle': number;
+    /** Time the VM was paused (downtime, on whichever host). */
+    readonly 'paused-time': number;
+    /** Guest work lost against an unmigrated run over the same time, in per cent. */
+    readonly degradation: number;
+  };
+  readonly 'xbzrle-cache'?: {
+    readonly 'cache-size': number;
+    readonly bytes: number;
+    readonly pages: number;
+    readonly 'cache-hit': number;
+    readonly 'cache-miss': number;
+    readonly 'cache-miss-rate': number;
+    readonly 'encoding-rate': number;
+    readonly overflow: number;
+    readonly 'saved-bytes': number;
+  };
+  readonly incidents: readonly { readonly at: number; readonly what: string }[];
   readonly verification: {
     readonly consistent: boolean;
     readonly 'verified-on': string;
     readonly 'mismatched-pages': number;
     readonly 'mismatched-sample': readonly number[];
+    readonly 'vm-lost': boolean;
+    readonly 'lost-pages': number;
   };
   readonly log: { readonly events: number; readonly sha256: string };
 }
@@ -56,8 +87,22 @@ function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-export function migrationResult(view: MigrationView, log: LogSummary): MigrationResult {
-  const { state, verdict } = view;
+export interface ResultOptions {
+  /** xbzrle-cache-size when the capability was on. */
+  readonly xbzrleCacheBytes?: number;
+}
+
+/** What the result needs from the scenario that ran (the log header carries it for replay). */
+export function resultOptions(scenario: Scenario): ResultOptions {
+  const migration = scenario.migration;
+  return migration.capabilities.xbzrle ? { xbzrleCacheBytes: migration.parameters['xbzrle-cache-size'] } : {};
+}
+
+export function migrationResult(view: MigrationView, log: LogSummary, options: ResultOptions = {}): MigrationResult {
+  const { state, verdict, stalls } = view;
+  const guest = state.guest;
+  const lostNs = guest.pausedNs + guest.throttleLossNs + guest.stallLossNs;
+  const x = state.xbzrle;
   const end = state.endedAtNs ?? state.startedAtNs;
   const totalNs = end - state.startedAtNs;
   const downtimeNs = state.pausedAtNs !== null && state.resumedAtNs !== null ? state.resumedAtNs - state.pausedAtNs : 0;
@@ -89,11 +134,38 @@ export function migrationResult(view: MigrationView, log: LogSummary): Migration
     'cpu-state-bytes': state.stateBytes.cpu,
     'device-state-bytes': state.stateBytes.device,
     rounds: state.rounds.map((r, index) => ({ round: index, pages: r.pages, bytes: r.bytes, duration: nsToMs(r.durationNs) })),
+    guest: {
+      'stall-time': nsToMs(guest.stallNs),
+      faults: guest.faults,
+      'stall-p50': stalls.p50Us / 1000,
+      'stall-p99': stalls.p99Us / 1000,
+      'stall-max': stalls.maxUs / 1000,
+      'throttle-time': nsToMs(Math.round(guest.throttleLossNs)),
+      'max-cpu-throttle': guest.maxThrottlePercent,
+      'paused-time': nsToMs(guest.pausedNs),
+      degradation: totalNs > 0 ? round3((100 * lostNs) / totalNs) : 0,
+    },
+    ...(options.xbzrleCacheBytes !== undefined ? {
+      'xbzrle-cache': {
+        'cache-size': options.xbzrleCacheBytes,
+        bytes: x.bytes,
+        pages: x.pages,
+        'cache-hit': x.cacheHits,
+        'cache-miss': x.cacheMisses,
+        'cache-miss-rate': x.cacheHits + x.cacheMisses > 0 ? round3(x.cacheMisses / (x.cacheHits + x.cacheMisses)) : 0,
+        'encoding-rate': x.bytes > 0 ? round3((x.bytes + x.savedBytes) / x.bytes) : 0,
+        overflow: x.overflows,
+        'saved-bytes': x.savedBytes,
+      },
+    } : {}),
+    incidents: state.incidents.map((incident) => ({ at: nsToMs(incident.atNs - state.startedAtNs), what: incident.what })),
     verification: {
       consistent: verdict.consistent,
       'verified-on': verdict.verifiedOn,
       'mismatched-pages': verdict.mismatchedPages,
       'mismatched-sample': verdict.mismatchedSample,
+      'vm-lost': verdict.vmLost,
+      'lost-pages': verdict.lostPages,
     },
     log: { events: log.events, sha256: log.sha256 },
   };

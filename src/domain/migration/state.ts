@@ -45,6 +45,28 @@ export interface MigrationState {
     readonly guestWrites: number;
   };
   readonly stateBytes: { readonly cpu: number; readonly device: number };
+  readonly xbzrle: {
+    readonly pages: number;
+    readonly bytes: number;
+    readonly savedBytes: number;
+    readonly cacheHits: number;
+    readonly cacheMisses: number;
+    readonly overflows: number;
+  };
+  /** Guest work lost to the migration, by cause (ns of guest time). */
+  readonly guest: {
+    readonly throttlePercent: number;
+    readonly throttleSinceNs: number;
+    readonly throttleLossNs: number;
+    readonly maxThrottlePercent: number;
+    readonly pausedNs: number;
+    readonly faults: number;
+    readonly stallNs: number;
+    readonly stallLossNs: number;
+  };
+  readonly vmLost: boolean;
+  /** Faults injected, in order. */
+  readonly incidents: readonly { readonly atNs: number; readonly what: string }[];
   readonly rounds: readonly RoundSummary[];
   readonly openRound: { readonly startedAtNs: number; readonly pages: number; readonly bytes: number } | null;
 }
@@ -79,9 +101,25 @@ export const initialMigrationState: MigrationState = {
     guestWrites: 0,
   },
   stateBytes: { cpu: 0, device: 0 },
+  xbzrle: { pages: 0, bytes: 0, savedBytes: 0, cacheHits: 0, cacheMisses: 0, overflows: 0 },
+  guest: { throttlePercent: 0, throttleSinceNs: 0, throttleLossNs: 0, maxThrottlePercent: 0, pausedNs: 0, faults: 0, stallNs: 0, stallLossNs: 0 },
+  vmLost: false,
+  incidents: [],
   rounds: [],
   openRound: null,
 };
+
+/** Books the guest work throttling cost since the last change (only while the guest runs). */
+function closeThrottleInterval(state: Draft<MigrationState>, at: number): void {
+  if (state.runningOn !== null) state.guest.throttleLossNs += ((at - state.guest.throttleSinceNs) * state.guest.throttlePercent) / 100;
+  state.guest.throttleSinceNs = at;
+}
+
+function end(state: Draft<MigrationState>, at: number): void {
+  closeThrottleInterval(state, at);
+  state.endedAtNs = at;
+  state.openRound = null;
+}
 
 /** Applies one event to a draft: each case says all that its event changes. */
 export function applyMigrationEvent(state: Draft<MigrationState>, envelope: EventEnvelope<MigrationEvent>): void {
@@ -100,6 +138,7 @@ export function applyMigrationEvent(state: Draft<MigrationState>, envelope: Even
       state.pageSizeBytes = d.pageSizeBytes;
       state.thresholdBytes = d.thresholdBytes;
       state.startedAtNs = at;
+      state.guest.throttleSinceNs = at;
       state.ram.remainingPages = d.pages;
       return;
     }
@@ -142,11 +181,14 @@ export function applyMigrationEvent(state: Draft<MigrationState>, envelope: Even
       state.ram.guestWrites += envelope.data.count;
       return;
     case 'VmPaused':
+      closeThrottleInterval(state, at);
       state.runningOn = null;
       state.pausedAtNs = at;
       if (state.status === 'active') state.status = 'device';
       return;
     case 'VmResumed':
+      if (state.pausedAtNs !== null) state.guest.pausedNs += at - state.pausedAtNs;
+      state.guest.throttleSinceNs = at;
       state.runningOn = envelope.data.host;
       if (envelope.data.host === state.destination) state.resumedAtNs = at;
       return;
@@ -156,21 +198,63 @@ export function applyMigrationEvent(state: Draft<MigrationState>, envelope: Even
       return;
     case 'MigrationCompleted':
       state.status = 'completed';
-      state.endedAtNs = at;
       state.ram.remainingPages = 0;
-      state.openRound = null;
+      end(state, at);
       return;
     case 'MigrationCancelled':
       state.status = 'cancelled';
-      state.endedAtNs = at;
       state.reason = envelope.data.reason;
-      state.openRound = null;
+      end(state, at);
       return;
     case 'MigrationFailed':
       state.status = 'failed';
-      state.endedAtNs = at;
       state.reason = envelope.data.reason;
+      state.vmLost = envelope.data.vmLost;
+      end(state, at);
+      return;
+    case 'ThrottleChanged':
+      closeThrottleInterval(state, at);
+      state.guest.throttlePercent = envelope.data.percent;
+      state.guest.maxThrottlePercent = Math.max(state.guest.maxThrottlePercent, envelope.data.percent);
+      return;
+    case 'XbzrleEncoded': {
+      const d = envelope.data;
+      state.xbzrle.pages += d.pages;
+      state.xbzrle.bytes += d.bytes;
+      state.xbzrle.savedBytes += d.savedBytes;
+      state.xbzrle.cacheHits += d.cacheHits;
+      state.xbzrle.cacheMisses += d.cacheMisses;
+      state.xbzrle.overflows += d.overflows;
+      return;
+    }
+    case 'PostcopyStarted':
+      state.status = 'postcopy-active';
       state.openRound = null;
+      return;
+    case 'PagesDiscarded':
+      return;
+    case 'PostcopyFaults':
+      state.ram.postcopyRequests += envelope.data.requests;
+      state.guest.faults += envelope.data.requests;
+      state.guest.stallNs += envelope.data.stallNs;
+      state.guest.stallLossNs += envelope.data.guestLossNs;
+      return;
+    case 'LinkDown':
+      state.incidents.push({ atNs: at, what: 'link down' });
+      return;
+    case 'LinkUp':
+      state.incidents.push({ atNs: at, what: 'link up' });
+      return;
+    case 'HostCrashed':
+      state.incidents.push({ atNs: at, what: `host ${envelope.data.host} crashed` });
+      return;
+    case 'MigrationPaused':
+      state.status = 'postcopy-paused';
+      state.reason = envelope.data.reason;
+      return;
+    case 'MigrationRecovered':
+      state.status = 'postcopy-active';
+      state.reason = null;
       return;
     default:
       return assertNever(envelope, 'migration event');

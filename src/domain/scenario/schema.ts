@@ -43,6 +43,8 @@ const vmSchema = z.strictObject({
 const linkSchema = z.strictObject({
   bandwidth: rate().default(1e9 / 8),
   latency: milliseconds().default(0.1),
+  /** Bytes queued in the sender's socket: a post-copy page request waits behind them unless postcopy-preempt. */
+  'send-buffer': bytesOrZero().default(2 * MiB),
 });
 
 const hostsSchema = z.strictObject({
@@ -50,24 +52,55 @@ const hostsSchema = z.strictObject({
   destination: z.string().min(1).default('host-b'),
 });
 
+const percent = () => z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100');
+
 /** QEMU's migration parameters, with QEMU's names and defaults. */
 const parametersSchema = z.strictObject({
   'downtime-limit': milliseconds().default(300),
   'max-bandwidth': rate().default(128 * MiB),
+  'cpu-throttle-initial': percent().default(20),
+  'cpu-throttle-increment': percent().default(10),
+  'max-cpu-throttle': percent().default(99),
+  'xbzrle-cache-size': bytes().default(64 * MiB),
+  'multifd-channels': z.number().int().min(1, 'must be at least 1').max(255, 'at most 255').default(2),
 });
 
-const capabilitiesSchema = z.strictObject({});
+/** QEMU's migration capabilities (all off by default, as in QEMU). */
+const capabilitiesSchema = z.strictObject({
+  'auto-converge': z.boolean().default(false),
+  xbzrle: z.boolean().default(false),
+  multifd: z.boolean().default(false),
+  'postcopy-ram': z.boolean().default(false),
+  'postcopy-preempt': z.boolean().default(false),
+  /** QEMU detects zero pages and sends a header only; off sends them in full. */
+  'zero-page-detection': z.boolean().default(true),
+});
+
+/** Something that fails during the migration, at a time from its start. */
+const faultSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('link-down'), at: milliseconds(), duration: positiveMilliseconds() }),
+  z.strictObject({ kind: z.literal('host-crash'), at: milliseconds(), host: z.enum(['source', 'destination']) }),
+]);
 
 const migrationSchema = z.strictObject({
   strategy: z.string().min(1).default('pre-copy'),
   'stop-policy': z.string().min(1).default('qemu'),
   parameters: parametersSchema.default(parametersSchema.parse({})),
-  capabilities: capabilitiesSchema.default({}),
+  capabilities: capabilitiesSchema.default(capabilitiesSchema.parse({})),
   /** libvirt's --timeout: after this many ms, take `timeout-action`. */
   timeout: positiveMilliseconds().optional(),
   'timeout-action': z.enum(['suspend', 'cancel']).default('suspend'),
   /** Simulated-time cap so a run that cannot converge still ends (status failed). */
   'max-duration': positiveMilliseconds().default(3_600_000),
+  /** hybrid: switch to post-copy after the first round (libvirt's default) or once a round stops shrinking the remainder. */
+  'postcopy-switch': z.enum(['after-first-round', 'no-progress']).default('after-first-round'),
+  /** Encrypt the migration stream; costs CPU per channel (tls-channel-rate). */
+  tls: z.boolean().default(false),
+  /** What one sender thread can push (page scanning, copying, socket writes): multifd adds threads. */
+  'channel-rate': rate().default(10e9 / 8),
+  /** What one thread can encrypt when tls is on. */
+  'tls-channel-rate': rate().default(4e9 / 8),
+  faults: z.array(faultSchema).default([]),
 });
 
 export const scenarioSchema = z.strictObject({

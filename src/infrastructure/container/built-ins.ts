@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { HybridStrategy } from '../../strategies/migration/hybrid';
+import { PostCopyStrategy } from '../../strategies/migration/post-copy';
 import { PreCopyStrategy } from '../../strategies/migration/pre-copy';
 import { PassThresholdStopPolicy } from '../../strategies/stop-policy/pass-threshold';
 import { QemuStopPolicy } from '../../strategies/stop-policy/qemu';
@@ -13,6 +15,8 @@ import { StrategyRegistry } from './strategy-registry';
 export function createRegistry(): StrategyRegistry {
   const registry = new StrategyRegistry();
   registry.register('migration-strategy', PreCopyStrategy);
+  registry.register('migration-strategy', PostCopyStrategy);
+  registry.register('migration-strategy', HybridStrategy);
   registry.register('stop-policy', QemuStopPolicy);
   registry.register('stop-policy', PassThresholdStopPolicy);
   registry.register('stop-policy', XenStopPolicy);

@@ -13,7 +13,10 @@ export const CURRENT_EVENT_VERSIONS: Readonly<Record<string, number>> = {
  * changes, its version goes up and the step from the old shape goes here, so
  * every log ever written still replays.
  */
-const UPCASTERS: Readonly<Record<string, Readonly<Record<number, Upcaster>>>> = {};
+const UPCASTERS: Readonly<Record<string, Readonly<Record<number, Upcaster>>>> = {
+  // v1 logs predate crash faults: a failure then always left the VM running on the source.
+  MigrationFailed: { 1: (data) => ({ ...(data as object), vmLost: false }) },
+};
 
 export function upcast(type: string, version: number, data: unknown): unknown {
   const current = CURRENT_EVENT_VERSIONS[type];

@@ -1,36 +1,107 @@
-import { encodePageList } from '../../domain/memory/page-set-codec';
-import type { MemoryImage } from '../../domain/memory/memory-image';
-import type { PagesDirtied, VmPaused, VmResumed } from '../../domain/migration/events';
 import { event } from '../../domain/event';
+import type { MemoryImage } from '../../domain/memory/memory-image';
+import { encodePageList } from '../../domain/memory/page-set-codec';
+import type { PagesDirtied, VmPaused, VmResumed } from '../../domain/migration/events';
 import type { GuestControl } from '../../strategies/migration/context';
-import type { PageWriter } from '../../strategies/workload/model';
+import type { GuestAccesses } from '../../strategies/workload/model';
 import type { EventBus } from '../event-bus';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 16;
+
+/** A buffered, sequential view of one access stream (writes or reads). */
+class AccessCursor {
+  private readonly buffer = new Uint32Array(CHUNK);
+  private filled = 0;
+  private position = 0;
+  /** Accesses taken so far: access i happens at guest time (i + 1) / rate. */
+  taken = 0;
+  exhausted = false;
+
+  constructor(private readonly fill: (out: Uint32Array, count: number) => number, readonly perSecond: number) {}
+
+  /** Guest time (ns) of the next access, or Infinity. */
+  nextAtNs(): number {
+    if (this.exhausted || this.perSecond === 0) return Number.POSITIVE_INFINITY;
+    return ((this.taken + 1) / this.perSecond) * 1e9;
+  }
+
+  /** How many accesses are due by guest time `guestNs`. */
+  dueBy(guestNs: number): number {
+    if (this.perSecond === 0) return 0;
+    return Math.floor((guestNs / 1e9) * this.perSecond);
+  }
+
+  take(): number {
+    if (this.position === this.filled) {
+      this.filled = this.fill(this.buffer, CHUNK);
+      this.position = 0;
+      if (this.filled === 0) {
+        this.exhausted = true;
+        return -1;
+      }
+    }
+    this.taken++;
+    return this.buffer[this.position++];
+  }
+
+  /** Takes up to `count` accesses into `out` (bulk path, no per-access work). */
+  takeMany(out: Uint32Array, count: number): number {
+    let got = 0;
+    while (got < count) {
+      if (this.position === this.filled) {
+        this.filled = this.fill(this.buffer, CHUNK);
+        this.position = 0;
+        if (this.filled === 0) {
+          this.exhausted = true;
+          break;
+        }
+      }
+      const n = Math.min(count - got, this.filled - this.position);
+      out.set(this.buffer.subarray(this.position, this.position + n), got);
+      this.position += n;
+      got += n;
+    }
+    this.taken += got;
+    return got;
+  }
+}
+
+/** What serving a fault costs the faulting vCPU, decided by the strategy. */
+export type FaultHandler = (page: number, atNs: number) => number;
 
 /**
- * The running guest: maps virtual time to guest time (it stands still while
- * paused) and pulls the workload's writes for the guest time that passed,
- * logging them and marking them dirty.
+ * The running guest. It maps virtual time to guest time (which stands still
+ * while paused, slows under throttling and loses a vCPU's share during a
+ * fault stall) and pulls the workload's accesses for the guest time that
+ * passed. On the source its writes are logged dirty; after switchover they
+ * land on the destination, and accesses to missing pages fault.
  */
 export class Guest implements GuestControl {
   private guestNs = 0;
   private lastNs: number;
-  private writes = 0;
+  /** Virtual time the guest still owes to stalls that ran past the last catch-up. */
+  private lagNs = 0;
+  private speed = 1;
   private currentHost: string | null;
-  private exhaustedAtNs: number | null = null;
-  private readonly buffer: Uint32Array;
+  private readonly writes: AccessCursor;
+  private readonly reads: AccessCursor;
+  private readonly scratch = new Uint32Array(CHUNK);
+  private pendingWrites: number[] = [];
+  private firstPendingWrite = 0;
 
   constructor(
     private readonly clock: { readonly now: number },
     private readonly bus: EventBus,
     private readonly memory: MemoryImage,
-    private readonly writer: PageWriter,
+    accesses: GuestAccesses,
     host: string,
+    private readonly destination: string,
+    private readonly vcpus: number,
   ) {
     this.lastNs = clock.now;
     this.currentHost = host;
-    this.buffer = new Uint32Array(CHUNK);
+    this.writes = new AccessCursor((out, n) => accesses.nextWrites(out, n), accesses.writesPerSecond);
+    this.reads = new AccessCursor((out, n) => accesses.nextReads(out, n), accesses.readsPerSecond);
   }
 
   get running(): boolean {
@@ -41,34 +112,74 @@ export class Guest implements GuestControl {
     return this.currentHost;
   }
 
+  get guestTimeNs(): number {
+    return this.guestNs;
+  }
+
   get writeCount(): number {
-    return this.writes;
+    return this.writes.taken;
   }
 
-  /** Guest time at which a finite trace ran out of writes, if it did. */
-  get traceExhaustedAtNs(): number | null {
-    return this.exhaustedAtNs;
-  }
-
+  /** Advances guest time to now and applies the writes due (no faults: the guest has all its memory). */
   catchUp(): void {
-    const now = this.clock.now;
-    if (this.running) this.guestNs += now - this.lastNs;
-    this.lastNs = now;
-    if (this.exhaustedAtNs !== null || this.writer.writesPerSecond === 0) return;
-    const due = Math.floor((this.guestNs / 1e9) * this.writer.writesPerSecond);
-    while (this.writes < due) {
-      const wanted = Math.min(CHUNK, due - this.writes);
-      const got = this.writer.next(this.buffer, wanted);
-      if (got > 0) {
-        this.memory.recordWrites(this.buffer, got);
-        this.bus.emit(event<PagesDirtied>('PagesDirtied', 1, { first: this.writes, count: got, pages: encodePageList(this.buffer, got) }));
-        this.writes += got;
-      }
-      if (got < wanted) {
-        this.exhaustedAtNs = this.guestNs;
-        return;
-      }
+    this.advanceGuestClock();
+    if (this.writes.exhausted) return;
+    const due = this.writes.dueBy(this.guestNs);
+    while (this.writes.taken < due && !this.writes.exhausted) {
+      const first = this.writes.taken;
+      const got = this.writes.takeMany(this.scratch, Math.min(CHUNK, due - first));
+      if (got > 0) this.applyWrites(this.scratch, got, first);
     }
+    // Reads matter only when pages can be missing; keep their stream aligned to guest time.
+    this.skipReadsTo(this.reads.dueBy(this.guestNs));
+  }
+
+  /**
+   * Runs the guest's accesses in guest-time order up to now, calling `onMissing`
+   * for each access to a page in `missing`; the returned stall (ns) holds one
+   * vCPU, so the guest loses stall / vcpus of progress. Writes are held until
+   * `flushWrites`, so the pages they need can be logged as sent first.
+   */
+  runWithFaults(missing: { has(page: number): boolean }, onMissing: FaultHandler): void {
+    const now = this.clock.now;
+    if (!this.running) {
+      this.lastNs = now;
+      return;
+    }
+    let virtualNs = this.lastNs + this.lagNs;
+    for (;;) {
+      const nextWrite = this.writes.nextAtNs();
+      const nextRead = this.reads.nextAtNs();
+      const nextGuestNs = Math.min(nextWrite, nextRead);
+      const atNs = virtualNs + (nextGuestNs - this.guestNs) / this.speed;
+      if (!(atNs <= now)) {
+        if (virtualNs < now) this.guestNs += (now - virtualNs) * this.speed;
+        break;
+      }
+      virtualNs = atNs;
+      this.guestNs = nextGuestNs;
+      const isWrite = nextWrite <= nextRead;
+      if (isWrite && this.pendingWrites.length === 0) this.firstPendingWrite = this.writes.taken;
+      const page = isWrite ? this.writes.take() : this.reads.take();
+      if (page < 0) continue;
+      if (missing.has(page)) virtualNs += onMissing(page, virtualNs) / this.vcpus;
+      if (isWrite) this.pendingWrites.push(page);
+    }
+    this.lagNs = Math.max(0, virtualNs - now);
+    this.lastNs = now;
+  }
+
+  /** Logs the writes held by `runWithFaults`. */
+  flushWrites(): void {
+    if (this.pendingWrites.length === 0) return;
+    const pages = Uint32Array.from(this.pendingWrites);
+    this.pendingWrites = [];
+    this.applyWrites(pages, pages.length, this.firstPendingWrite);
+  }
+
+  setThrottle(percent: number): void {
+    this.catchUp();
+    this.speed = 1 - percent / 100;
   }
 
   pause(reason: string): void {
@@ -83,5 +194,28 @@ export class Guest implements GuestControl {
     this.catchUp();
     this.currentHost = host;
     this.bus.emit(event<VmResumed>('VmResumed', 1, { host }));
+  }
+
+  private advanceGuestClock(): void {
+    const now = this.clock.now;
+    if (this.running) {
+      const elapsed = now - this.lastNs;
+      const paid = Math.min(elapsed, this.lagNs);
+      this.lagNs -= paid;
+      this.guestNs += (elapsed - paid) * this.speed;
+    }
+    this.lastNs = now;
+  }
+
+  private skipReadsTo(due: number): void {
+    while (this.reads.taken < due && !this.reads.exhausted) {
+      this.reads.takeMany(this.scratch, Math.min(CHUNK, due - this.reads.taken));
+    }
+  }
+
+  private applyWrites(pages: Uint32Array, count: number, first: number): void {
+    // On the source, writes are dirty-logged for re-sending; on the destination they are the truth.
+    if (this.currentHost !== this.destination) this.memory.recordWrites(pages, count);
+    this.bus.emit(event<PagesDirtied>('PagesDirtied', 1, { first, count, pages: encodePageList(pages, count) }));
   }
 }

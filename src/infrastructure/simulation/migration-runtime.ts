@@ -1,15 +1,17 @@
 import { event } from '../../domain/event';
-import { encodeRanges } from '../../domain/memory/page-set-codec';
 import { MemoryImage, type PageBatch } from '../../domain/memory/memory-image';
+import { encodePageList, encodeRanges } from '../../domain/memory/page-set-codec';
+import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
 import type {
-  DeviceStateSent, DirtyBitmapSynced, MigrationCancelled, MigrationCompleted, MigrationFailed,
-  MigrationStarted, PagesSent, SetupCompleted, TransferPhase,
+  DeviceStateSent, DirtyBitmapSynced, HostCrashed, LinkDown, LinkUp, MigrationCancelled, MigrationCompleted,
+  MigrationFailed, MigrationPaused, MigrationRecovered, MigrationStarted, PagesDiscarded, PagesSent, PostcopyFaults,
+  PostcopyStarted, SetupCompleted, ThrottleChanged, TransferPhase, XbzrleEncoded,
 } from '../../domain/migration/events';
 import type { Scenario } from '../../domain/scenario/schema';
-import { msToNs } from '../../domain/units';
-import type { MigrationContext } from '../../strategies/migration/context';
+import { msToNs, NS_PER_S } from '../../domain/units';
+import type { FaultRecord, MigrationContext } from '../../strategies/migration/context';
 import type { StopPolicy } from '../../strategies/stop-policy/policy';
-import type { PageWriter } from '../../strategies/workload/model';
+import type { GuestAccesses } from '../../strategies/workload/model';
 import type { EventBus } from '../event-bus';
 import type { RandomStreams } from '../random';
 import type { Scheduler } from '../scheduler';
@@ -17,13 +19,15 @@ import { Guest } from './guest';
 
 /** Zero pages come in 2 MiB-aligned regions, as free memory does. */
 const ZERO_REGION_PAGES = 512;
+/** auto-converge looks at dirty vs transfer rate over periods of at least a second (QEMU). */
+const THROTTLE_PERIOD_NS = NS_PER_S;
 
 export interface MigrationRuntimeOptions {
   readonly scenario: Scenario;
   readonly scheduler: Scheduler;
   readonly bus: EventBus;
   readonly random: RandomStreams;
-  readonly writer: PageWriter;
+  readonly accesses: GuestAccesses;
   readonly stopPolicy: StopPolicy;
   readonly strategyName: string;
 }
@@ -46,23 +50,49 @@ export class MigrationRuntime implements MigrationContext {
   private previousRoundPages = 0;
   private syncs = 0;
   private finished = false;
+  private postcopy = false;
+  private linkIsUp = true;
+  private linkBackNs = 0;
+  private throttlePercent = 0;
+  private periodStartNs = 0;
+  private periodNewlyDirty = 0;
+  private periodSentStart = 0;
+  private dirtyRateHighCount = 0;
+  private readonly faultHandlers: Array<(fault: FaultRecord) => void> = [];
 
   constructor(private readonly options: MigrationRuntimeOptions) {
     const scenario = options.scenario;
     this.scenario = scenario;
+    const capabilities = scenario.migration.capabilities;
+    const parameters = scenario.migration.parameters;
     const pageSize = scenario.vm['page-size'];
-    this.memory = new MemoryImage(scenario.vm.memory / pageSize, pageSize);
-    this.seedZeroPages(scenario.vm['zero-page-ratio']);
+    const pages = scenario.vm.memory / pageSize;
+    this.memory = new MemoryImage(pages, pageSize);
+    if (capabilities['zero-page-detection']) this.seedZeroPages(scenario.vm['zero-page-ratio']);
+    if (capabilities.xbzrle) {
+      this.memory.xbzrle = new XbzrleCache(pages, parameters['xbzrle-cache-size'], pageSize, options.accesses.bytesPerWrite);
+    }
     this.source = scenario.hosts.source;
     this.destination = scenario.hosts.destination;
-    this.guest = new Guest(options.scheduler, options.bus, this.memory, options.writer, this.source);
+    this.guest = new Guest(options.scheduler, options.bus, this.memory, options.accesses, this.source, this.destination, scenario.vm.vcpus);
     this.stopPolicy = options.stopPolicy;
+
     const linkRate = scenario.link.bandwidth;
-    const liveRate = Math.min(linkRate, scenario.migration.parameters['max-bandwidth']);
-    this.link = { liveRateBytesPerS: liveRate, linkRateBytesPerS: linkRate, latencyNs: msToNs(scenario.link.latency) };
-    this.thresholdBytes = Math.floor((liveRate * scenario.migration.parameters['downtime-limit']) / 1000);
+    const channels = capabilities.multifd ? parameters['multifd-channels'] : 1;
+    const perChannel = Math.min(scenario.migration['channel-rate'], scenario.migration.tls ? scenario.migration['tls-channel-rate'] : Number.POSITIVE_INFINITY);
+    const fullRate = Math.min(linkRate, channels * perChannel);
+    const liveRate = Math.min(fullRate, parameters['max-bandwidth']);
+    this.link = {
+      liveRateBytesPerS: liveRate,
+      fullRateBytesPerS: fullRate,
+      linkRateBytesPerS: linkRate,
+      latencyNs: msToNs(scenario.link.latency),
+      sendBufferBytes: scenario.link['send-buffer'],
+    };
+    this.thresholdBytes = Math.floor((liveRate * parameters['downtime-limit']) / 1000);
     this.deadlineNs = msToNs(scenario.migration['max-duration']);
     this.timeoutNs = scenario.migration.timeout === undefined ? null : msToNs(scenario.migration.timeout);
+    this.scheduleFaults();
   }
 
   get now(): number {
@@ -85,10 +115,26 @@ export class MigrationRuntime implements MigrationContext {
     return this.previousRoundPages;
   }
 
+  get inPostcopy(): boolean {
+    return this.postcopy;
+  }
+
+  get linkUp(): boolean {
+    return this.linkIsUp;
+  }
+
+  get linkBackAtNs(): number {
+    return this.linkBackNs;
+  }
+
   at(timeNs: number, action: () => void): void {
     this.options.scheduler.at(timeNs, () => {
       if (!this.finished) action();
     });
+  }
+
+  onFault(handler: (fault: FaultRecord) => void): void {
+    this.faultHandlers.push(handler);
   }
 
   begin(): void {
@@ -114,6 +160,7 @@ export class MigrationRuntime implements MigrationContext {
   markAllDirty(): void {
     this.guest.catchUp();
     this.memory.markAllDirty();
+    this.periodStartNs = this.now;
     this.recordSync(this.memory.pages);
   }
 
@@ -121,24 +168,59 @@ export class MigrationRuntime implements MigrationContext {
     this.guest.catchUp();
     const added = this.memory.sync();
     this.recordSync(added);
+    this.autoConverge(added);
     return added;
   }
 
   sendDirty(phase: TransferPhase, budgetBytes: number): PageBatch {
     const batch = this.memory.takeToSend(budgetBytes);
-    if (batch.pages > 0) {
-      this.sent += batch.bytes;
-      if (phase === 'precopy') this.roundPages += batch.pages;
-      this.options.bus.emit(event<PagesSent>('PagesSent', 1, {
-        phase,
-        ranges: encodeRanges(batch.ranges),
-        pages: batch.pages,
-        normalPages: batch.normalPages,
-        zeroPages: batch.zeroPages,
-        bytes: batch.bytes,
-      }));
-    }
+    this.emitSent(phase, batch);
     return batch;
+  }
+
+  requestPages(pages: readonly number[]): number {
+    const taken: number[] = [];
+    let bytes = 0;
+    let zeroPages = 0;
+    for (const page of pages) {
+      const cost = this.memory.takePage(page);
+      if (cost === 0) continue;
+      taken.push(page);
+      bytes += cost;
+      if (cost === this.memory.zeroPageCost && this.memory.zero.has(page)) zeroPages++;
+    }
+    if (taken.length === 0) return 0;
+    taken.sort((a, b) => a - b);
+    const ranges: number[] = [];
+    for (const page of taken) {
+      const last = ranges.length - 2;
+      if (last >= 0 && ranges[last] + ranges[last + 1] === page) ranges[last + 1]++;
+      else ranges.push(page, 1);
+    }
+    this.emitSent('postcopy', { pages: taken.length, normalPages: taken.length - zeroPages, zeroPages, bytes, ranges });
+    return bytes;
+  }
+
+  recordFaults(stallsNs: readonly number[], requests: number): void {
+    if (stallsNs.length === 0) return;
+    let stallNs = 0;
+    for (const stall of stallsNs) stallNs += stall;
+    const stallsUs = stallsNs.map((stall) => Math.ceil(stall / 1000));
+    this.options.bus.emit(event<PostcopyFaults>('PostcopyFaults', 1, {
+      requests,
+      stallsUs: encodePageList(stallsUs),
+      stallNs,
+      guestLossNs: Math.round(stallNs / this.scenario.vm.vcpus),
+    }));
+  }
+
+  startPostcopy(): void {
+    const stale = this.memory.toSend;
+    if (this.sent > 0 && stale.count > 0) {
+      this.options.bus.emit(event<PagesDiscarded>('PagesDiscarded', 1, { ranges: encodeRanges(stale.toRanges()), pages: stale.count }));
+    }
+    this.postcopy = true;
+    this.options.bus.emit(event<PostcopyStarted>('PostcopyStarted', 1, { pagesOnSource: stale.count }));
   }
 
   sendDeviceState(): number {
@@ -161,16 +243,34 @@ export class MigrationRuntime implements MigrationContext {
     this.end(event<MigrationCancelled>('MigrationCancelled', 1, { reason }));
   }
 
-  fail(reason: string): void {
-    if (!this.guest.running) this.guest.resume(this.source);
-    this.end(event<MigrationFailed>('MigrationFailed', 1, { reason }));
+  fail(reason: string, vmLost = false): void {
+    if (!vmLost && !this.guest.running) this.guest.resume(this.source);
+    this.end(event<MigrationFailed>('MigrationFailed', 2, { reason, vmLost }));
   }
 
   private end(final: MigrationCompleted | MigrationCancelled | MigrationFailed): void {
     if (this.finished) throw new Error(`migration already ended; cannot emit ${final.type}`);
-    this.guest.catchUp();
+    if (!this.postcopy || this.memory.toSend.count === 0) this.guest.catchUp();
     this.options.bus.emit(final);
     this.finished = true;
+  }
+
+  private emitSent(phase: TransferPhase, batch: PageBatch): void {
+    if (batch.pages === 0) return;
+    this.sent += batch.bytes;
+    if (phase === 'precopy') this.roundPages += batch.pages;
+    this.options.bus.emit(event<PagesSent>('PagesSent', 1, {
+      phase,
+      ranges: encodeRanges(batch.ranges),
+      pages: batch.pages,
+      normalPages: batch.normalPages,
+      zeroPages: batch.zeroPages,
+      bytes: batch.bytes,
+    }));
+    const xbzrle = this.memory.xbzrle;
+    if (xbzrle && (xbzrle.stats.cacheHits > 0 || xbzrle.stats.cacheMisses > 0)) {
+      this.options.bus.emit(event<XbzrleEncoded>('XbzrleEncoded', 1, xbzrle.drain()));
+    }
   }
 
   private recordSync(newlyDirtyPages: number): void {
@@ -185,6 +285,83 @@ export class MigrationRuntime implements MigrationContext {
       newlyDirtyPages,
       dirtyPages: this.memory.toSend.count,
     }));
+  }
+
+  /**
+   * QEMU's auto-converge (migration_trigger_throttle): over each period of at
+   * least a second, if the guest dirtied more than half the bytes sent, count
+   * it; on the second such period in a row, throttle the guest down.
+   */
+  private autoConverge(newlyDirty: number): void {
+    if (!this.scenario.migration.capabilities['auto-converge'] || !this.guest.running || this.guest.host !== this.source) return;
+    this.periodNewlyDirty += newlyDirty;
+    if (this.now - this.periodStartNs < THROTTLE_PERIOD_NS) return;
+    const dirtiedBytes = this.periodNewlyDirty * this.memory.pageSizeBytes;
+    const sentBytes = this.sent - this.periodSentStart;
+    this.periodStartNs = this.now;
+    this.periodNewlyDirty = 0;
+    this.periodSentStart = this.sent;
+    if (dirtiedBytes <= sentBytes / 2) {
+      this.dirtyRateHighCount = 0;
+      return;
+    }
+    if (++this.dirtyRateHighCount < 2) return;
+    this.dirtyRateHighCount = 0;
+    const p = this.scenario.migration.parameters;
+    const next = this.throttlePercent === 0 ? p['cpu-throttle-initial'] : Math.min(this.throttlePercent + p['cpu-throttle-increment'], p['max-cpu-throttle']);
+    if (next === this.throttlePercent) return;
+    this.throttlePercent = next;
+    this.guest.setThrottle(next);
+    this.options.bus.emit(event<ThrottleChanged>('ThrottleChanged', 1, { percent: next }));
+  }
+
+  private scheduleFaults(): void {
+    for (const fault of this.scenario.migration.faults) {
+      const atNs = msToNs(fault.at);
+      if (fault.kind === 'link-down') {
+        const backNs = atNs + msToNs(fault.duration);
+        this.at(atNs, () => {
+          this.linkIsUp = false;
+          this.linkBackNs = backNs;
+          this.options.bus.emit(event<LinkDown>('LinkDown', 1, {}));
+          this.react({ kind: 'link-down', backAtNs: backNs });
+        });
+        this.at(backNs, () => {
+          this.linkIsUp = true;
+          this.options.bus.emit(event<LinkUp>('LinkUp', 1, {}));
+          this.react({ kind: 'link-up' });
+        });
+      } else {
+        const host = fault.host === 'source' ? this.source : this.destination;
+        this.at(atNs, () => {
+          this.options.bus.emit(event<HostCrashed>('HostCrashed', 1, { host }));
+          this.react({ kind: 'host-crash', host });
+        });
+      }
+    }
+  }
+
+  /** What a fault does, whatever the strategy: the outcomes DESIGN.md and QEMU define. */
+  private react(fault: FaultRecord): void {
+    for (const handler of this.faultHandlers) handler(fault);
+    if (this.finished) return;
+    const guestHost = this.guest.host;
+    if (!this.postcopy) {
+      // Before switchover the source holds the whole truth.
+      if (fault.kind === 'link-down') this.fail('migration stream failed: link down; the VM keeps running on the source');
+      else if (fault.kind === 'host-crash' && fault.host === this.destination) this.fail('destination host crashed; the VM keeps running on the source');
+      else if (fault.kind === 'host-crash') this.fail(`source host crashed${guestHost === null ? ' while the VM was paused' : ''}: the VM is lost`, true);
+      return;
+    }
+    if (fault.kind === 'link-down') {
+      this.options.bus.emit(event<MigrationPaused>('MigrationPaused', 1, { reason: 'link down during post-copy' }));
+    } else if (fault.kind === 'link-up') {
+      this.options.bus.emit(event<MigrationRecovered>('MigrationRecovered', 1, {}));
+    } else if (fault.host === this.source) {
+      this.fail(`source host crashed during post-copy: ${this.memory.toSend.count} pages existed only there; the VM is lost`, true);
+    } else {
+      this.fail('destination host crashed during post-copy: the running VM and the pages it wrote there are lost', true);
+    }
   }
 
   private seedZeroPages(ratio: number): void {

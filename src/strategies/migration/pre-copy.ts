@@ -13,9 +13,9 @@ export const WINDOW_NS = 100 * NS_PER_MS;
  */
 @injectable()
 export class PreCopyStrategy implements MigrationStrategy {
-  readonly name = 'pre-copy';
-  readonly version = '1.0.0';
-  readonly description = 'Push dirty pages while the guest runs, then stop-and-copy the rest (QEMU precopy).';
+  readonly name: string = 'pre-copy';
+  readonly version: string = '1.0.0';
+  readonly description: string = 'Push dirty pages while the guest runs, then stop-and-copy the rest (QEMU precopy).';
 
   start(ctx: MigrationContext): void {
     ctx.begin();
@@ -32,7 +32,7 @@ export class PreCopyStrategy implements MigrationStrategy {
     const started = ctx.now;
     const budget = (ctx.link.liveRateBytesPerS * WINDOW_NS) / 1e9;
     const batch = ctx.sendDirty('precopy', budget);
-    const sendNs = ctx.transferNs(batch.bytes, ctx.link.linkRateBytesPerS);
+    const sendNs = ctx.transferNs(batch.bytes, ctx.link.fullRateBytesPerS);
     // Over budget: QEMU sleeps out the rest of the window. Under it (nothing
     // left to send): the pending check comes at once.
     const end = batch.bytes >= budget ? Math.max(started + WINDOW_NS, started + sendNs) : started + sendNs;
@@ -50,8 +50,14 @@ export class PreCopyStrategy implements MigrationStrategy {
         this.stopAndCopy(ctx, decision.reason);
         return;
       }
+      if (this.switchesAfterSync(ctx)) return;
     }
     this.window(ctx);
+  }
+
+  /** Hook for strategies that leave pre-copy after a sync (hybrid); true when it took over. */
+  protected switchesAfterSync(_ctx: MigrationContext): boolean {
+    return false;
   }
 
   protected stopAndCopy(ctx: MigrationContext, reason: string): void {
@@ -59,7 +65,7 @@ export class PreCopyStrategy implements MigrationStrategy {
     ctx.sync();
     const batch = ctx.sendDirty('stop-and-copy', Number.POSITIVE_INFINITY);
     const stateBytes = ctx.sendDeviceState();
-    const downtimeNs = ctx.transferNs(batch.bytes + stateBytes, ctx.link.linkRateBytesPerS) + ctx.link.latencyNs;
+    const downtimeNs = ctx.transferNs(batch.bytes + stateBytes, ctx.link.fullRateBytesPerS) + ctx.link.latencyNs;
     ctx.at(ctx.now + downtimeNs, () => {
       ctx.guest.resume(ctx.destination);
       ctx.complete();

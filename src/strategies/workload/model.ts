@@ -17,20 +17,25 @@ export interface WorkloadSetup {
   readonly vm: WorkloadVm;
   /** The model's parameters, as returned by `parameters`. */
   readonly parameters: Readonly<Record<string, unknown>>;
-  /** The `workload.writes` stream. */
-  readonly random: RandomStream;
+  /** Independent streams for writes (`workload.writes`) and reads (`workload.reads`). */
+  readonly random: { readonly writes: RandomStream; readonly reads: RandomStream };
   readonly recorded?: RecordedWrites;
 }
 
 /**
- * Page writes as a function of guest time: write number i happens at guest
- * time i / writesPerSecond. Pauses and stalls stretch guest time against
- * virtual time, so one workload replays identically under every strategy.
+ * Guest memory accesses as a function of guest time: write i happens at guest
+ * time i / writesPerSecond, read j at j / readsPerSecond. Pauses, stalls and
+ * throttling stretch guest time against virtual time, so one workload
+ * replays identically under every strategy.
  */
-export interface PageWriter {
+export interface GuestAccesses {
   readonly writesPerSecond: number;
+  readonly readsPerSecond: number;
+  /** Bytes of its page one write changes (what an xbzrle delta must carry). */
+  readonly bytesPerWrite: number;
   /** Fills `out` with the pages of the next `count` writes; returns how many it had (a trace can run out). */
-  next(out: Uint32Array, count: number): number;
+  nextWrites(out: Uint32Array, count: number): number;
+  nextReads(out: Uint32Array, count: number): number;
 }
 
 export interface WorkloadModel extends StrategyInfo {
@@ -40,5 +45,5 @@ export interface WorkloadModel extends StrategyInfo {
    * Throws InputError naming the field.
    */
   parameters(raw: Readonly<Record<string, unknown>>, vm: WorkloadVm): Record<string, unknown>;
-  writer(setup: WorkloadSetup): PageWriter;
+  accesses(setup: WorkloadSetup): GuestAccesses;
 }
