@@ -3,7 +3,8 @@ import 'reflect-metadata';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../../domain/errors';
 import { createRegistry } from '../../infrastructure/container/built-ins';
-import { formatMigration } from '../reports/migration-text';
+import { formatComparison, formatMigration } from '../reports/migration-text';
+import { compareStrategies } from '../use-cases/compare';
 import { replay } from '../use-cases/replay';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
@@ -28,6 +29,15 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** `--workload-from LOG` replaces the workload with the writes that log recorded. */
+function withWorkloadFrom(set: readonly string[], log: string | undefined): string[] {
+  return log === undefined ? [...set] : [...set, `vm.workload=${JSON.stringify({ model: 'trace', from: log })}`];
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+}
+
 function exitFor(result: MigrationResult): number {
   return result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT;
 }
@@ -45,13 +55,14 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--stop-policy <name>', 'pre-copy stop policy (overrides migration.stop-policy)')
     .option('--seed <n>', 'random seed (overrides seed)', integer)
     .option('--set <key=value>', 'override a scenario field, e.g. link.bandwidth=10Gbit/s (repeatable)', collect, [])
+    .option('--workload-from <log>', 'run against the page writes recorded in an earlier event log')
     .option('--events <file>', 'write the event log (NDJSON) here')
     .option('--json', 'print the result as JSON')
     .action((opts) => {
       const run = runMigration({
         scenario: opts.scenario ? readScenarioFile(opts.scenario) : undefined,
         source: opts.scenario,
-        set: opts.set,
+        set: withWorkloadFrom(opts.set, opts.workloadFrom),
         strategy: opts.strategy,
         stopPolicy: opts.stopPolicy,
         seed: opts.seed,
@@ -60,6 +71,31 @@ export function buildCli(setExit: (code: number) => void): Command {
       if (opts.json) printJson(run.result);
       else process.stdout.write(formatMigration(run.result));
       setExit(exitFor(run.result));
+    });
+
+  program.command('compare')
+    .description('run several strategies on the same scenario and workload trace, one row each')
+    .option('--scenario <file>', 'scenario JSON file (default: the built-in scenario)')
+    .option('--strategies <names>', 'comma-separated strategies', list, ['pre-copy', 'post-copy', 'hybrid'])
+    .option('--stop-policy <name>', 'pre-copy stop policy (overrides migration.stop-policy)')
+    .option('--seed <n>', 'random seed (overrides seed)', integer)
+    .option('--set <key=value>', 'override a scenario field (repeatable)', collect, [])
+    .option('--workload-from <log>', 'run every strategy against the page writes recorded in an earlier event log')
+    .option('--events-dir <dir>', 'write one event log per strategy here (STRATEGY.ndjson)')
+    .option('--json', 'print an object keyed by strategy, each value what migrate --json prints')
+    .action((opts) => {
+      const results = compareStrategies({
+        scenario: opts.scenario ? readScenarioFile(opts.scenario) : undefined,
+        source: opts.scenario,
+        set: withWorkloadFrom(opts.set, opts.workloadFrom),
+        strategies: opts.strategies,
+        stopPolicy: opts.stopPolicy,
+        seed: opts.seed,
+        eventsDir: opts.eventsDir,
+      });
+      if (opts.json) printJson(results);
+      else process.stdout.write(formatComparison(results));
+      setExit(Object.values(results).every((result) => result.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
     });
 
   program.command('replay')

@@ -23,7 +23,12 @@ export function formatMigration(result: MigrationResult): string {
     { 'precopy / downtime / postcopy': `${mib(result.ram['precopy-bytes'])} / ${mib(result.ram['downtime-bytes'])} / ${mib(result.ram['postcopy-bytes'])} MiB` },
     { 'dirty syncs': String(result.ram['dirty-sync-count']) },
     { 'guest writes': String(result.ram['guest-writes']) },
-    { verification: result.verification.consistent
+    { 'guest impact': `${result.guest.degradation.toFixed(2)} % work lost; ${result.guest.faults} faults stalling ${ms(result.guest['stall-time'])} ms (p50 ${result.guest['stall-p50']} / p99 ${result.guest['stall-p99']} / max ${result.guest['stall-max']} ms); throttle ${ms(result.guest['throttle-time'])} ms (max ${result.guest['max-cpu-throttle']} %)` },
+    ...(result['xbzrle-cache'] ? [{ xbzrle: `${result['xbzrle-cache'].pages} delta pages, ${result['xbzrle-cache']['cache-hit']} hits / ${result['xbzrle-cache']['cache-miss']} misses, ${result['xbzrle-cache'].overflow} overflows, ${mib(result['xbzrle-cache']['saved-bytes'])} MiB saved` }] : []),
+    ...result.incidents.map((incident) => ({ [`at ${ms(incident.at)} ms`]: incident.what })),
+    { verification: result.verification['vm-lost']
+      ? `VM LOST: ${result.verification['lost-pages']} pages existed only on the failed host`
+      : result.verification.consistent
       ? `consistent (checked on ${result.verification['verified-on']})`
       : `INCONSISTENT: ${result.verification['mismatched-pages']} pages differ, e.g. ${result.verification['mismatched-sample'].join(', ')}` },
     { log: `${result.log.events} events, sha256 ${result.log.sha256.slice(0, 16)}…` },
@@ -31,4 +36,20 @@ export function formatMigration(result: MigrationResult): string {
   const rounds = new Table({ head: ['round', 'pages', 'MiB', 'duration ms'], colAligns: ['right', 'right', 'right', 'right'], style: { head: [], border: [] } });
   for (const round of result.rounds) rounds.push([round.round, round.pages, mib(round.bytes), ms(round.duration)]);
   return `${summary.toString()}\n${result.rounds.length > 0 ? rounds.toString() : '(no pre-copy rounds)'}\n`;
+}
+
+/** One row per strategy: the figures people compare. */
+export function formatComparison(results: Readonly<Record<string, MigrationResult>>): string {
+  const table = new Table({
+    head: ['strategy', 'status', 'total ms', 'downtime ms', 'sent MiB', 'requests', 'stall ms', 'degradation %', 'consistent'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    style: { head: [], border: [] },
+  });
+  for (const [name, r] of Object.entries(results)) {
+    table.push([
+      name, r.status, ms(r['total-time']), ms(r.downtime), mib(r.ram.transferred), r.ram['postcopy-requests'],
+      ms(r.guest['stall-time']), r.guest.degradation.toFixed(2), r.verification.consistent ? 'yes' : 'NO',
+    ]);
+  }
+  return `${table.toString()}\n`;
 }

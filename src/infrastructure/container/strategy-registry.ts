@@ -1,5 +1,5 @@
 import { Container, type Newable } from 'inversify';
-import { InputError, unknownName } from '../../domain/errors';
+import { unknownName } from '../../domain/errors';
 import { STRATEGY_KINDS, TOKENS, type StrategyInfo, type StrategyKind } from '../../strategies/strategy';
 
 export interface RegisteredStrategy {
@@ -47,9 +47,9 @@ export class StrategyRegistry {
     return this.container.get<T>(TOKENS[kind], { name });
   }
 
-  describe(kind: StrategyKind, name: string): RegisteredStrategy {
+  describe(kind: StrategyKind, name: string, field: string = kind): RegisteredStrategy {
     const entry = this.entries.get(kind)?.get(name);
-    if (!entry) throw InputError.at(kind, `unknown ${kind} "${name}"`);
+    if (!entry) throw unknownName(field, kind, name, [...(this.entries.get(kind)?.keys() ?? [])]);
     return entry;
   }
 

@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import { InputError } from '../../domain/errors';
+import type { MigrationResult } from '../../domain/migration/result';
+import { createRegistry } from '../../infrastructure/container/built-ins';
+import { runMigration, type RunMigrationOptions } from './run-migration';
+
+export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'keepLog'> {
+  readonly strategies: readonly string[];
+  /** Write one log per strategy here, as STRATEGY.ndjson. */
+  readonly eventsDir?: string;
+}
+
+/**
+ * Runs several strategies on the same scenario and seed. The workload is a
+ * pure function of (seed, model, guest time), or a recorded trace, so every
+ * strategy meets the very same sequence of page accesses.
+ */
+export function compareStrategies(options: CompareOptions): Record<string, MigrationResult> {
+  if (options.strategies.length === 0) throw InputError.at('--strategies', 'name at least one strategy');
+  const registry = options.registry ?? createRegistry();
+  const seen = new Set<string>();
+  for (const name of options.strategies) {
+    if (seen.has(name)) throw InputError.at('--strategies', `"${name}" is listed twice`);
+    seen.add(name);
+    registry.describe('migration-strategy', name, '--strategies');
+  }
+  const results: Record<string, MigrationResult> = {};
+  for (const name of options.strategies) {
+    const run = runMigration({
+      ...options,
+      registry,
+      strategy: name,
+      eventsPath: options.eventsDir ? join(options.eventsDir, `${name}.ndjson`) : undefined,
+    });
+    results[name] = run.result;
+  }
+  return results;
+}
