@@ -16,6 +16,7 @@ import type { StrategyKind } from '../../strategies/strategy';
 import type { RecordedWrites, WorkloadModel } from '../../strategies/workload/model';
 import { loadRecordedWrites } from './recorded-writes';
 import { resolveScenario, type ScenarioChoices } from './scenario-input';
+import { attachSections, checkSections, SectionProjections } from './sections';
 
 export interface RunMigrationOptions extends ScenarioChoices {
   /** Write the event log here (atomically). */
@@ -52,6 +53,8 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     scenario = { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, 'dirty-rate': recorded.writesPerSecond } } };
   }
 
+  checkSections(scenario, options.source);
+
   const header: LogHeader = {
     type: 'virtsim-log',
     format: LOG_FORMAT,
@@ -73,6 +76,8 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const random = new RandomStreams(scenario.seed);
   const projection = new MigrationProjection();
   bus.batches$.subscribe((batch) => projection.handle(batch));
+  const sections = new SectionProjections();
+  bus.batches$.subscribe((batch) => sections.handle(batch));
   const log = new EventLogWriter(sink, header).attach(bus);
 
   try {
@@ -86,6 +91,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     });
     const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name });
     scheduler.onAfterStep(() => bus.flush());
+    attachSections(scenario, scheduler, bus, random);
     strategy.start(runtime);
     bus.flush();
     scheduler.run();
@@ -94,7 +100,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     const summary = log.commit();
     return {
       scenario,
-      result: migrationResult(projection.result(), summary, resultOptions(scenario)),
+      result: { ...migrationResult(projection.result(), summary, resultOptions(scenario)), ...sections.sections() },
       logText: memorySink ? memorySink.contents() : undefined,
     };
   } catch (error) {

@@ -1,4 +1,5 @@
 import { nsToMs, NS_PER_S } from '../units';
+import type { NetworkReport } from '../network/report';
 import type { Scenario } from '../scenario/schema';
 import type { MigrationView } from './projection';
 
@@ -76,6 +77,8 @@ export interface MigrationResult {
     readonly 'lost-pages': number;
   };
   readonly log: { readonly events: number; readonly sha256: string };
+  /** LAN figures (scenario `network`), folded from the network events. */
+  readonly network?: NetworkReport;
 }
 
 export interface LogSummary {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseBytes, parseMilliseconds, parseRate } from '../units';
+import { networkSchema } from '../network/scenario';
 
 /** A zod type that accepts a number or a string with a unit, via a unit parser. */
 function quantity(parse: (input: unknown) => number) {
@@ -110,6 +111,7 @@ export const scenarioSchema = z.strictObject({
   hosts: hostsSchema.default(hostsSchema.parse({})),
   link: linkSchema.default(linkSchema.parse({})),
   migration: migrationSchema.default(migrationSchema.parse({})),
+  network: networkSchema().optional(),
 }).superRefine((scenario, ctx) => {
   const pageSize = scenario.vm['page-size'];
   if (scenario.vm.memory % pageSize !== 0) {

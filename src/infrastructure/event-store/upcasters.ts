@@ -1,4 +1,5 @@
 import { MIGRATION_EVENT_VERSIONS } from '../../domain/migration/events';
+import { NETWORK_EVENT_VERSIONS } from '../../domain/network/events';
 
 /** Turns an event's data from version `from` into version `from + 1`. */
 export type Upcaster = (data: unknown) => unknown;
@@ -6,6 +7,7 @@ export type Upcaster = (data: unknown) => unknown;
 /** Current version of every event type a log may hold. */
 export const CURRENT_EVENT_VERSIONS: Readonly<Record<string, number>> = {
   ...MIGRATION_EVENT_VERSIONS,
+  ...NETWORK_EVENT_VERSIONS,
 };
 
 /**

@@ -1,0 +1,444 @@
+import { event, type EventEnvelope } from '../../domain/event';
+import type { VmResumed } from '../../domain/migration/events';
+import { announceOffsets } from '../../domain/network/announce';
+import { ArpCache } from '../../domain/network/arp-cache';
+import type {
+  AnnounceSent, ArpChange, ArpUpdated, ConnectionBroken, ConnectionRecovered, FrameLost, MacTableChange,
+  MacTableUpdated, NetworkStarted, NetworkStopped, SegmentRetransmitted,
+} from '../../domain/network/events';
+import { clientMac, type NetworkScenario } from '../../domain/network/scenario';
+import { initialRto, onRetransmissionTimeout, type TcpTimers } from '../../domain/network/tcp';
+import { BROADCAST_MAC, Topology, type Reached } from '../../domain/network/topology';
+import type { RandomStream } from '../../domain/random-stream';
+import type { Scenario } from '../../domain/scenario/schema';
+import { msToNs } from '../../domain/units';
+import type { EventBus } from '../event-bus';
+import type { RandomStreams } from '../random';
+import type { Scheduler } from '../scheduler';
+
+interface Outstanding {
+  readonly seq: number;
+  readonly firstSentNs: number;
+  attempts: number;
+  rtoNs: number;
+  /** A transmission of this segment was lost: answering it ends a stall. */
+  lost: boolean;
+}
+
+interface Connection {
+  readonly id: string;
+  readonly client: string;
+  readonly clientMac: string;
+  readonly intervalNs: number;
+  readonly appTimeoutNs: number;
+  readonly arp: ArpCache;
+  seq: number;
+  srttNs: number;
+  outstanding: Outstanding | null;
+  broken: boolean;
+  lastAnsweredNs: number;
+}
+
+export interface LanOptions {
+  readonly scenario: Scenario;
+  readonly network: NetworkScenario;
+  readonly scheduler: Scheduler;
+  readonly bus: EventBus;
+  readonly random: RandomStreams;
+}
+
+const ENDING = new Set(['MigrationCompleted', 'MigrationCancelled', 'MigrationFailed']);
+
+/**
+ * The LAN around the migrating VM, on the migration's scheduler and bus:
+ * clients send requests over TCP, frames follow the switches' tables, the
+ * destination announces the VM after resume, and lost segments are
+ * retransmitted with backoff. It learns where the VM is only from migration
+ * events, and emits only network events. After the migration ends it runs
+ * until every connection recovered or broke, or `observe-after` passes.
+ */
+export class LanSimulation {
+  private readonly network: NetworkScenario;
+  private readonly topology: Topology;
+  private readonly timers: TcpTimers;
+  private readonly connections: Connection[] = [];
+  private readonly subnetOf = new Map<string, string>();
+  private readonly homeSubnet: string;
+  private readonly tunnelNs: number;
+  private readonly vmMac: string;
+  private readonly vmIp: string;
+  private readonly clientsRandom: RandomStream;
+  private readonly announceRandom: RandomStream;
+  private vmHost: string | null;
+  private lastHost: string;
+  private pausedEver = false;
+  private movedAtNs: number | null = null;
+  private endedAtNs: number | null = null;
+  private announcing = false;
+  private stopped = false;
+  private pendingMine = 0;
+  private requests = 0;
+  private framesSent = 0;
+  private framesDelivered = 0;
+  private readonly rtt = { before: { sum: 0, n: 0 }, after: { sum: 0, n: 0 } };
+
+  constructor(private readonly options: LanOptions) {
+    const network = options.network;
+    this.network = network;
+    this.topology = new Topology(network);
+    this.timers = {
+      rtoMinNs: msToNs(network.tcp['rto-min']),
+      rtoMaxNs: msToNs(network.tcp['rto-max']),
+      retries: network.tcp.retries,
+    };
+    for (const host of network.hosts) this.subnetOf.set(host.name, host.subnet);
+    this.vmHost = options.scenario.hosts.source;
+    this.lastHost = this.vmHost;
+    this.homeSubnet = this.subnetOf.get(this.vmHost) as string;
+    this.tunnelNs = network.tunnel.enabled ? msToNs(network.tunnel.latency) : 0;
+    this.vmMac = network.vm.mac;
+    this.vmIp = network.vm.ip;
+    this.clientsRandom = options.random.stream('network.clients');
+    this.announceRandom = options.random.stream('network.announce');
+    network.clients.forEach((client, index) => {
+      for (let k = 0; k < client.connections; k++) {
+        this.connections.push({
+          id: `${client.name}/${k}`,
+          client: client.name,
+          clientMac: client.mac ?? clientMac(index),
+          intervalNs: Math.max(1, Math.round(1e9 / client['request-rate'])),
+          appTimeoutNs: msToNs(client['app-timeout']),
+          arp: new ArpCache(client.name, msToNs(client['arp-timeout'])),
+          seq: 0,
+          srttNs: 0,
+          outstanding: null,
+          broken: false,
+          lastAnsweredNs: -1,
+        });
+      }
+    });
+  }
+
+  /** Subscribes to the bus and schedules the LAN's start at the current time. */
+  attach(): this {
+    this.options.bus.batches$.subscribe((batch) => this.observe(batch));
+    this.at(this.options.scheduler.now, () => this.start());
+    return this;
+  }
+
+  private get now(): number {
+    return this.options.scheduler.now;
+  }
+
+  /** Every LAN action goes through here: it is counted, and does nothing once the LAN stopped. */
+  private at(timeNs: number, action: () => void): void {
+    this.pendingMine++;
+    this.options.scheduler.at(timeNs, () => {
+      this.pendingMine--;
+      if (!this.stopped) action();
+    });
+  }
+
+  private emit<E extends Parameters<EventBus['emit']>[0]>(e: E): void {
+    this.options.bus.emit(e);
+  }
+
+  /** Where the VM is, from the migration's own events; reactions that emit are scheduled, never run inside a flush. */
+  private observe(batch: readonly EventEnvelope[]): void {
+    for (const envelope of batch) {
+      if (envelope.type === 'VmPaused') {
+        this.vmHost = null;
+        this.pausedEver = true;
+      } else if (envelope.type === 'VmResumed') {
+        const host = (envelope as EventEnvelope<VmResumed>).data.host;
+        this.vmHost = host;
+        if (host !== this.lastHost) {
+          this.movedAtNs = envelope.at;
+          this.lastHost = host;
+          this.scheduleAnnounce(host);
+        }
+      } else if (ENDING.has(envelope.type) && this.endedAtNs === null) {
+        this.endedAtNs = envelope.at;
+        this.at(envelope.at + msToNs(this.network['observe-after']), () => this.stop('horizon'));
+        this.at(envelope.at, () => this.checkSettled());
+      }
+    }
+  }
+
+  private start(): void {
+    const network = this.network;
+    const source = this.options.scenario.hosts.source;
+    const destination = this.options.scenario.hosts.destination;
+    const a = network.announce;
+    this.emit(event<NetworkStarted>('NetworkStarted', 1, {
+      vmMac: this.vmMac,
+      vmIp: this.vmIp,
+      switches: this.topology.switchNames,
+      connections: this.connections.map((c) => ({ id: c.id, client: c.client })),
+      announce: {
+        enabled: a.enabled,
+        rounds: a['announce-rounds'],
+        initialNs: msToNs(a['announce-initial']),
+        maxNs: msToNs(a['announce-max']),
+        stepNs: msToNs(a['announce-step']),
+      },
+      tcp: this.timers,
+      layer3: {
+        fromSubnet: this.homeSubnet,
+        toSubnet: this.subnetOf.get(destination) as string,
+        tunnel: network.tunnel.enabled,
+        tunnelLatencyNs: this.tunnelNs,
+      },
+      observeAfterNs: msToNs(network['observe-after']),
+    }));
+    // A warmed-up LAN: every switch knows every station, every client has the VM in its ARP cache.
+    const changes: MacTableChange[] = [];
+    const primed = new Set<string>();
+    for (const c of this.connections) {
+      if (primed.has(c.client)) continue;
+      primed.add(c.client);
+      changes.push(...this.topology.prime(c.client, c.clientMac, this.now));
+    }
+    changes.push(...this.topology.prime(source, this.vmMac, this.now));
+    this.emit(event<MacTableUpdated>('MacTableUpdated', 1, { cause: 'initial', changes }));
+    const arp = this.connections.map((c) => c.arp.update(this.vmIp, this.vmMac, this.now));
+    this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'initial', changes: arp }));
+    for (const c of this.connections) {
+      const phase = Math.floor(this.clientsRandom.nextFloat() * c.intervalNs);
+      this.at(this.now + phase, () => this.tick(c));
+    }
+  }
+
+  private tick(c: Connection): void {
+    if (c.broken) return;
+    if (this.endedAtNs === null && this.options.scheduler.pending === this.pendingMine) {
+      // Nothing but the LAN is scheduled and the migration has not ended: it never will.
+      this.stop('migration-stalled');
+      return;
+    }
+    this.at(this.now + c.intervalNs, () => this.tick(c));
+    // One request at a time per connection: a tick while one is outstanding is skipped.
+    if (c.outstanding !== null) return;
+    this.requests++;
+    c.seq++;
+    c.outstanding = { seq: c.seq, firstSentNs: this.now, attempts: 0, rtoNs: initialRto(this.timers, c.srttNs), lost: false };
+    this.transmit(c);
+  }
+
+  private routable(host: string): boolean {
+    return this.subnetOf.get(host) === this.homeSubnet || this.network.tunnel.enabled;
+  }
+
+  private extraNs(host: string): number {
+    return this.subnetOf.get(host) === this.homeSubnet ? 0 : this.tunnelNs;
+  }
+
+  private macChanges(cause: MacTableUpdated['data']['cause'], changes: readonly MacTableChange[]): void {
+    if (changes.length > 0) this.emit(event<MacTableUpdated>('MacTableUpdated', 1, { cause, changes: [...changes] }));
+  }
+
+  private lose(c: Connection, reason: string, where: string, frame: FrameLost['data']['frame'] = 'segment'): void {
+    const o = c.outstanding as Outstanding;
+    o.lost = true;
+    this.emit(event<FrameLost>('FrameLost', 1, { frame, conn: c.id, seq: o.seq, attempt: o.attempts, reason, where }));
+  }
+
+  /** The ARP step before a segment: a valid entry, or a broadcast request the VM answers if it can. */
+  private resolve(c: Connection): string | null {
+    const cached = c.arp.resolve(this.vmIp, this.now);
+    if (cached !== null) return cached;
+    this.framesSent++;
+    const request = this.topology.forward(c.client, c.clientMac, BROADCAST_MAC, this.now);
+    this.macChanges('arp', request.changes);
+    const host = this.vmHost;
+    if (host === null || !request.reached.some((r) => r.endpoint === host) || !this.routable(host)) {
+      this.lose(c, host === null ? 'arp-unanswered: vm paused' : 'arp-unanswered: vm unreachable', c.client, 'arp');
+      return null;
+    }
+    this.framesSent++;
+    this.framesDelivered += 2;
+    const reply = this.topology.forward(host, this.vmMac, c.clientMac, this.now);
+    this.macChanges('arp', reply.changes);
+    this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'arp-reply', changes: [c.arp.update(this.vmIp, this.vmMac, this.now)] }));
+    return this.vmMac;
+  }
+
+  private transmit(c: Connection): void {
+    const o = c.outstanding as Outstanding;
+    const attempts = o.attempts;
+    this.at(this.now + o.rtoNs, () => this.onTimeout(c, o.seq, attempts));
+    const mac = this.resolve(c);
+    if (mac === null) return;
+    this.framesSent++;
+    const frame = this.topology.forward(c.client, c.clientMac, mac, this.now);
+    this.macChanges('frame', frame.changes);
+    if (frame.filteredAt !== null) {
+      this.lose(c, 'filtered: table points back to the ingress port', frame.filteredAt);
+      return;
+    }
+    const hosts = frame.reached.filter((r) => this.subnetOf.has(r.endpoint));
+    if (hosts.length === 0) {
+      this.lose(c, 'no-route', frame.reached[0]?.endpoint ?? c.client);
+      return;
+    }
+    const current = this.vmHost === null ? undefined : hosts.find((r) => r.endpoint === this.vmHost);
+    const arrivalNs = (current ?? hosts.reduce((a, b) => (b.latencyNs > a.latencyNs ? b : a))).latencyNs;
+    this.at(this.now + arrivalNs, () => this.onArrival(c, o.seq, hosts));
+  }
+
+  private onArrival(c: Connection, seq: number, hosts: readonly Reached[]): void {
+    const o = c.outstanding;
+    if (o === null || o.seq !== seq) return;
+    const host = this.vmHost;
+    const at = host === null ? undefined : hosts.find((r) => r.endpoint === host);
+    if (host === null) {
+      this.lose(c, 'vm-paused', this.lastHost);
+      return;
+    }
+    if (!at) {
+      this.lose(c, 'wrong-host: switch tables still point to where the vm was', hosts.map((r) => r.endpoint).join(','));
+      return;
+    }
+    if (!this.routable(host)) {
+      this.lose(c, `no-route: ${this.vmIp} is not routable in subnet ${this.subnetOf.get(host)} without a tunnel`, host);
+      return;
+    }
+    this.framesDelivered++;
+    this.framesSent++;
+    const response = this.topology.forward(host, this.vmMac, c.clientMac, this.now);
+    this.macChanges('frame', response.changes);
+    const back = response.reached.find((r) => r.endpoint === c.client);
+    if (!back) {
+      this.lose(c, 'response-undeliverable', response.filteredAt ?? host);
+      return;
+    }
+    this.at(this.now + back.latencyNs + 2 * this.extraNs(host), () => this.onResponse(c, seq));
+  }
+
+  private onResponse(c: Connection, seq: number): void {
+    const o = c.outstanding;
+    if (o === null || o.seq !== seq) return;
+    this.framesDelivered++;
+    c.outstanding = null;
+    c.lastAnsweredNs = this.now;
+    // Upper-layer confirmation keeps the ARP entry reachable (Linux dst_confirm); no event: nothing changed.
+    c.arp.update(this.vmIp, this.vmMac, this.now);
+    const elapsedNs = this.now - o.firstSentNs;
+    if (o.lost || o.attempts > 0) {
+      this.emit(event<ConnectionRecovered>('ConnectionRecovered', 1, {
+        conn: c.id, seq, stalledSinceNs: o.firstSentNs, outageNs: elapsedNs, retransmissions: o.attempts,
+      }));
+    } else {
+      c.srttNs = c.srttNs === 0 ? elapsedNs : Math.round((7 * c.srttNs + elapsedNs) / 8);
+      if (!this.pausedEver) this.sample('before', elapsedNs);
+      else if (this.movedAtNs !== null && o.firstSentNs >= this.movedAtNs) this.sample('after', elapsedNs);
+    }
+    this.checkSettled();
+  }
+
+  private sample(which: 'before' | 'after', ns: number): void {
+    this.rtt[which].sum += ns;
+    this.rtt[which].n++;
+  }
+
+  private onTimeout(c: Connection, seq: number, attempts: number): void {
+    const o = c.outstanding;
+    if (o === null || o.seq !== seq || o.attempts !== attempts || c.broken) return;
+    const decision = onRetransmissionTimeout(this.timers, o.attempts, o.rtoNs);
+    if (decision.action === 'give-up') {
+      this.breakConnection(c, 'retries-exhausted', `${decision.attempts} retransmissions unanswered`);
+      return;
+    }
+    this.emit(event<SegmentRetransmitted>('SegmentRetransmitted', 1, { conn: c.id, seq, attempt: decision.attempt, rtoNs: o.rtoNs }));
+    o.attempts = decision.attempt;
+    o.rtoNs = decision.nextRtoNs;
+    if (decision.attempt === 1) {
+      this.at(Math.max(this.now, o.firstSentNs + c.appTimeoutNs), () => {
+        if (c.outstanding === o && !c.broken) this.breakConnection(c, 'app-timeout', `no answer within ${c.appTimeoutNs / 1e6} ms`);
+      });
+    }
+    this.transmit(c);
+  }
+
+  private breakConnection(c: Connection, reason: ConnectionBroken['data']['reason'], detail: string): void {
+    const o = c.outstanding as Outstanding;
+    c.broken = true;
+    c.outstanding = null;
+    this.emit(event<ConnectionBroken>('ConnectionBroken', 1, {
+      conn: c.id, reason, detail, stalledSinceNs: o.firstSentNs, outageNs: this.now - o.firstSentNs,
+    }));
+    this.checkSettled();
+  }
+
+  private scheduleAnnounce(host: string): void {
+    const a = this.network.announce;
+    if (!a.enabled || a['announce-rounds'] === 0) return;
+    const offsets = announceOffsets({
+      rounds: a['announce-rounds'],
+      initialNs: msToNs(a['announce-initial']),
+      maxNs: msToNs(a['announce-max']),
+      stepNs: msToNs(a['announce-step']),
+    });
+    this.announcing = true;
+    const resumedNs = this.now;
+    offsets.forEach((offset, round) => {
+      this.at(resumedNs + offset, () => {
+        this.announce(host, round + 1, offsets.length);
+        if (round === offsets.length - 1) {
+          this.announcing = false;
+          this.checkSettled();
+        }
+      });
+    });
+  }
+
+  /** One round: QEMU's RARP teaches the switches, the guest's gratuitous ARP refreshes the clients' caches. */
+  private announce(host: string, round: number, rounds: number): void {
+    if (this.vmHost !== host) return;
+    this.emit(event<AnnounceSent>('AnnounceSent', 1, { round, rounds, host }));
+    const loss = this.network.announce.loss;
+    for (const kind of ['rarp', 'garp'] as const) {
+      this.framesSent++;
+      if (loss > 0 && this.announceRandom.nextFloat() < loss) {
+        this.emit(event<FrameLost>('FrameLost', 1, { frame: 'announce', reason: `${kind}-lost`, where: host }));
+        continue;
+      }
+      this.framesDelivered++;
+      const flood = this.topology.forward(host, this.vmMac, BROADCAST_MAC, this.now);
+      this.macChanges('announce', flood.changes);
+      if (kind === 'garp') {
+        const reachedClients = new Set(flood.reached.map((r) => r.endpoint));
+        const changes: ArpChange[] = [];
+        for (const c of this.connections) {
+          if (reachedClients.has(c.client) && c.arp.has(this.vmIp)) changes.push(c.arp.update(this.vmIp, this.vmMac, this.now));
+        }
+        if (changes.length > 0) this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'announce', changes }));
+      }
+    }
+  }
+
+  /** Stops early once the migration ended, the announce finished and every connection answered since the move (or broke). */
+  private checkSettled(): void {
+    if (this.stopped || this.endedAtNs === null || this.announcing) return;
+    const since = this.movedAtNs ?? this.endedAtNs;
+    const settled = this.connections.every((c) => c.broken || (c.lastAnsweredNs >= since && (c.outstanding === null || !c.outstanding.lost)));
+    if (settled) this.stop('settled');
+  }
+
+  private stop(reason: NetworkStopped['data']['reason']): void {
+    if (this.stopped) return;
+    const mean = (s: { sum: number; n: number }) => (s.n === 0 ? 0 : Math.round(s.sum / s.n));
+    this.emit(event<NetworkStopped>('NetworkStopped', 1, {
+      reason,
+      requests: this.requests,
+      framesSent: this.framesSent,
+      framesDelivered: this.framesDelivered,
+      rttBeforeNs: mean(this.rtt.before),
+      rttAfterNs: mean(this.rtt.after),
+      stalled: this.connections
+        .filter((c) => !c.broken && c.outstanding !== null && c.outstanding.lost)
+        .map((c) => ({ conn: c.id, stalledSinceNs: (c.outstanding as Outstanding).firstSentNs })),
+    }));
+    this.stopped = true;
+  }
+}
