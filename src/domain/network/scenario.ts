@@ -4,9 +4,9 @@ import { milliseconds, positiveMilliseconds, ratio } from '../scenario/schema';
 /*
  * The `network` section: a switched LAN (a tree of learning switches), the
  * hosts and clients on it, the VM's addresses, TCP and QEMU's announce
- * parameters. Built by a function (not a constant) because schema.ts imports
- * this module and this module reuses schema.ts's unit helpers: a function
- * declaration is hoisted, so either may load first.
+ * parameters. Built by a function that schema.ts wraps in z.lazy: schema.ts
+ * imports this module and this module reuses schema.ts's unit helpers, so
+ * nothing may be built while the modules load.
  */
 
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i;

@@ -111,7 +111,7 @@ export const scenarioSchema = z.strictObject({
   hosts: hostsSchema.default(hostsSchema.parse({})),
   link: linkSchema.default(linkSchema.parse({})),
   migration: migrationSchema.default(migrationSchema.parse({})),
-  network: networkSchema().optional(),
+  network: z.lazy(networkSchema).optional(),
 }).superRefine((scenario, ctx) => {
   const pageSize = scenario.vm['page-size'];
   if (scenario.vm.memory % pageSize !== 0) {
