@@ -5,13 +5,16 @@ function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
 }
 
+/** No rule between rows: a summary reads as a list. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
 function ms(value: number): string {
   return value.toFixed(3);
 }
 
 /** The human summary of one migration: headline figures, then one row per round. */
 export function formatMigration(result: MigrationResult): string {
-  const summary = new Table({ style: { head: [], border: [] } });
+  const summary = new Table({ chars: COMPACT, style: { head: [], border: [] } });
   summary.push(
     { strategy: `${result.strategy} (stop policy ${result['stop-policy']})` },
     { status: result.status + (result.reason ? `: ${result.reason}` : '') },
@@ -33,7 +36,7 @@ export function formatMigration(result: MigrationResult): string {
       : `INCONSISTENT: ${result.verification['mismatched-pages']} pages differ, e.g. ${result.verification['mismatched-sample'].join(', ')}` },
     { log: `${result.log.events} events, sha256 ${result.log.sha256.slice(0, 16)}…` },
   );
-  const rounds = new Table({ head: ['round', 'pages', 'MiB', 'duration ms'], colAligns: ['right', 'right', 'right', 'right'], style: { head: [], border: [] } });
+  const rounds = new Table({ head: ['round', 'pages', 'MiB', 'duration ms'], chars: COMPACT, colAligns: ['right', 'right', 'right', 'right'], style: { head: [], border: [] } });
   for (const round of result.rounds) rounds.push([round.round, round.pages, mib(round.bytes), ms(round.duration)]);
   return `${summary.toString()}\n${result.rounds.length > 0 ? rounds.toString() : '(no pre-copy rounds)'}\n`;
 }
@@ -43,6 +46,7 @@ export function formatComparison(results: Readonly<Record<string, MigrationResul
   const table = new Table({
     head: ['strategy', 'status', 'total ms', 'downtime ms', 'sent MiB', 'requests', 'stall ms', 'degradation %', 'consistent'],
     colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    chars: COMPACT,
     style: { head: [], border: [] },
   });
   for (const [name, r] of Object.entries(results)) {
