@@ -1,5 +1,6 @@
 import { announceOffsets } from '../../src/domain/network/announce';
 import { ArpCache } from '../../src/domain/network/arp-cache';
+import type { MacTableChange } from '../../src/domain/network/events';
 import { MacTable } from '../../src/domain/network/mac-table';
 import { onRetransmissionTimeout } from '../../src/domain/network/tcp';
 import { BROADCAST_MAC, Topology } from '../../src/domain/network/topology';
@@ -22,7 +23,7 @@ describe('a MAC table', () => {
     expect(table.learn('m', 'p1', 0)).toEqual({ switch: 'sw', mac: 'm', port: 'p1', change: 'learned' });
     expect(table.learn('m', 'p1', 10 * MS)).toBeNull();
     expect(table.learn('m', 'p2', 20 * MS)).toEqual({ switch: 'sw', mac: 'm', port: 'p2', change: 'moved' });
-    const aged: unknown[] = [];
+    const aged: MacTableChange[] = [];
     expect(table.lookup('m', 319 * MS, aged)).toBe('p2');
     expect(table.lookup('m', 320 * MS, aged)).toBeNull();
     expect(aged).toEqual([{ switch: 'sw', mac: 'm', port: null, change: 'aged', expiredAtNs: 320 * MS }]);
