@@ -40,7 +40,7 @@ describe('a migration across subnets (layer 3)', () => {
 });
 
 describe('a network that cannot carry the migration', () => {
-  it('is refused before it starts: exit 2, the field and the reason named, nothing written', () => {
+  it('is refused before it starts: exit 2, the field and the reason named, nothing written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'virtsim-net-'));
     const scenario = lanScenario({ hosts: [{ name: 'host-a', switch: 'tor-a' }] });
     const file = join(dir, 'scenario.json');
@@ -48,7 +48,7 @@ describe('a network that cannot carry the migration', () => {
     const events = join(dir, 'events.ndjson');
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(main(['migrate', '--scenario', file, '--events', events])).toBe(2);
+      expect(await main(['migrate', '--scenario', file, '--events', events])).toBe(2);
       expect(stderr.mock.calls.map((c) => String(c[0])).join('')).toContain('network.hosts: must include hosts.destination "host-b"');
     } finally {
       stderr.mockRestore();

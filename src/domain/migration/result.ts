@@ -1,5 +1,6 @@
 import { nsToMs, NS_PER_S } from '../units';
 import type { NetworkReport } from '../network/report';
+import type { IsolationReport } from '../isolation/report';
 import type { Scenario } from '../scenario/schema';
 import type { MigrationView } from './projection';
 
@@ -79,6 +80,8 @@ export interface MigrationResult {
   readonly log: { readonly events: number; readonly sha256: string };
   /** LAN figures (scenario `network`), folded from the network events. */
   readonly network?: NetworkReport;
+  /** Tenants, policy, limits and exposure (scenario `isolation`), folded from the isolation events. */
+  readonly isolation?: IsolationReport;
 }
 
 export interface LogSummary {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseBytes, parseMilliseconds, parseRate } from '../units';
 import { networkSchema } from '../network/scenario';
+import { isolationSchema } from '../isolation/scenario';
 
 /** A zod type that accepts a number or a string with a unit, via a unit parser. */
 function quantity(parse: (input: unknown) => number) {
@@ -112,6 +113,7 @@ export const scenarioSchema = z.strictObject({
   link: linkSchema.default(linkSchema.parse({})),
   migration: migrationSchema.default(migrationSchema.parse({})),
   network: z.lazy(networkSchema).optional(),
+  isolation: z.lazy(isolationSchema).optional(),
 }).superRefine((scenario, ctx) => {
   const pageSize = scenario.vm['page-size'];
   if (scenario.vm.memory % pageSize !== 0) {

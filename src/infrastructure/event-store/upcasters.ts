@@ -1,5 +1,6 @@
 import { MIGRATION_EVENT_VERSIONS } from '../../domain/migration/events';
 import { NETWORK_EVENT_VERSIONS } from '../../domain/network/events';
+import { ISOLATION_EVENT_VERSIONS } from '../../domain/isolation/events';
 
 /** Turns an event's data from version `from` into version `from + 1`. */
 export type Upcaster = (data: unknown) => unknown;
@@ -8,6 +9,7 @@ export type Upcaster = (data: unknown) => unknown;
 export const CURRENT_EVENT_VERSIONS: Readonly<Record<string, number>> = {
   ...MIGRATION_EVENT_VERSIONS,
   ...NETWORK_EVENT_VERSIONS,
+  ...ISOLATION_EVENT_VERSIONS,
 };
 
 /**

@@ -1,0 +1,60 @@
+import type { FieldProblem } from '../errors';
+import type { Scenario } from '../scenario/schema';
+import type { IsolatedVm, IsolationScenario } from './scenario';
+
+const GiB = 1024 ** 3;
+
+function gib(n: number): string {
+  return `${(n / GiB).toFixed(2)} GiB`;
+}
+
+/** Memory a VM holds on its host: its cap if it has one, else what it needs. */
+export function memoryReservation(vm: IsolatedVm, migratingVm: string, vmMemoryBytes: number): number {
+  return vm.limits.memory ?? (vm.name === migratingVm ? vmMemoryBytes : (vm.memory ?? 0));
+}
+
+/**
+ * Why the migration cannot go where the scenario sends it: the destination
+ * outside the VM's segment, or unable to reserve its limits. Checked before
+ * anything runs; an empty list means the policy can hold on the destination.
+ */
+export function placementProblems(scenario: Scenario, iso: IsolationScenario): FieldProblem[] {
+  const name = scenario.vm.name;
+  const { source, destination } = scenario.hosts;
+  const index = iso.vms.findIndex((v) => v.name === name);
+  if (index < 0) return [{ path: 'isolation.vms', reason: `must list the migrating VM "${name}"` }];
+  const vm = iso.vms[index];
+  const at = `isolation.vms.${index}`;
+  const problems: FieldProblem[] = [];
+  if (vm.host !== source) problems.push({ path: `${at}.host`, reason: `is ${vm.host} but the VM migrates from hosts.source ${source}` });
+  if (vm.limits.memory !== undefined && vm.limits.memory < scenario.vm.memory) {
+    problems.push({ path: `${at}.limits.memory`, reason: `${gib(vm.limits.memory)} is below vm.memory ${gib(scenario.vm.memory)}` });
+  }
+  const host = iso.hosts.find((h) => h.name === destination);
+  if (!host) return [...problems, { path: 'isolation.hosts', reason: `must include hosts.destination "${destination}"` }];
+  const segment = iso.segments.find((s) => s.name === vm.segment);
+  if (segment && !segment.hosts.includes(destination)) {
+    problems.push({
+      path: 'hosts.destination',
+      reason: `${destination} is not on ${name}'s segment ${segment.name} (VLAN ${segment.vlan}); its isolation policy cannot hold there`,
+    });
+  }
+  const residents = iso.vms.filter((v) => v.host === destination && v.name !== name);
+  const reserved = (pick: (v: IsolatedVm) => number | undefined) => residents.reduce((sum, v) => sum + (pick(v) ?? 0), 0);
+  const memoryNeeded = memoryReservation(vm, name, scenario.vm.memory);
+  const memoryUsed = residents.reduce((sum, v) => sum + memoryReservation(v, name, scenario.vm.memory), 0);
+  if (memoryUsed + memoryNeeded > host.memory) {
+    problems.push({ path: `${at}.limits.memory`, reason: `${destination} cannot hold ${gib(memoryNeeded)} for ${name}: ${gib(Math.max(0, host.memory - memoryUsed))} of ${gib(host.memory)} free` });
+  }
+  const share = vm.limits['vcpu-share'];
+  if (share !== undefined && reserved((v) => v.limits['vcpu-share']) + share > 1 + 1e-9) {
+    problems.push({ path: `${at}.limits.vcpu-share`, reason: `${destination} cannot reserve ${share} of its CPU: ${Math.max(0, 1 - reserved((v) => v.limits['vcpu-share'])).toFixed(3)} unreserved` });
+  }
+  for (const key of ['disk-rate', 'net-rate'] as const) {
+    const limit = vm.limits[key];
+    if (limit !== undefined && reserved((v) => v.limits[key]) + limit > host[key]) {
+      problems.push({ path: `${at}.limits.${key}`, reason: `${destination} cannot reserve ${limit} bytes/s: ${Math.max(0, host[key] - reserved((v) => v.limits[key]))} of ${host[key]} bytes/s unreserved` });
+    }
+  }
+  return problems;
+}

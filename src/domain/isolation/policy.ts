@@ -1,0 +1,32 @@
+import type { IsolationScenario } from './scenario';
+
+export interface Placement {
+  readonly vm: string;
+  readonly tenant: string;
+  readonly segment: string;
+}
+
+export interface Decision {
+  readonly allowed: boolean;
+  readonly reason: string;
+}
+
+/**
+ * Who may reach whom: the same tenant as the policy says (allow by
+ * default), another tenant only through an explicit allow rule. A VLAN
+ * boundary alone never grants anything, and a shared VLAN never does either.
+ */
+export function decideAccess(iso: IsolationScenario, from: Placement, to: Placement): Decision {
+  const segments = new Map(iso.segments.map((s) => [s.name, s]));
+  const where = from.segment === to.segment
+    ? `shared segment ${from.segment} (VLAN ${segments.get(from.segment)?.vlan})`
+    : `segments ${from.segment} (VLAN ${segments.get(from.segment)?.vlan}) and ${to.segment} (VLAN ${segments.get(to.segment)?.vlan})`;
+  if (from.tenant === to.tenant) {
+    return iso.policy['same-tenant'] === 'allow'
+      ? { allowed: true, reason: `same tenant ${from.tenant}` }
+      : { allowed: false, reason: `policy denies traffic within tenant ${from.tenant}` };
+  }
+  const rule = iso.policy.allow.find((r) => r.from === from.tenant && r.to === to.tenant);
+  if (rule) return { allowed: true, reason: `policy allows ${from.tenant} -> ${to.tenant}` };
+  return { allowed: false, reason: `no rule lets tenant ${from.tenant} reach tenant ${to.tenant} (${where})` };
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { bytes, positiveMilliseconds, rate } from '../scenario/schema';
+
+/*
+ * The `isolation` section: tenants, network segments (VLANs), the policy of
+ * who may reach whom, resource limits per VM, and access attempts to play
+ * through the run. Built by a function that schema.ts wraps in z.lazy
+ * (schema.ts imports this module, this module reuses its unit helpers).
+ */
+export function isolationSchema() {
+  const name = () => z.string().min(1, 'must not be empty');
+  const limits = z.strictObject({
+    /** Fraction of the host's CPU reserved for the VM and not exceeded by it (cgroup cpu.max with a matching reservation). */
+    'vcpu-share': z.number().positive('must be positive').max(1, 'at most 1 (the whole host)').optional(),
+    /** Memory cap, reserved on the host (memory cannot be overcommitted here). */
+    memory: bytes().optional(),
+    'disk-rate': rate().optional(),
+    'net-rate': rate().optional(),
+  });
+  const demand = z.strictObject({
+    /** Fraction of the host's CPU the VM would use unconstrained. */
+    cpu: z.number().nonnegative('must not be negative').default(0),
+    'disk-rate': rate().optional(),
+    'net-rate': rate().optional(),
+  });
+  const vm = z.strictObject({
+    name: name(),
+    tenant: name(),
+    segment: name(),
+    host: name(),
+    limits: limits.default({}),
+    demand: demand.default({ cpu: 0 }),
+    /** Memory the VM needs when it has no memory limit (the migrating VM uses vm.memory). */
+    memory: bytes().optional(),
+  });
+  const host = z.strictObject({
+    name: name(),
+    memory: bytes(),
+    'disk-rate': rate(),
+    'net-rate': rate(),
+  });
+  const segment = z.strictObject({
+    name: name(),
+    vlan: z.number().int('must be an integer').min(1, 'must be 1-4094').max(4094, 'must be 1-4094'),
+    /** Tenants whose VMs may attach; more than one makes it shared. */
+    tenants: z.array(name()).min(1, 'needs a tenant'),
+    /** Hosts the VLAN is trunked to. */
+    hosts: z.array(name()).min(1, 'needs a host'),
+  });
+  const rule = z.strictObject({ from: name(), to: name() });
+  const attempt = z.strictObject({
+    from: name(),
+    to: name(),
+    /** One attempt every interval, through the whole run. */
+    interval: positiveMilliseconds().default(100),
+    port: z.number().int().min(1).max(65535).default(22),
+  });
+  return z.strictObject({
+    tenants: z.array(name()).min(1, 'needs a tenant'),
+    segments: z.array(segment).min(1, 'needs a segment'),
+    hosts: z.array(host).min(1, 'needs the migration hosts'),
+    vms: z.array(vm).min(1, 'needs the migrating VM'),
+    policy: z.strictObject({
+      'same-tenant': z.enum(['allow', 'deny']).default('allow'),
+      /** Cross-tenant reachability, tenant to tenant; everything else across tenants is denied. */
+      allow: z.array(rule).default([]),
+    }).default({ 'same-tenant': 'allow', allow: [] }),
+    attempts: z.array(attempt).default([]),
+    /** Segment the migration stream crosses; defaults to the migrating VM's own segment. */
+    'migration-segment': name().optional(),
+    /** After the migration ends, attempts go on this long. */
+    'observe-after': positiveMilliseconds().default(1_000),
+  }).superRefine((iso, ctx) => {
+    const tenants = new Set(iso.tenants);
+    const segments = new Map(iso.segments.map((s) => [s.name, s]));
+    const hosts = new Set(iso.hosts.map((h) => h.name));
+    const vms = new Set<string>();
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    iso.segments.forEach((s, i) => {
+      s.tenants.forEach((t, j) => { if (!tenants.has(t)) issue(['segments', i, 'tenants', j], `unknown tenant "${t}"`); });
+      s.hosts.forEach((h, j) => { if (!hosts.has(h)) issue(['segments', i, 'hosts', j], `unknown host "${h}"`); });
+    });
+    iso.vms.forEach((v, i) => {
+      if (vms.has(v.name)) issue(['vms', i, 'name'], `VM "${v.name}" is listed twice`);
+      vms.add(v.name);
+      if (!tenants.has(v.tenant)) issue(['vms', i, 'tenant'], `unknown tenant "${v.tenant}"`);
+      if (!hosts.has(v.host)) issue(['vms', i, 'host'], `unknown host "${v.host}"`);
+      const seg = segments.get(v.segment);
+      if (!seg) issue(['vms', i, 'segment'], `unknown segment "${v.segment}"`);
+      else {
+        if (!seg.tenants.includes(v.tenant)) issue(['vms', i, 'segment'], `segment ${v.segment} is not open to tenant ${v.tenant}`);
+        if (!seg.hosts.includes(v.host)) issue(['vms', i, 'host'], `segment ${v.segment} does not reach host ${v.host}`);
+      }
+    });
+    iso.policy.allow.forEach((r, i) => {
+      if (!tenants.has(r.from)) issue(['policy', 'allow', i, 'from'], `unknown tenant "${r.from}"`);
+      if (!tenants.has(r.to)) issue(['policy', 'allow', i, 'to'], `unknown tenant "${r.to}"`);
+    });
+    iso.attempts.forEach((a, i) => {
+      if (!vms.has(a.from)) issue(['attempts', i, 'from'], `unknown VM "${a.from}"`);
+      if (!vms.has(a.to)) issue(['attempts', i, 'to'], `unknown VM "${a.to}"`);
+    });
+    if (iso['migration-segment'] !== undefined && !segments.has(iso['migration-segment'])) issue(['migration-segment'], `unknown segment "${iso['migration-segment']}"`);
+  });
+}
+
+export type IsolationScenario = z.output<ReturnType<typeof isolationSchema>>;
+export type IsolatedVm = IsolationScenario['vms'][number];

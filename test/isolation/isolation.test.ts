@@ -1,0 +1,78 @@
+import 'reflect-metadata';
+import { runMigration } from '../../src/app/use-cases/run-migration';
+import { replayText } from '../../src/app/use-cases/replay';
+import type { EventEnvelope } from '../../src/domain/event';
+import { isolationScenario } from './iso-scenario';
+
+function events(logText: string): EventEnvelope[] {
+  return logText.trim().split('\n').slice(1).map((line) => JSON.parse(line) as EventEnvelope).filter((e) => typeof e.seq === 'number');
+}
+
+describe('tenants during a migration', () => {
+  const run = runMigration({ scenario: isolationScenario(), keepLog: true });
+  const iso = run.result.isolation!;
+  const log = events(run.logText!);
+
+  it('denies and logs every attempt by another tenant\'s VM before, during and after the migration, and delivers none', () => {
+    expect(run.result.status).toBe('completed');
+    const paused = log.find((e) => e.type === 'VmPaused')!.at;
+    const resumed = log.find((e) => e.type === 'VmResumed')!.at;
+    const ended = log.find((e) => e.type === 'MigrationCompleted')!.at;
+    const denied = log.filter((e) => e.type === 'AccessDenied');
+    const crossTenant = (e: EventEnvelope) => {
+      const d = e.data as { from: string; to: string };
+      return (d.from === 'vm9' && d.to === 'vm0') || (d.from === 'vm0' && d.to === 'vm9');
+    };
+    expect(log.filter((e) => e.type === 'AccessAllowed').filter(crossTenant)).toEqual([]);
+    const attempts = denied.filter(crossTenant);
+    expect(attempts.filter((e) => e.at < paused).length).toBeGreaterThan(0);
+    expect(attempts.filter((e) => e.at >= paused && e.at < resumed).length).toBeGreaterThan(0);
+    expect(attempts.filter((e) => e.at >= resumed).length).toBeGreaterThan(0);
+    expect(attempts.filter((e) => e.at > ended).length).toBeGreaterThan(0);
+    // Pre-copy completes at the resume itself, so its stages are these three (post-copy adds after-switchover).
+    expect(new Set(attempts.map((e) => (e.data as { stage: string }).stage))).toEqual(new Set(['before-switchover', 'downtime', 'after-migration']));
+    for (const e of attempts) expect((e.data as { reason: string }).reason).toMatch(/no rule lets tenant (globex|acme) reach tenant (acme|globex)/);
+    expect(iso.denied.total).toBe(denied.length);
+    expect(iso.denied['by-pair']['vm9 -> vm0'] + iso.denied['by-pair']['vm0 -> vm9']).toBe(attempts.length);
+  });
+
+  it('every one of the tenant\'s own attempts is allowed, and lost only while the VM is paused', () => {
+    const allowed = log.filter((e) => e.type === 'AccessAllowed');
+    expect(allowed.length).toBe(iso.allowed.total);
+    expect(allowed.every((e) => (e.data as { from: string }).from === 'vm1')).toBe(true);
+    const paused = allowed.filter((e) => !(e.data as { delivered: boolean }).delivered);
+    for (const e of paused) expect((e.data as { stage: string }).stage).toBe('downtime');
+    expect(iso.allowed.delivered).toBe(allowed.length - paused.length);
+  });
+
+  it('a paused VM sends nothing', () => {
+    const paused = log.find((e) => e.type === 'VmPaused')!.at;
+    const resumed = log.find((e) => e.type === 'VmResumed')!.at;
+    const fromVm0 = log.filter((e) => (e.type === 'AccessDenied' || e.type === 'AccessAllowed') && (e.data as { from: string }).from === 'vm0');
+    expect(fromVm0.filter((e) => e.at > paused && e.at < resumed)).toEqual([]);
+  });
+
+  it('replays from the log to the same figures', () => {
+    expect(replayText(run.logText!).result).toEqual(run.result);
+  });
+
+  it('an explicit allow rule lets one tenant reach the other, in one direction only', () => {
+    const opened = runMigration({ scenario: isolationScenario({ policy: { allow: [{ from: 'globex', to: 'acme' }] } }) }).result.isolation!;
+    expect(opened.denied['by-pair']['vm9 -> vm0']).toBeUndefined();
+    expect(opened.denied['by-pair']['vm0 -> vm9']).toBeGreaterThan(0);
+  });
+});
+
+describe('the migration stream', () => {
+  it('is reported as exposure when unencrypted over a segment shared with another tenant', () => {
+    const iso = runMigration({ scenario: isolationScenario({ 'migration-segment': 'mgmt' }) }).result.isolation!;
+    expect(iso.exposure).toEqual({ 'migration-segment': 'mgmt', tls: false, exposed: true, 'other-tenants': ['globex'] });
+  });
+
+  it('is not exposed with tls, or over the tenant\'s own segment', () => {
+    const tls = isolationScenario({ 'migration-segment': 'mgmt' });
+    (tls.migration as Record<string, unknown>).tls = true;
+    expect(runMigration({ scenario: tls }).result.isolation!.exposure.exposed).toBe(false);
+    expect(runMigration({ scenario: isolationScenario() }).result.isolation!.exposure.exposed).toBe(false);
+  });
+});

@@ -1,0 +1,93 @@
+import 'reflect-metadata';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/app/cli/main';
+import { runMigration } from '../../src/app/use-cases/run-migration';
+import { allocate } from '../../src/domain/isolation/allocation';
+import { isolationScenario } from './iso-scenario';
+
+type Iso = { segments: { name: string; hosts: string[] }[]; vms: Record<string, unknown>[]; hosts: Record<string, unknown>[] };
+
+async function cli(scenario: unknown): Promise<{ code: number; stderr: string; wrote: boolean }> {
+  const dir = mkdtempSync(join(tmpdir(), 'virtsim-iso-'));
+  const file = join(dir, 'scenario.json');
+  writeFileSync(file, JSON.stringify(scenario));
+  const events = join(dir, 'events.ndjson');
+  const spy = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(['migrate', '--scenario', file, '--events', events]);
+    return { code, stderr: spy.mock.calls.map((c) => String(c[0])).join(''), wrote: existsSync(events) };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('a migration that would break the VM\'s isolation is refused before it starts', () => {
+  it('when the destination is not on the VM\'s segment', async () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso;
+    iso.segments[0].hosts = ['host-a'];
+    const out = await cli(scenario);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("hosts.destination: host-b is not on vm0's segment acme-net (VLAN 10); its isolation policy cannot hold there");
+    expect(out.wrote).toBe(false);
+  });
+
+  it('when the destination cannot reserve the VM\'s limits', async () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso;
+    iso.vms[0].limits = { 'vcpu-share': 0.6, memory: '1GiB', 'net-rate': '6Gbit/s' };
+    iso.hosts[1] = { name: 'host-b', memory: '6GiB', 'disk-rate': '1GiB/s', 'net-rate': '10Gbit/s' };
+    const out = await cli(scenario);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('isolation.vms.0.limits.memory: host-b cannot hold 1.00 GiB for vm0: 0.00 GiB of 6.00 GiB free');
+    expect(out.stderr).toContain('isolation.vms.0.limits.vcpu-share: host-b cannot reserve 0.6 of its CPU: 0.500 unreserved');
+    expect(out.stderr).toContain('isolation.vms.0.limits.net-rate: host-b cannot reserve 750000000 bytes/s');
+    expect(out.wrote).toBe(false);
+  });
+
+  it('when the VM is not where the migration starts, or missing', () => {
+    const moved = isolationScenario();
+    (moved.isolation as Iso).vms[0].host = 'host-b';
+    expect(() => runMigration({ scenario: moved })).toThrow(/isolation\.vms\.0\.host: is host-b but the VM migrates from hosts\.source host-a/);
+    const missing = isolationScenario();
+    (missing.isolation as Iso).vms.shift();
+    (missing.isolation as { attempts: unknown[] }).attempts = [];
+    expect(() => runMigration({ scenario: missing })).toThrow(/isolation\.vms: must list the migrating VM "vm0"/);
+  });
+});
+
+describe('resource limits', () => {
+  it('a noisy neighbour does not change a limited VM\'s share, only the best-effort leftover', () => {
+    const quiet = allocate(1, [{ vm: 'victim', demand: 0.4, limit: 0.5 }, { vm: 'other', demand: 0.3, limit: null }, { vm: 'noisy', demand: 0, limit: null }]);
+    const loud = allocate(1, [{ vm: 'victim', demand: 0.4, limit: 0.5 }, { vm: 'other', demand: 0.3, limit: null }, { vm: 'noisy', demand: 10, limit: null }]);
+    expect(loud.get('victim')).toBe(quiet.get('victim'));
+    expect(loud.get('victim')).toBe(0.4);
+    // Best-effort VMs split the leftover 0.6 max-min fairly: other keeps its 0.3, noisy gets the rest.
+    expect(loud.get('other')).toBeCloseTo(0.3);
+    expect(loud.get('noisy')).toBeCloseTo(0.3);
+  });
+
+  it('in a run, the other VMs\' figures do not move when the noisy VM\'s load grows, and every limit held', () => {
+    const figures = (noisyCpu: number) => {
+      const scenario = isolationScenario();
+      const iso = scenario.isolation as Iso;
+      iso.vms[3].demand = { cpu: noisyCpu, 'net-rate': noisyCpu > 0 ? '10Gbit/s' : '0.001bit/s' };
+      return runMigration({ scenario }).result.isolation!.limits;
+    };
+    const calm = figures(0);
+    const loud = figures(1);
+    expect(loud.held).toBe(true);
+    expect(calm.held).toBe(true);
+    for (const host of ['host-a', 'host-b']) {
+      for (const vm of ['vm0', 'vm1', 'vm9']) {
+        if (calm.hosts[host][vm]) expect(loud.hosts[host][vm]).toEqual(calm.hosts[host][vm]);
+      }
+    }
+    // vm0 arrived on host-b with its reserved quarter of the CPU despite the noisy VM.
+    expect(loud.hosts['host-b'].vm0.cpu).toBe(0.2);
+    expect(loud.hosts['host-b'].noisy.cpu).toBeCloseTo(0.3);
+    expect(loud.hosts['host-a'].vm0).toBeUndefined();
+  });
+});
