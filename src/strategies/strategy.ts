@@ -6,7 +6,7 @@ export interface StrategyInfo {
 }
 
 /** The kinds of strategy, each bound in the container under its own token. */
-export const STRATEGY_KINDS = ['migration-strategy', 'stop-policy', 'workload'] as const;
+export const STRATEGY_KINDS = ['migration-strategy', 'stop-policy', 'workload', 'storage-model', 'path-selector', 'allocation-policy'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
 
 /** Container tokens: one per kind; named bindings select the strategy. */
@@ -14,4 +14,7 @@ export const TOKENS = {
   'migration-strategy': Symbol.for('virtsim.MigrationStrategy'),
   'stop-policy': Symbol.for('virtsim.StopPolicy'),
   workload: Symbol.for('virtsim.WorkloadModel'),
+  'storage-model': Symbol.for('virtsim.StorageModel'),
+  'path-selector': Symbol.for('virtsim.PathSelector'),
+  'allocation-policy': Symbol.for('virtsim.AllocationPolicy'),
 } as const satisfies Record<StrategyKind, symbol>;

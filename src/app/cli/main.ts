@@ -5,7 +5,9 @@ import { InputError } from '../../domain/errors';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategies } from '../use-cases/compare';
-import { replay } from '../use-cases/replay';
+import { replayAny } from '../use-cases/replay';
+import { formatStorage, formatStorageComparison } from '../reports/storage-text';
+import { compareStorage, runStorage } from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
 import type { MigrationResult } from '../../domain/migration/result';
@@ -98,12 +100,42 @@ export function buildCli(setExit: (code: number) => void): Command {
       setExit(Object.values(results).every((result) => result.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
     });
 
+  program.command('storage')
+    .description('run a storage-virtualization scenario under one model, or compare models on the same volumes and I/O trace')
+    .requiredOption('--scenario <file>', 'storage scenario JSON file')
+    .option('--model <name>', 'host-based, device-based, network-based or network-based:out-of-band (default: the scenario\'s)')
+    .option('--models <names>', 'comma-separated models to compare on the same trace', list)
+    .option('--events <file>', 'write the event log (NDJSON) here (one model only)')
+    .option('--json', 'print the result as JSON')
+    .action((opts) => {
+      const scenario = readScenarioFile(opts.scenario);
+      if (opts.models) {
+        if (opts.model || opts.events) throw InputError.at('--models', 'cannot be combined with --model or --events');
+        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models });
+        const results = comparison.runs.map((run) => run.result);
+        if (opts.json) printJson({ models: results });
+        else process.stdout.write(formatStorageComparison(results));
+        setExit(results.every((r) => r.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
+        return;
+      }
+      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events });
+      if (opts.json) printJson(run.result);
+      else process.stdout.write(formatStorage(run.result));
+      setExit(run.result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT);
+    });
+
   program.command('replay')
     .description('verify an event log and fold it into the same result the run printed')
     .argument('<file>', 'event log written with --events')
     .option('--json', 'print the result as JSON')
     .action((file: string, opts) => {
-      const replayed = replay(file);
+      const replayed = replayAny(file);
+      if (replayed.kind === 'storage') {
+        if (opts.json) printJson(replayed.result);
+        else process.stdout.write(formatStorage(replayed.result));
+        setExit(replayed.result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT);
+        return;
+      }
       if (opts.json) printJson(replayed.result);
       else process.stdout.write(formatMigration(replayed.result));
       setExit(exitFor(replayed.result));

@@ -5,6 +5,7 @@ import { migrationResult, resultOptions, type MigrationResult } from '../../doma
 import type { Scenario } from '../../domain/scenario/schema';
 import { SectionProjections } from './sections';
 import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
+import { replayStorageLog, type StorageReplay } from './replay-storage';
 
 export interface MigrationReplay {
   readonly kind: 'migration';
@@ -40,4 +41,15 @@ export function replay(path: string): MigrationReplay {
 
 export function replayText(text: string, source = 'log'): MigrationReplay {
   return replayEventLog(parseEventLog(text, source), source);
+}
+
+/** Any log, dispatched on its header's kind: `virtsim replay FILE`. */
+export function replayAny(path: string): MigrationReplay | StorageReplay {
+  const log = readEventLog(path);
+  return log.header.kind === 'storage' ? replayStorageLog(log, path) : replayEventLog(log, path);
+}
+
+export function replayAnyText(text: string, source = 'log'): MigrationReplay | StorageReplay {
+  const log = parseEventLog(text, source);
+  return log.header.kind === 'storage' ? replayStorageLog(log, source) : replayEventLog(log, source);
 }

@@ -1,6 +1,7 @@
 import { MIGRATION_EVENT_VERSIONS } from '../../domain/migration/events';
 import { NETWORK_EVENT_VERSIONS } from '../../domain/network/events';
 import { ISOLATION_EVENT_VERSIONS } from '../../domain/isolation/events';
+import { STORAGE_EVENT_VERSIONS } from '../../domain/storage/events';
 
 /** Turns an event's data from version `from` into version `from + 1`. */
 export type Upcaster = (data: unknown) => unknown;
@@ -10,6 +11,7 @@ export const CURRENT_EVENT_VERSIONS: Readonly<Record<string, number>> = {
   ...MIGRATION_EVENT_VERSIONS,
   ...NETWORK_EVENT_VERSIONS,
   ...ISOLATION_EVENT_VERSIONS,
+  ...STORAGE_EVENT_VERSIONS,
 };
 
 /**

@@ -1,0 +1,59 @@
+import Table from 'cli-table3';
+import type { StorageResult } from '../../domain/storage/result';
+
+const style = { head: [], border: [] };
+
+function modelName(result: StorageResult): string {
+  return result.mode ? `${result.model} (${result.mode})` : result.model;
+}
+
+/** The human summary of one storage run: volumes, devices, then what happened. */
+export function formatStorage(result: StorageResult): string {
+  const lines: string[] = [];
+  lines.push(`model ${modelName(result)}, ${result.elapsed} ms simulated, log ${result.log.events} events sha256 ${result.log.sha256.slice(0, 16)}…`);
+  const volumes = new Table({ head: ['volume', 'layout', 'IOPS', 'MB/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'cache hits', 'lost blocks'], style });
+  for (const v of result.volumes) {
+    volumes.push([v.name, v.layout, v.iops, v['mb-per-s'], v.latency.p50, v.latency.p99, v.latency.max, v.errors, v['cache-hits'], v['lost-blocks']]);
+  }
+  lines.push(volumes.toString());
+  const devices = new Table({ head: ['device', 'class', 'ops', 'MB/s', 'util', 'background MiB', 'state'], style });
+  for (const d of result.devices) {
+    if (d.ops === 0 && !d.failed) continue;
+    devices.push([d.name, d.class, d.ops, d['mb-per-s'], d.utilization, (d['background-bytes'] / 1024 / 1024).toFixed(1), d.failed ? 'FAILED' : 'ok']);
+  }
+  lines.push(devices.toString());
+  const notes: string[] = [];
+  if (result.appliance) notes.push(`appliance: ${result.appliance.ops} ops, ${result.appliance['mb-per-s']} MB/s, utilization ${result.appliance.utilization}`);
+  const locking = result['cluster-locking'];
+  if (locking.messages > 0) notes.push(`cluster locking: ${locking['metadata-changes']} metadata changes cost ${locking.messages} messages (${locking['messages-per-change']} each; shared pools ${locking['shared-pools'].join(', ')})`);
+  if (result['metadata-lookups'] > 0) notes.push(`metadata-server lookups: ${result['metadata-lookups']}`);
+  for (const p of result.paths) if (p.failures > 0 || !p.up) notes.push(`path ${p.name}: ${p.up ? 'up' : 'DOWN'}, ${p.failures} failure(s), ${p.ops} ops`);
+  for (const t of result['thin-pools']) {
+    notes.push(`thin pool ${t.pool}: ${t['used-bytes']} of ${t['data-bytes']} bytes used${t.overcommitted ? `, OVERCOMMITTED (${t['virtual-bytes']} virtual)` : ''}${t['low-water-at'] !== null ? `, low-water mark at ${t['low-water-at']} ms` : ''}${t['full-at'] !== null ? `, full at ${t['full-at']} ms` : ''}`);
+  }
+  for (const d of result['access-denied']) notes.push(`access denied: ${d.host} -> ${d.volume}: ${d.reason}`);
+  for (const r of result.rebuilds) notes.push(`rebuild ${r.volume} leg ${r.leg}: ${r.failed} -> ${r.spare}, ${r.rebuilt}/${r.extents} extents${r.duration !== null ? ` in ${r.duration} ms` : ' (unfinished)'}`);
+  for (const r of result['rebuilds-impossible']) notes.push(`no rebuild for ${r.volume} leg ${r.leg}: ${r.reason}`);
+  for (const m of result.migrations) notes.push(`data migration ${m.volume}: ${m.checkpoint}/${m.segments} segments, ${m.interruptions} interruption(s), ${m.resumes} resume(s), ${m.completed ? 'completed' : 'NOT completed'}`);
+  for (const s of result.scrubs) notes.push(`scrub ${s.volume}: ${s['checked-blocks']} blocks, ${s.mismatches} mismatches, ${s.repaired} repaired, ${s.unrepairable} unrepairable`);
+  for (const v of result.volumes) {
+    if (v['repaired-reads'] + v['read-errors'] + v['silent-corrupt-reads'] > 0) notes.push(`${v.name}: ${v['repaired-reads']} reads repaired from a good copy, ${v['read-errors']} read errors, ${v['silent-corrupt-reads']} corrupt blocks returned silently (no checksums)`);
+    for (const [cause, blocks] of Object.entries(v['lost-causes'])) notes.push(`${v.name}: ${blocks} blocks lost (${cause}), e.g. ${v['lost-ranges'].slice(0, 3).map(([s, n]) => `${s}+${n}`).join(', ')}`);
+  }
+  if (result.tiering) notes.push(`tiering: ${result.tiering.passes} passes, ${result.tiering.promoted} extents promoted; mean latency ${result.tiering['mean-latency-before']} ms -> ${result.tiering['mean-latency-after']} ms (gain ${(result.tiering['latency-gain'] * 100).toFixed(1)} %)`);
+  for (const u of result.unfinished) notes.push(`unfinished: ${u}`);
+  notes.push(`verification: ${result.verification.consistent ? 'consistent' : 'INCONSISTENT'}; every block reads back its last acknowledged write except ${result.verification['lost-blocks']} listed lost`);
+  lines.push(notes.join('\n'));
+  return `${lines.join('\n')}\n`;
+}
+
+/** One row per model, same volumes and trace. */
+export function formatStorageComparison(results: readonly StorageResult[]): string {
+  const table = new Table({ head: ['model', 'volume', 'IOPS', 'MB/s', 'mean ms', 'p50 ms', 'p99 ms', 'max ms', 'lock msgs', 'lookups', 'lost'], style });
+  for (const result of results) {
+    for (const v of result.volumes) {
+      table.push([modelName(result), v.name, v.iops, v['mb-per-s'], v.latency.mean, v.latency.p50, v.latency.p99, v.latency.max, result['cluster-locking'].messages, result['metadata-lookups'], v['lost-blocks']]);
+    }
+  }
+  return `${table.toString()}\n`;
+}

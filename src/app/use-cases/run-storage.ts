@@ -1,0 +1,123 @@
+import { InputError } from '../../domain/errors';
+import { StorageProjection } from '../../domain/storage/projection';
+import { storageResult, type StorageResult } from '../../domain/storage/result';
+import { MODEL_NAMES, parseStorageScenario, type StorageScenario } from '../../domain/storage/scenario';
+import { createRegistry } from '../../infrastructure/container/built-ins';
+import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { EventBus } from '../../infrastructure/event-bus';
+import { LOG_FORMAT, type LogHeader, type StrategyStamp } from '../../infrastructure/event-store/log-format';
+import { AtomicFileSink, MemoryLogSink, NullLogSink, type LogSink } from '../../infrastructure/event-store/log-sink';
+import { EventLogWriter } from '../../infrastructure/event-store/log-writer';
+import { RandomStreams } from '../../infrastructure/random';
+import { Scheduler } from '../../infrastructure/scheduler';
+import { StorageRuntime } from '../../infrastructure/storage/storage-runtime';
+import type { AllocationPolicy, NetworkMode, PathSelector, StorageModel } from '../../strategies/storage/strategy';
+import type { StrategyKind } from '../../strategies/strategy';
+
+export interface RunStorageOptions {
+  /** Raw scenario (as read from JSON). */
+  readonly scenario: unknown;
+  readonly source?: string;
+  /** One model: `host-based`, `device-based`, `network-based` or `network-based:out-of-band`. Default: the scenario's. */
+  readonly model?: string;
+  /** Write the event log here (atomically). */
+  readonly eventsPath?: string;
+  /** Keep the log text in memory and return it. */
+  readonly keepLog?: boolean;
+  readonly registry?: StrategyRegistry;
+}
+
+export interface StorageRun {
+  readonly scenario: StorageScenario;
+  readonly result: StorageResult;
+  readonly logText?: string;
+}
+
+export interface StorageComparison {
+  readonly scenario: StorageScenario;
+  /** One run per model, in the order asked, on the same volumes and the same I/O trace. */
+  readonly runs: readonly StorageRun[];
+}
+
+function stamp(registry: StrategyRegistry, kind: StrategyKind, name: string): StrategyStamp {
+  const entry = registry.describe(kind, name);
+  return { name: entry.name, version: entry.version, origin: entry.origin };
+}
+
+/** `network-based:out-of-band` names a model and its mode; a plain name keeps the scenario's mode. */
+function modelChoice(choice: string | undefined, scenario: StorageScenario, field: string): { name: string; mode: NetworkMode } {
+  const text = choice ?? scenario.model;
+  const [name, mode] = text.split(':');
+  if (mode !== undefined && mode !== 'in-band' && mode !== 'out-of-band') throw InputError.at(field, `unknown network mode "${mode}"; known: in-band, out-of-band`);
+  if (mode !== undefined && name !== 'network-based') throw InputError.at(field, `only network-based takes a mode (${text})`);
+  return { name, mode: (mode as NetworkMode | undefined) ?? scenario['network-mode'] };
+}
+
+/** Runs a storage scenario under one model: the library form of `virtsim storage --model`. */
+export function runStorage(options: RunStorageOptions): StorageRun {
+  const registry = options.registry ?? createRegistry();
+  const parsed = parseStorageScenario(options.scenario, options.source);
+  const { name, mode } = modelChoice(options.model, parsed, options.model === undefined ? 'model' : '--model');
+  const withSource = <T>(work: () => T): T => {
+    try {
+      return work();
+    } catch (error) {
+      if (error instanceof InputError && options.source && !error.source) throw new InputError(error.problems, options.source);
+      throw error;
+    }
+  };
+  // The scenario as run: its model is the one that ran, so a replay knows it.
+  const scenario: StorageScenario = { ...parsed, model: name, 'network-mode': mode };
+  const model = withSource(() => registry.resolve<StorageModel>('storage-model', name, options.model === undefined ? 'model' : '--model'));
+  const selector = withSource(() => registry.resolve<PathSelector>('path-selector', scenario.multipath.selector, 'multipath.selector'));
+  const policies = (policy: string, field: string) => registry.resolve<AllocationPolicy>('allocation-policy', policy, field);
+
+  const scheduler = new Scheduler();
+  const bus = new EventBus(scheduler);
+  const random = new RandomStreams(scenario.seed);
+  // Built (and so validated) before a log exists: a refused configuration writes nothing.
+  const runtime = withSource(() => new StorageRuntime({ scenario, model, mode, selector, policies, scheduler, bus, random }));
+  const usedPolicies = [...new Set([...scenario.pools.map((p) => p.allocation), ...scenario.volumes.flatMap((v) => (v.allocation ? [v.allocation] : []))])];
+  for (const [i, policy] of usedPolicies.entries()) withSource(() => policies(policy, `allocation.${i}`));
+
+  const header: LogHeader = {
+    type: 'virtsim-log',
+    format: LOG_FORMAT,
+    kind: 'storage',
+    seed: scenario.seed,
+    scenario,
+    strategies: {
+      'storage-model': stamp(registry, 'storage-model', model.name),
+      'path-selector': stamp(registry, 'path-selector', selector.name),
+      ...Object.fromEntries(usedPolicies.map((p) => [`allocation-policy:${p}`, stamp(registry, 'allocation-policy', p)])),
+    },
+    plugins: [],
+  };
+  const memorySink = options.keepLog ? new MemoryLogSink() : null;
+  const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath) : (memorySink ?? new NullLogSink());
+  const projection = new StorageProjection();
+  bus.batches$.subscribe((batch) => projection.handle(batch));
+  const log = new EventLogWriter(sink, header).attach(bus);
+  try {
+    scheduler.onAfterStep(() => bus.flush());
+    withSource(() => runtime.start());
+    bus.flush();
+    scheduler.run();
+    if (!runtime.finished) throw new Error('storage run stopped before it ended');
+    bus.complete();
+    const summary = log.commit();
+    return { scenario, result: storageResult(projection.result(), summary), logText: memorySink ? memorySink.contents() : undefined };
+  } catch (error) {
+    log.abort();
+    throw error;
+  }
+}
+
+/** Runs the same scenario (volumes, seed, I/O trace) under several models: `virtsim storage --models a,b,c`. */
+export function compareStorage(options: Omit<RunStorageOptions, 'model' | 'eventsPath'> & { readonly models: readonly string[] }): StorageComparison {
+  if (options.models.length === 0) throw InputError.at('--models', `name at least one model; known: ${MODEL_NAMES.join(', ')}`);
+  const registry = options.registry ?? createRegistry();
+  const runs = options.models.map((model) => runStorage({ ...options, model, registry }));
+  return { scenario: parseStorageScenario(options.scenario, options.source), runs };
+}
+
