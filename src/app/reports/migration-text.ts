@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { MigrationResult } from '../../domain/migration/result';
+import { formatIsolation, formatNetwork } from './network-text';
 
 function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
@@ -38,7 +39,8 @@ export function formatMigration(result: MigrationResult): string {
   );
   const rounds = new Table({ head: ['round', 'pages', 'MiB', 'duration ms'], chars: COMPACT, colAligns: ['right', 'right', 'right', 'right'], style: { head: [], border: [] } });
   for (const round of result.rounds) rounds.push([round.round, round.pages, mib(round.bytes), ms(round.duration)]);
-  return `${summary.toString()}\n${result.rounds.length > 0 ? rounds.toString() : '(no pre-copy rounds)'}\n`;
+  const sections = (result.network ? formatNetwork(result.network) : '') + (result.isolation ? formatIsolation(result.isolation) : '');
+  return `${summary.toString()}\n${result.rounds.length > 0 ? rounds.toString() : '(no pre-copy rounds)'}\n${sections}`;
 }
 
 /** One row per strategy: the figures people compare. */

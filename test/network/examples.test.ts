@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatMigration } from '../../src/app/reports/migration-text';
+import { runMigration } from '../../src/app/use-cases/run-migration';
+import { replayText } from '../../src/app/use-cases/replay';
+
+const dir = join(__dirname, '../../examples/scenarios');
+const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as unknown;
+
+describe('the shipped network and isolation examples', () => {
+  it.each(['lan-announce', 'lan-announce-off', 'lan-layer3', 'lan-layer3-tunnel', 'isolation-tenants', 'isolation-exposed'])('%s runs, prints its sections and replays to equal figures', (name) => {
+    const run = runMigration({ scenario: load(name), source: name, keepLog: true });
+    const text = formatMigration(run.result);
+    if (name.startsWith('lan')) expect(text).toContain('client outage');
+    else expect(text).toContain('denied');
+    expect(replayText(run.logText!).result).toEqual(run.result);
+  });
+
+  it('show what they claim', () => {
+    const figures = (name: string) => runMigration({ scenario: load(name) }).result;
+    const on = figures('lan-announce').network!;
+    expect(on.connections.broken).toBe(0);
+    expect(on['client-outage'].max).toBeGreaterThanOrEqual(figures('lan-announce').downtime);
+    const off = figures('lan-announce-off').network!;
+    expect(off['client-outage'].p50).toBeGreaterThan(19_000);
+    expect(off.connections.broken).toBe(0);
+    expect(figures('lan-layer3').network!.connections.broken).toBe(10);
+    expect(figures('lan-layer3-tunnel').network!.connections.broken).toBe(0);
+    expect(figures('isolation-exposed').isolation!.exposure.exposed).toBe(true);
+    expect(() => runMigration({ scenario: load('isolation-refused') })).toThrow(/hosts\.destination: host-b is not on vm0's segment acme-net/);
+  });
+});
