@@ -79,8 +79,80 @@ interface VolumeRuntime {
   reads: number; writes: number; readBytes: number; writeBytes: number; errors: number;
   latencySum: number; latencyMax: number; cacheHits: number; silentCorrupt: number;
   lookups: number; metaChanges: number; lockMessages: number;
-  written: number[]; repaired: number[]; readErrors: number[]; thinRuns: number[]; thinExtents: number;
+  /** Blocks written this slice, in order (growable, no per-I/O garbage). */
+  written: Uint32Array; writtenCount: number; repaired: number[]; readErrors: number[]; thinRuns: number[]; thinExtents: number;
   readonly histogram: Uint32Array;
+}
+
+/**
+ * The outstanding slots of a closed-loop workload keyed on when each may
+ * issue next: a binary min-heap with positions, so a slot whose I/O waited in
+ * a queue can be moved when it is released.
+ */
+class SlotHeap {
+  readonly times: Float64Array;
+  private readonly heap: Int32Array;
+  private readonly position: Int32Array;
+
+  constructor(slots: number, startNs: number) {
+    this.times = new Float64Array(slots).fill(startNs);
+    this.heap = Int32Array.from({ length: slots }, (_, i) => i);
+    this.position = Int32Array.from({ length: slots }, (_, i) => i);
+  }
+
+  get topSlot(): number {
+    return this.heap[0];
+  }
+
+  get topTime(): number {
+    return this.times[this.heap[0]];
+  }
+
+  set(slot: number, time: number): void {
+    const before = this.times[slot];
+    this.times[slot] = time;
+    if (time < before) this.up(this.position[slot]);
+    else this.down(this.position[slot]);
+  }
+
+  private swap(i: number, j: number): void {
+    const a = this.heap[i];
+    const b = this.heap[j];
+    this.heap[i] = b;
+    this.heap[j] = a;
+    this.position[b] = i;
+    this.position[a] = j;
+  }
+
+  private earlier(i: number, j: number): boolean {
+    const a = this.heap[i];
+    const b = this.heap[j];
+    return this.times[a] < this.times[b] || (this.times[a] === this.times[b] && a < b);
+  }
+
+  private up(index: number): void {
+    let i = index;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.earlier(i, parent)) return;
+      this.swap(i, parent);
+      i = parent;
+    }
+  }
+
+  private down(index: number): void {
+    const n = this.heap.length;
+    let i = index;
+    for (;;) {
+      const left = 2 * i + 1;
+      let best = i;
+      if (left < n && this.earlier(left, best)) best = left;
+      if (left + 1 < n && this.earlier(left + 1, best)) best = left + 1;
+      if (best === i) return;
+      this.swap(i, best);
+      i = best;
+    }
+  }
 }
 
 interface WorkloadRuntime {
@@ -93,7 +165,7 @@ interface WorkloadRuntime {
   readonly random: RandomStream;
   readonly intervalNs: number;
   /** Closed loop: when each outstanding slot may issue next. */
-  readonly slots: Float64Array | null;
+  readonly slots: SlotHeap | null;
   nextOpen: number;
   readonly endNs: number;
   readonly limit: number;
@@ -354,7 +426,8 @@ export class StorageRuntime {
     const targets = new Set<string>();
     for (const pool of this.s.pools) {
       if (!this.poolHosts(pool.name).includes(host)) continue;
-      for (const name of [...pool.devices, ...pool.spares]) {
+      const moved = this.s.events.flatMap((e) => (e.action === 'migrate' && this.s.volumes.some((v) => v.name === e.volume && v.pool === pool.name) ? e.to : []));
+      for (const name of [...pool.devices, ...pool.spares, ...moved]) {
         const route = this.options.model.route(host, this.devices[this.deviceIndex(name)], this.options.mode);
         for (const hop of [...route.front, ...route.back]) if (hop.kind === 'path') targets.add(hop.target);
       }
@@ -382,7 +455,7 @@ export class StorageRuntime {
     };
     this.pools.push(pool);
     this.bus.emit(event<E.PoolCreated>('PoolCreated', 1, {
-      pool: spec.name, devices, spares, extentBytes, extents: devices.map((d) => this.used[d].length),
+      pool: spec.name, devices: [...devices], spares: [...spares], extentBytes, extents: devices.map((d) => this.used[d].length),
       allocation: pool.policy.name, balance: spec.balance, sharedBy: hosts,
     }));
     if (spec.thin) {
@@ -505,7 +578,7 @@ export class StorageRuntime {
       corrupt: new Uint8Array(blocks * g.copies), corruptCount: 0,
       heat: new Uint32Array(g.legs * map.legExtents), acl: new Set(),
       reads: 0, writes: 0, readBytes: 0, writeBytes: 0, errors: 0, latencySum: 0, latencyMax: 0, cacheHits: 0, silentCorrupt: 0,
-      lookups: 0, metaChanges: 0, lockMessages: 0, written: [], repaired: [], readErrors: [], thinRuns: [], thinExtents: 0,
+      lookups: 0, metaChanges: 0, lockMessages: 0, written: new Uint32Array(1024), writtenCount: 0, repaired: [], readErrors: [], thinRuns: [], thinExtents: 0,
       histogram: new Uint32Array(HISTOGRAM_BUCKETS),
     };
     this.volumes.push(volume);
@@ -523,7 +596,8 @@ export class StorageRuntime {
   private compileRoute(host: string, volume: VolumeRuntime): Route {
     const model = this.options.model;
     const mode = this.options.mode;
-    const candidates = [...volume.pool.devices, ...volume.pool.spares];
+    const moved = this.s.events.flatMap((e) => (e.action === 'migrate' && e.volume === volume.name ? e.to.map((d) => this.deviceIndex(d)) : []));
+    const candidates = [...new Set([...volume.pool.devices, ...volume.pool.spares, ...moved])];
     const compile = (hops: readonly Hop[], device: number): Int32Array => {
       const out: number[] = [];
       for (const hop of hops) {
@@ -567,7 +641,7 @@ export class StorageRuntime {
       this.workloads.push({
         volume, host: w.host, route: this.compileRoute(w.host, volume), ioBlocks: w['block-size'] / volume.blockBytes,
         readRatio: w['read-ratio'], sequential: w.pattern === 'sequential', random: this.options.random.stream(`storage.io.${i}`),
-        intervalNs: w.iops ? NS_PER_S / w.iops : 0, slots: qd ? new Float64Array(qd).fill(startNs) : null, nextOpen: startNs,
+        intervalNs: w.iops ? NS_PER_S / w.iops : 0, slots: qd ? new SlotHeap(qd, startNs) : null, nextOpen: startNs,
         endNs: Math.min(this.maxNs, msToNs(w.start + (w.duration ?? this.s.duration))), limit: w.ios ?? Number.POSITIVE_INFINITY,
         issued: 0, cursor: 0, lookedUp: this.options.model.name === 'network-based' && this.options.mode === 'out-of-band' ? new Uint8Array(volume.map.legExtents * volume.map.shape.legs) : null,
       });
@@ -593,13 +667,8 @@ export class StorageRuntime {
         let at: number;
         let slot = -1;
         if (w.slots) {
-          at = Number.POSITIVE_INFINITY;
-          for (let k = 0; k < w.slots.length; k++) {
-            if (w.slots[k] < at) {
-              at = w.slots[k];
-              slot = k;
-            }
-          }
+          at = w.slots.topTime;
+          slot = w.slots.topSlot;
         } else {
           at = w.nextOpen;
         }
@@ -629,7 +698,7 @@ export class StorageRuntime {
       block = pick * w.ioBlocks;
     }
     const completion = this.performIo(w, block, write, at, at, slot);
-    if (w.slots && slot >= 0) w.slots[slot] = completion;
+    if (w.slots && slot >= 0) w.slots.set(slot, completion);
   }
 
   /**
@@ -721,7 +790,12 @@ export class StorageRuntime {
     }
     if (write && !failedIo) {
       for (let b = block; b < block + w.ioBlocks; b++) {
-        volume.written.push(b);
+        if (volume.writtenCount === volume.written.length) {
+          const grown = new Uint32Array(volume.written.length * 2);
+          grown.set(volume.written);
+          volume.written = grown;
+        }
+        volume.written[volume.writtenCount++] = b;
         if (volume.corruptCount > 0) this.clearCorruption(volume, b);
       }
       if (cacheResource >= 0) {
@@ -981,7 +1055,7 @@ export class StorageRuntime {
       this.thinQueue.splice(i, 1);
       held.workload.volume.errors++;
       this.record(held.workload.volume, true, 0, held.issuedAt, now, true);
-      if (held.workload.slots && held.slot >= 0) held.workload.slots[held.slot] = now;
+      if (held.workload.slots && held.slot >= 0) held.workload.slots.set(held.slot, now);
     }
   }
 
@@ -991,7 +1065,7 @@ export class StorageRuntime {
     const now = this.scheduler.now;
     for (const h of held) {
       const done = this.performIo(h.workload, h.block, h.write, h.issuedAt, now, h.slot);
-      if (h.workload.slots && h.slot >= 0) h.workload.slots[h.slot] = done;
+      if (h.workload.slots && h.slot >= 0) h.workload.slots.set(h.slot, done);
     }
     return held.length;
   }
@@ -1039,14 +1113,14 @@ export class StorageRuntime {
       if (v.reads + v.writes + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
       this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, {
         volume: v.name, fromNs: this.sliceStart, toNs: now, reads: v.reads, writes: v.writes, readBytes: v.readBytes, writeBytes: v.writeBytes,
-        errors: v.errors, written: encodePageList(v.written), histogram: encodePageList(drainSparse(v.histogram)),
+        errors: v.errors, written: encodePageList(v.written, v.writtenCount), histogram: encodePageList(drainSparse(v.histogram)),
         latencySumNs: v.latencySum, latencyMaxNs: v.latencyMax, cacheHits: v.cacheHits,
         repaired: encodePageList(v.repaired), readErrors: encodePageList(v.readErrors), silentCorruptReads: v.silentCorrupt,
         metadataLookups: v.lookups, metadataChanges: v.metaChanges, lockMessages: v.lockMessages,
       }));
       v.reads = v.writes = v.readBytes = v.writeBytes = v.errors = v.latencySum = v.latencyMax = v.cacheHits = v.silentCorrupt = 0;
       v.lookups = v.metaChanges = v.lockMessages = 0;
-      v.written = [];
+      v.writtenCount = 0;
       v.repaired = [];
       v.readErrors = [];
     }
