@@ -140,8 +140,9 @@ export class MemoryImage {
         let bits = word;
         while (bits !== 0) {
           const low = 31 - Math.clz32(bits & -bits);
-          let high = low;
-          while (high < 31 && (bits & (1 << (high + 1))) !== 0) high++;
+          // The run's length is the count of trailing ones from `low`: the lowest zero of ~(bits >>> low).
+          const holes = ~(bits >>> low);
+          const high = low + (holes === 0 ? 32 - low : 31 - Math.clz32(holes & -holes)) - 1;
           extend((index << 5) + low, high - low + 1);
           bits = high === 31 ? 0 : (bits & ~((2 ** (high + 1) - 1) >>> 0)) >>> 0;
         }

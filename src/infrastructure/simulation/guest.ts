@@ -88,6 +88,12 @@ export class Guest implements GuestControl {
   private readonly scratch = new Uint32Array(CHUNK);
   private pendingWrites: number[] = [];
   private firstPendingWrite = 0;
+  /**
+   * Reads due so far but not yet taken. Skipping them is deferred until reads
+   * matter (`runWithFaults`): the stream yields the same accesses however the
+   * skip is split, and a run that never faults never pays for generating them.
+   */
+  private readsDue = 0;
 
   constructor(
     private readonly clock: { readonly now: number },
@@ -131,7 +137,7 @@ export class Guest implements GuestControl {
       if (got > 0) this.applyWrites(this.scratch, got, first);
     }
     // Reads matter only when pages can be missing; keep their stream aligned to guest time.
-    this.skipReadsTo(this.reads.dueBy(this.guestNs));
+    this.readsDue = Math.max(this.readsDue, this.reads.dueBy(this.guestNs));
   }
 
   /**
@@ -146,6 +152,7 @@ export class Guest implements GuestControl {
       this.lastNs = now;
       return;
     }
+    this.skipReadsTo(this.readsDue);
     let virtualNs = this.lastNs + this.lagNs;
     for (;;) {
       const nextWrite = this.writes.nextAtNs();
