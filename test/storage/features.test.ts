@@ -192,3 +192,23 @@ describe('hot-extent tiering', () => {
     expectReplayEqual(live);
   });
 });
+
+describe('double faults are reported, never hidden', () => {
+  it('a mirror leg rebuilt from a copy with rotten blocks keeps them rotten: reads fail, the loss is listed', () => {
+    const live = run(scenario({
+      arrays: [{ name: 'a1', controller: { cache: 0 }, devices: ['d0', 'd1', 's0'].map((name) => ({ name, class: 'ssd', capacity: '256MiB' })) }],
+      pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1'], spares: ['a1/s0'], 'extent-size': '4MiB', 'rebuild-rate': '400MiB/s' }],
+      volumes: [{ name: 'v', pool: 'p', layout: 'raid1', size: '16MiB', checksums: true }],
+      duration: '600ms',
+      workloads: [{ host: 'h1', volume: 'v', 'read-ratio': 1, pattern: 'sequential', 'queue-depth': 4, start: 200 }],
+      events: [{ action: 'corrupt', at: 0, volume: 'v', blocks: 100, copy: 0 }, { action: 'fail-device', at: 10, device: 'a1/d1' }],
+    }));
+    const v = volume(live.result);
+    expect(v['silent-corrupt-reads']).toBe(0);
+    expect(v['lost-blocks']).toBe(100);
+    expect(v['lost-causes']).toEqual({ 'no clean copy to rebuild from (corruption)': 100 });
+    expect(v['read-errors']).toBeGreaterThan(0);
+    expect(live.result.verification.consistent).toBe(true);
+    expectReplayEqual(live);
+  });
+});

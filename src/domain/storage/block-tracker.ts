@@ -256,7 +256,7 @@ export class BlockTracker {
       for (let c = 0; c < copies; c++) {
         const code = lost[base + c];
         if (code !== 0) {
-          cause = code === 0xffff ? 'rebuilt without a good source' : `device ${this.deviceNames[code - 1]} failed`;
+          cause = code === 0xffff ? 'no clean copy to rebuild from (corruption)' : `device ${this.deviceNames[code - 1]} failed`;
           break;
         }
       }

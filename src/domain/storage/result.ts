@@ -137,7 +137,7 @@ export function storageResult(view: StorageView, log: LogSummary): StorageResult
     }),
     devices: state.devices.map((d) => ({
       name: d.name, class: d.class, location: d.location, failed: d.failed, ops: d.ops,
-      'mb-per-s': perSecond(d.bytes / 1e6), utilization: state.durationNs > 0 ? r3(d.busyNs / Math.max(state.durationNs, elapsedNs)) : 0,
+      'mb-per-s': perSecond(d.bytes / 1e6), utilization: state.durationNs > 0 ? r3(Math.min(1, d.busyNs / Math.max(state.durationNs, elapsedNs))) : 0,
       'background-bytes': d.backgroundBytes,
     })),
     paths: state.paths.map((p) => ({ name: p.name, host: p.host, target: p.target, up: p.up, ops: p.ops, failures: p.failures })),

@@ -1304,6 +1304,7 @@ export class StorageRuntime {
         if (move.reason === 'migration' && source >= 0) this.release(source, map.pe[slotIndex]);
         map.device[slotIndex] = taken[0];
         map.pe[slotIndex] = taken[1];
+        if (move.reason === 'rebuild' && volume.corruptCount > 0 && !volume.raid5) this.copyCorruption(volume, leg, le);
         move.done++;
         runs.push(leg, le, 1, taken[0], taken[1]);
         if (move.reason === 'migration') {
@@ -1318,6 +1319,36 @@ export class StorageRuntime {
         this.moves.splice(this.moves.indexOf(move), 1);
         if (move.reason === 'rebuild') this.bus.emit(event<E.RebuildCompleted>('RebuildCompleted', 1, { volume: volume.name, leg: move.leg }));
         else this.bus.emit(event<E.DataMigrationCompleted>('DataMigrationCompleted', 1, { volume: volume.name, segments: move.total }));
+      }
+    }
+  }
+
+  /**
+   * A mirror leg rebuilt from a copy holding rotten blocks holds them too:
+   * where no other copy of a block is clean, the rebuilt copy is marked corrupt
+   * (a checksummed read then fails instead of returning garbage).
+   */
+  private copyCorruption(volume: VolumeRuntime, leg: number, le: number): void {
+    const map = volume.map;
+    const g = map.geometry;
+    const per = map.shape.blocksPerExtent;
+    const copy = leg % volume.copies;
+    for (let legBlock = le * per; legBlock < (le + 1) * per && legBlock < g.legBlocks; legBlock++) {
+      let block = legBlock;
+      if (g.layout === 'raid10') {
+        const stripe = Math.floor(leg / volume.copies);
+        block = (Math.floor(legBlock / g.blocksPerChunk) * g.width + stripe) * g.blocksPerChunk + (legBlock % g.blocksPerChunk);
+      }
+      if (block >= volume.blocks) continue;
+      let clean = false;
+      for (let c = 0; c < volume.copies; c++) {
+        if (c === copy || volume.corrupt[block * volume.copies + c]) continue;
+        if (!this.failed[map.deviceOf(block, c)]) clean = true;
+      }
+      const s = block * volume.copies + copy;
+      if (!clean && !volume.corrupt[s]) {
+        volume.corrupt[s] = 1;
+        volume.corruptCount++;
       }
     }
   }

@@ -1,0 +1,34 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/app/cli/main';
+
+async function capture(argv: string[]): Promise<{ code: number; out: string }> {
+  const chunks: string[] = [];
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((text) => { chunks.push(String(text)); return true; });
+  try {
+    const code = await main(argv);
+    return { code, out: chunks.join('') };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('virtsim storage and replay', () => {
+  it('replay of a storage log prints JSON equal to the live run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
+    const log = join(dir, 'run.ndjson');
+    const live = await capture(['storage', '--scenario', 'examples/scenarios/storage-multipath-thin.json', '--events', log, '--json']);
+    expect(live.code).toBe(0);
+    expect(JSON.parse(readFileSync(log, 'utf8').split('\n')[0]).kind).toBe('storage');
+    const replayed = await capture(['replay', log, '--json']);
+    expect(replayed.code).toBe(0);
+    expect(replayed.out).toBe(live.out);
+  });
+
+  it('compares models from the command line', async () => {
+    const { code, out } = await capture(['storage', '--scenario', 'examples/scenarios/storage-refused.json', '--models', 'host-based,network-based', '--json']);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).models.map((m: { model: string }) => m.model)).toEqual(['host-based', 'network-based']);
+  });
+});
