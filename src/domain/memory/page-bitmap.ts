@@ -60,9 +60,30 @@ export class PageBitmap {
     this.setCount = 0;
   }
 
-  /** Sets `[start, start + length)`. */
+  /** Sets `[start, start + length)`, a word at a time. */
   addRange(start: number, length: number): void {
-    for (let page = start; page < start + length; page++) this.add(page);
+    const words = this.words;
+    const end = start + length;
+    let page = start;
+    while (page < end) {
+      const index = page >>> 5;
+      const bit = page & 31;
+      const span = Math.min(32 - bit, end - page);
+      const mask = ((0xffffffff >>> (32 - span)) << bit) >>> 0;
+      const before = words[index];
+      const added = (mask & ~before) >>> 0;
+      if (added !== 0) {
+        words[index] = (before | mask) >>> 0;
+        this.setCount += popcount32(added);
+      }
+      page += span;
+    }
+  }
+
+  /** Clears words `[from, to)`, every bit of which is set (32 pages each). */
+  clearFullWords(from: number, to: number): void {
+    this.words.fill(0, from, to);
+    this.setCount -= 32 * (to - from);
   }
 
   /** this |= other, then other is cleared; returns how many bits were new here. */

@@ -143,3 +143,23 @@ export function decodePageList(encoded: string): Uint32Array {
   }
   return pages.subarray(0, count);
 }
+
+/**
+ * The decoded page set of event data built in this process, keyed by the data
+ * object: a live run's projections take it instead of decoding the string that
+ * was just encoded from it. A replay finds no entry and decodes. An entry holds
+ * exactly what decoding the data's encoded field yields (a fresh copy, never
+ * written afterwards).
+ */
+const decodedSets = new WeakMap<object, Uint32Array>();
+
+/** Records `decoded` as the decoded page set `data` carries; returns `data`. */
+export function withDecoded<T extends object>(data: T, decoded: Uint32Array): T {
+  decodedSets.set(data, decoded);
+  return data;
+}
+
+/** The decoded page set recorded for `data` by {@link withDecoded}, if this process built it. */
+export function decodedOf(data: object): Uint32Array | undefined {
+  return decodedSets.get(data);
+}

@@ -1,5 +1,5 @@
 import type { EventEnvelope, Projection } from '../event';
-import { decodePageList, decodeRanges } from '../memory/page-set-codec';
+import { decodedOf, decodePageList, decodeRanges } from '../memory/page-set-codec';
 import { PageBitmap } from '../memory/page-bitmap';
 import type { MigrationEvent } from './events';
 
@@ -63,10 +63,10 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
         return;
       }
       case 'PagesDirtied':
-        this.applyWrites(decodePageList(envelope.data.pages));
+        this.applyWrites(decodedOf(envelope.data) ?? decodePageList(envelope.data.pages));
         return;
       case 'PagesSent':
-        this.applySent(decodeRanges(envelope.data.ranges), envelope.data.phase === 'postcopy');
+        this.applySent(decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges), envelope.data.phase === 'postcopy');
         return;
       case 'PagesDiscarded': {
         const flat = decodeRanges(envelope.data.ranges);

@@ -1,6 +1,6 @@
 import { event } from '../../domain/event';
 import type { MemoryImage } from '../../domain/memory/memory-image';
-import { encodePageList } from '../../domain/memory/page-set-codec';
+import { encodePageList, withDecoded } from '../../domain/memory/page-set-codec';
 import type { PagesDirtied, VmPaused, VmResumed } from '../../domain/migration/events';
 import type { GuestControl } from '../../strategies/migration/context';
 import type { GuestAccesses } from '../../strategies/workload/model';
@@ -223,6 +223,7 @@ export class Guest implements GuestControl {
   private applyWrites(pages: Uint32Array, count: number, first: number): void {
     // On the source, writes are dirty-logged for re-sending; on the destination they are the truth.
     if (this.currentHost !== this.destination) this.memory.recordWrites(pages, count);
-    this.bus.emit(event<PagesDirtied>('PagesDirtied', 1, { first, count, pages: encodePageList(pages, count) }));
+    const data = withDecoded({ first, count, pages: encodePageList(pages, count) }, pages.slice(0, count));
+    this.bus.emit(event<PagesDirtied>('PagesDirtied', 1, data));
   }
 }

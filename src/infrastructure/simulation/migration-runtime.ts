@@ -1,6 +1,6 @@
 import { event } from '../../domain/event';
 import { MemoryImage, type PageBatch } from '../../domain/memory/memory-image';
-import { encodePageList, encodeRanges } from '../../domain/memory/page-set-codec';
+import { encodePageList, encodeRanges, withDecoded } from '../../domain/memory/page-set-codec';
 import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
 import type {
   DeviceStateSent, DirtyBitmapSynced, HostCrashed, LinkDown, LinkUp, MigrationCancelled, MigrationCompleted,
@@ -259,14 +259,14 @@ export class MigrationRuntime implements MigrationContext {
     if (batch.pages === 0) return;
     this.sent += batch.bytes;
     if (phase === 'precopy') this.roundPages += batch.pages;
-    this.options.bus.emit(event<PagesSent>('PagesSent', 1, {
+    this.options.bus.emit(event<PagesSent>('PagesSent', 1, withDecoded({
       phase,
       ranges: encodeRanges(batch.ranges),
       pages: batch.pages,
       normalPages: batch.normalPages,
       zeroPages: batch.zeroPages,
       bytes: batch.bytes,
-    }));
+    }, Uint32Array.from(batch.ranges))));
     const xbzrle = this.memory.xbzrle;
     if (xbzrle && (xbzrle.stats.cacheHits > 0 || xbzrle.stats.cacheMisses > 0)) {
       this.options.bus.emit(event<XbzrleEncoded>('XbzrleEncoded', 1, xbzrle.drain()));
