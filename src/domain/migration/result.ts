@@ -107,10 +107,11 @@ export function resultOptions(scenario: Scenario): ResultOptions {
 export function migrationResult(view: MigrationView, log: LogSummary, options: ResultOptions = {}): MigrationResult {
   const { state, verdict, stalls } = view;
   const guest = state.guest;
-  const lostNs = guest.pausedNs + guest.throttleLossNs + guest.stallLossNs;
   const x = state.xbzrle;
   const end = state.endedAtNs ?? state.startedAtNs;
   const totalNs = end - state.startedAtNs;
+  // A stall still running when the run ends (a crash while post-copy waits for the link) cannot cost more than the run lasted.
+  const lostNs = Math.min(totalNs, guest.pausedNs + guest.throttleLossNs + guest.stallLossNs);
   const downtimeNs = state.pausedAtNs !== null && state.resumedAtNs !== null ? state.resumedAtNs - state.pausedAtNs : 0;
   const ram = state.ram;
   return {

@@ -42,7 +42,8 @@ export class PostcopyPhase {
       return;
     }
     if (ctx.now >= ctx.deadlineNs) {
-      ctx.fail(`post-copy did not finish within migration.max-duration (${ctx.scenario.migration['max-duration']} ms); ${ctx.memory.toSend.count} pages still on the source`);
+      // Past switchover neither host holds the whole VM: abandoning post-copy loses it (never "inconsistent").
+      ctx.fail(`post-copy did not finish within migration.max-duration (${ctx.scenario.migration['max-duration']} ms); ${ctx.memory.toSend.count} pages still on the source: the VM is lost`, true);
       return;
     }
     ctx.at(ctx.now + POSTCOPY_SLICE_NS, () => this.slice());

@@ -1,0 +1,72 @@
+import 'reflect-metadata';
+import { execSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runMigration } from '../../src/app/use-cases/run-migration';
+import { scenario } from './helpers';
+
+const ROOT = resolve(__dirname, '../..');
+const CLI = join(ROOT, 'dist/src/app/cli/main.js');
+
+function virtsim(args: readonly string[]) {
+  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  if (run.error) throw run.error;
+  return run;
+}
+
+describe('virtsim compare (the built binary)', () => {
+  let dir: string;
+  let scenarioPath: string;
+  const small = scenario({ vm: { memory: '16MiB' } });
+  beforeAll(() => {
+    // test/global-setup.ts builds dist/ once per jest run; without it, build here.
+    if (!existsSync(join(ROOT, 'test/global-setup.ts'))) execSync('npx tsc -p tsconfig.build.json', { cwd: ROOT, stdio: 'inherit' });
+    dir = mkdtempSync(join(tmpdir(), 'virtsim-cli-compare-'));
+    scenarioPath = join(dir, 'scenario.json');
+    writeFileSync(scenarioPath, JSON.stringify(small));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('--json prints an object keyed by strategy, each value what migrate --json prints', () => {
+    const run = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,post-copy', '--json']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = JSON.parse(run.stdout) as Record<string, unknown>;
+    expect(Object.keys(rows)).toEqual(['pre-copy', 'post-copy']);
+    for (const name of ['pre-copy', 'post-copy']) {
+      expect(rows[name]).toEqual(runMigration({ scenario: small, source: scenarioPath, strategy: name }).result);
+    }
+  });
+
+  it('--events-dir writes one log per strategy, and migrate --json on the same scenario prints the same row', () => {
+    const eventsDir = join(dir, 'events');
+    const compared = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'hybrid,pre-copy', '--events-dir', eventsDir, '--json']);
+    expect(compared.status).toBe(0);
+    expect(readdirSync(eventsDir).sort()).toEqual(['hybrid.ndjson', 'pre-copy.ndjson']);
+    const rows = JSON.parse(compared.stdout) as Record<string, unknown>;
+    const migrated = virtsim(['migrate', '--scenario', scenarioPath, '--strategy', 'hybrid', '--json']);
+    expect(migrated.status).toBe(0);
+    expect(JSON.parse(migrated.stdout)).toEqual(rows.hybrid);
+    const replayed = virtsim(['replay', join(eventsDir, 'hybrid.ndjson'), '--json']);
+    expect(replayed.status).toBe(0);
+    expect(JSON.parse(replayed.stdout)).toEqual(rows.hybrid);
+  });
+
+  it('without --json prints one table row per strategy', () => {
+    const run = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,post-copy,hybrid']);
+    expect(run.status).toBe(0);
+    const rowLines = run.stdout.split('\n').filter((line) => /completed/.test(line));
+    expect(rowLines).toHaveLength(3);
+    for (const name of ['pre-copy', 'post-copy', 'hybrid']) expect(rowLines.some((line) => line.includes(name))).toBe(true);
+  });
+
+  it('an unknown strategy in --strategies exits 2, names the known ones and prints nothing on stdout', () => {
+    const run = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,teleport', '--json']);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/--strategies/);
+    expect(run.stderr).toMatch(/teleport/);
+    for (const name of ['pre-copy', 'post-copy', 'hybrid']) expect(run.stderr).toContain(name);
+  });
+});
