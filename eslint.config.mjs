@@ -22,4 +22,10 @@ export default tseslint.config(
     },
   },
   { files: ['src/domain/**/*.ts', 'src/strategies/**/*.ts'], rules: forbidNondeterminism },
+  {
+    // CommonJS plugins (examples, test fixtures) load the way a user's would.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', exports: 'writable', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

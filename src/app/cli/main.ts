@@ -2,7 +2,11 @@
 import 'reflect-metadata';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../../domain/errors';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createRegistry } from '../../infrastructure/container/built-ins';
+import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategies } from '../use-cases/compare';
 import { replayAny } from '../use-cases/replay';
@@ -16,6 +20,9 @@ import type { MigrationResult } from '../../domain/migration/result';
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_INCONSISTENT = 3;
+
+const CONFIG_FILE = 'virtsim.config.json';
+const PLUGIN_HELP = 'load strategies from a plugin module (repeatable)';
 
 function integer(value: string): number {
   const parsed = Number(value);
@@ -40,6 +47,26 @@ function list(value: string): string[] {
   return value.split(',').map((name) => name.trim()).filter((name) => name !== '');
 }
 
+/** Plugins named by --plugin, the scenario's `plugins` (relative to it) and ./virtsim.config.json. */
+async function registryWith(flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined): Promise<StrategyRegistry> {
+  const paths = [...flagPlugins];
+  const listed = (scenario as { plugins?: unknown } | undefined)?.plugins;
+  if (Array.isArray(listed) && scenarioPath) paths.push(...listed.map((entry) => resolve(dirname(scenarioPath), String(entry))));
+  if (existsSync(CONFIG_FILE)) {
+    let config: { plugins?: unknown };
+    try {
+      config = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as { plugins?: unknown };
+    } catch (error) {
+      throw InputError.at('', `not valid JSON: ${(error as Error).message}`, CONFIG_FILE);
+    }
+    if (config.plugins !== undefined && !Array.isArray(config.plugins)) throw InputError.at('plugins', 'must be a list of paths', CONFIG_FILE);
+    paths.push(...((config.plugins as unknown[] | undefined) ?? []).map(String));
+  }
+  const registry = createRegistry();
+  await loadPlugins([...new Set(paths)], registry);
+  return registry;
+}
+
 function exitFor(result: MigrationResult): number {
   return result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT;
 }
@@ -59,10 +86,13 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--set <key=value>', 'override a scenario field, e.g. link.bandwidth=10Gbit/s (repeatable)', collect, [])
     .option('--workload-from <log>', 'run against the page writes recorded in an earlier event log')
     .option('--events <file>', 'write the event log (NDJSON) here')
+    .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print the result as JSON')
-    .action((opts) => {
+    .action(async (opts) => {
+      const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const run = runMigration({
-        scenario: opts.scenario ? readScenarioFile(opts.scenario) : undefined,
+        registry: await registryWith(opts.plugin, scenario, opts.scenario),
+        scenario,
         source: opts.scenario,
         set: withWorkloadFrom(opts.set, opts.workloadFrom),
         strategy: opts.strategy,
@@ -84,10 +114,13 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--set <key=value>', 'override a scenario field (repeatable)', collect, [])
     .option('--workload-from <log>', 'run every strategy against the page writes recorded in an earlier event log')
     .option('--events-dir <dir>', 'write one event log per strategy here (STRATEGY.ndjson)')
+    .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print an object keyed by strategy, each value what migrate --json prints')
-    .action((opts) => {
+    .action(async (opts) => {
+      const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const results = compareStrategies({
-        scenario: opts.scenario ? readScenarioFile(opts.scenario) : undefined,
+        registry: await registryWith(opts.plugin, scenario, opts.scenario),
+        scenario,
         source: opts.scenario,
         set: withWorkloadFrom(opts.set, opts.workloadFrom),
         strategies: opts.strategies,
@@ -143,9 +176,10 @@ export function buildCli(setExit: (code: number) => void): Command {
 
   program.command('list')
     .description('list registered strategies, stop policies and workloads')
+    .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print as JSON')
-    .action((opts) => {
-      const entries = createRegistry().list();
+    .action(async (opts) => {
+      const entries = (await registryWith(opts.plugin, undefined, undefined)).list();
       if (opts.json) {
         printJson(entries);
         return;
@@ -159,11 +193,11 @@ export function buildCli(setExit: (code: number) => void): Command {
   return program;
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   let exitCode = EXIT_OK;
   const program = buildCli((code) => { exitCode = code; });
   try {
-    program.parse(argv as string[], { from: 'user' });
+    await program.parseAsync(argv as string[], { from: 'user' });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -179,6 +213,11 @@ export function main(argv: readonly string[]): number {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  // A reader that stops early (`| head`) is not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+  void main(process.argv.slice(2)).then((code) => { process.exitCode = code; });
 }
 

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { MigrationProjection } from '../../domain/migration/projection';
 import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
-import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import type { RegisteredStrategy, StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { InputError } from '../../domain/errors';
 import { EventBus } from '../../infrastructure/event-bus';
 import { LOG_FORMAT, type LogHeader, type StrategyStamp } from '../../infrastructure/event-store/log-format';
 import { AtomicFileSink, MemoryLogSink, NullLogSink, type LogSink } from '../../infrastructure/event-store/log-sink';
@@ -38,6 +40,15 @@ function stamp(registry: StrategyRegistry, kind: StrategyKind, name: string): St
   return { name: entry.name, version: entry.version, origin: entry.origin };
 }
 
+/** A plugin strategy that throws mid-run is bad input: name the plugin and the cause. */
+function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unknown {
+  if (error instanceof InputError) return error;
+  const plugins = used.filter((entry) => entry.origin !== 'built-in');
+  if (plugins.length === 0) return error;
+  const names = plugins.map((entry) => `${entry.kind} "${entry.name}" from ${entry.origin}`).join(', ');
+  return InputError.at('--plugin', `${names} threw while running: ${(error as Error).message}`);
+}
+
 /** Runs one migration from a scenario: the library form of `virtsim migrate`. */
 export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const registry = options.registry ?? createRegistry();
@@ -66,10 +77,10 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
       'stop-policy': stamp(registry, 'stop-policy', stopPolicy.name),
       workload: stamp(registry, 'workload', workload.name),
     },
-    plugins: [],
+    plugins: [...registry.plugins],
   };
 
-  const memorySink = options.keepLog ? new MemoryLogSink() : null;
+  const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
   const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath) : (memorySink ?? new NullLogSink());
   const scheduler = new Scheduler();
   const bus = new EventBus(scheduler);
@@ -101,10 +112,14 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     return {
       scenario,
       result: { ...migrationResult(projection.result(), summary, resultOptions(scenario)), ...sections.sections() },
-      logText: memorySink ? memorySink.contents() : undefined,
+      logText: !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync(options.eventsPath as string, 'utf8'),
     };
   } catch (error) {
     log.abort();
-    throw error;
+    throw blamePlugin(error, [
+      registry.describe('migration-strategy', strategy.name),
+      registry.describe('stop-policy', stopPolicy.name),
+      registry.describe('workload', workload.name),
+    ]);
   }
 }

@@ -107,6 +107,8 @@ const migrationSchema = z.strictObject({
 
 export const scenarioSchema = z.strictObject({
   name: z.string().optional(),
+  /** Plugin modules to load, relative to the scenario file (CLI only). */
+  plugins: z.array(z.string().min(1)).optional(),
   seed: z.number().int('must be an integer').nonnegative('must not be negative').default(1),
   vm: vmSchema.default(vmSchema.parse({})),
   hosts: hostsSchema.default(hostsSchema.parse({})),

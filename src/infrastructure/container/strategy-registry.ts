@@ -18,6 +18,8 @@ export interface RegisteredStrategy {
  */
 export class StrategyRegistry {
   private readonly entries = new Map<StrategyKind, Map<string, RegisteredStrategy>>();
+  /** Plugins loaded into this registry, stamped into every log header. */
+  readonly plugins: { readonly name: string; readonly version: string }[] = [];
 
   constructor(readonly container: Container = new Container({ defaultScope: 'Transient' })) {
     for (const kind of STRATEGY_KINDS) this.entries.set(kind, new Map());

@@ -34,8 +34,10 @@ export class PreCopyStrategy implements MigrationStrategy {
     const batch = ctx.sendDirty('precopy', budget);
     const sendNs = ctx.transferNs(batch.bytes, ctx.link.fullRateBytesPerS);
     // Over budget: QEMU sleeps out the rest of the window. Under it (nothing
-    // left to send): the pending check comes at once.
-    const end = batch.bytes >= budget ? Math.max(started + WINDOW_NS, started + sendNs) : started + sendNs;
+    // left to send): the pending check comes at once. Nothing sent at all (a
+    // policy that will not stop an idle guest): wait out the window, so
+    // virtual time still moves towards max-duration.
+    const end = batch.bytes >= budget || batch.bytes === 0 ? Math.max(started + WINDOW_NS, started + sendNs) : started + sendNs;
     ctx.at(end, () => this.betweenWindows(ctx));
   }
 
