@@ -30,6 +30,9 @@ export function formatMigration(result: MigrationResult): string {
     { 'guest impact': `${result.guest.degradation.toFixed(2)} % work lost; ${result.guest.faults} faults stalling ${ms(result.guest['stall-time'])} ms (p50 ${result.guest['stall-p50']} / p99 ${result.guest['stall-p99']} / max ${result.guest['stall-max']} ms); throttle ${ms(result.guest['throttle-time'])} ms (max ${result.guest['max-cpu-throttle']} %)` },
     ...(result['xbzrle-cache'] ? [{ xbzrle: `${result['xbzrle-cache'].pages} delta pages, ${result['xbzrle-cache']['cache-hit']} hits / ${result['xbzrle-cache']['cache-miss']} misses, ${result['xbzrle-cache'].overflow} overflows, ${mib(result['xbzrle-cache']['saved-bytes'])} MiB saved` }] : []),
     ...result.incidents.map((incident) => ({ [`at ${ms(incident.at)} ms`]: incident.what })),
+    ...(result.disk ? [{ disk: result.disk.mode === 'shared'
+      ? `shared (${result.disk.share}): nothing copied`
+      : `mirrored: ${mib(result.disk.transferred)} MiB sent (${mib(result.disk['downtime-bytes'])} MiB in downtime), ${result.disk.rounds} rounds, ready after ${result.disk['time-to-ready'] === null ? 'never' : `${ms(result.disk['time-to-ready'])} ms`}, ${result.disk.consistent ? 'consistent' : `INCONSISTENT: ${result.disk['mismatched-blocks']} blocks differ`}` }] : []),
     { verification: result.verification['vm-lost']
       ? `VM LOST: ${result.verification['lost-pages']} pages existed only on the failed host`
       : result.verification.consistent

@@ -57,6 +57,11 @@ export class MemoryImage {
     }
   }
 
+  /** Where the next send starts. */
+  get sendCursor(): number {
+    return this.cursor;
+  }
+
   /** Moves the send cursor (post-copy pre-paging continues after a faulted page). */
   moveCursor(page: number): void {
     this.cursor = page >= this.pages ? 0 : page;

@@ -104,6 +104,29 @@ export type LinkDown = DomainEvent<'LinkDown', Record<string, never>>;
 export type LinkUp = DomainEvent<'LinkUp', Record<string, never>>;
 export type HostCrashed = DomainEvent<'HostCrashed', { readonly host: string }>;
 
+/** The VM's disk stays on shared storage: nothing to copy. */
+export type SharedStorageUsed = DomainEvent<'SharedStorageUsed', { readonly share: string; readonly diskBytes: number }>;
+
+/** A drive-mirror job starts copying the VM's disk to the destination. */
+export type DiskMirrorStarted = DomainEvent<'DiskMirrorStarted', { readonly blocks: number; readonly blockSizeBytes: number }>;
+
+/** Guest disk writes, in guest-time order: write number `first` onward (block list encoded like page lists). */
+export type DiskBlocksWritten = DomainEvent<'DiskBlocksWritten', { readonly first: number; readonly count: number; readonly blocks: string }>;
+
+/** Blocks copied to the destination: in the bulk/active mirror, or flushed while the VM is paused. */
+export type DiskBlocksSent = DomainEvent<'DiskBlocksSent', {
+  readonly phase: 'mirror' | 'downtime';
+  readonly ranges: string;
+  readonly blocks: number;
+  readonly bytes: number;
+}>;
+
+/** The mirror has copied everything once and the rest fits the downtime (BLOCK_JOB_READY). */
+export type DiskMirrorReady = DomainEvent<'DiskMirrorReady', { readonly rounds: number }>;
+
+/** Switchover: the destination's copy becomes the VM's disk. */
+export type DiskMirrorPivoted = DomainEvent<'DiskMirrorPivoted', { readonly rounds: number }>;
+
 /** postcopy-paused: the link failed; the guest runs on but missing pages cannot come. */
 export type MigrationPaused = DomainEvent<'MigrationPaused', { readonly reason: string }>;
 /** postcopy-recover: the link is back; the migration resumes. */
@@ -130,7 +153,13 @@ export type MigrationEvent =
   | LinkUp
   | HostCrashed
   | MigrationPaused
-  | MigrationRecovered;
+  | MigrationRecovered
+  | SharedStorageUsed
+  | DiskMirrorStarted
+  | DiskBlocksWritten
+  | DiskBlocksSent
+  | DiskMirrorReady
+  | DiskMirrorPivoted;
 
 export type MigrationEventType = MigrationEvent['type'];
 
@@ -157,4 +186,10 @@ export const MIGRATION_EVENT_VERSIONS: { readonly [K in MigrationEventType]: num
   HostCrashed: 1,
   MigrationPaused: 1,
   MigrationRecovered: 1,
+  SharedStorageUsed: 1,
+  DiskMirrorStarted: 1,
+  DiskBlocksWritten: 1,
+  DiskBlocksSent: 1,
+  DiskMirrorReady: 1,
+  DiskMirrorPivoted: 1,
 };

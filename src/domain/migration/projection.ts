@@ -1,5 +1,6 @@
 import type { EventEnvelope, Projection } from '../event';
 import { MIGRATION_EVENT_VERSIONS, type MigrationEvent } from './events';
+import { DiskVerification, type DiskVerdict } from './disk-verification';
 import { FaultStalls, type StallDistribution } from './fault-stalls';
 import { MemoryVerification, type MemoryVerdict } from './memory-verification';
 import { evolveMigrationBatch, initialMigrationState, type MigrationState } from './state';
@@ -10,6 +11,7 @@ export interface MigrationView {
   readonly state: MigrationState;
   readonly verdict: MemoryVerdict;
   readonly stalls: StallDistribution;
+  readonly disk: DiskVerdict;
 }
 
 /** The session state (immer) and the page-version verdict, folded from one stream. */
@@ -18,16 +20,20 @@ export class MigrationProjection implements Projection<MigrationView> {
   private state: MigrationState = initialMigrationState;
   private readonly verification = new MemoryVerification();
   private readonly stalls = new FaultStalls();
+  private readonly disk = new DiskVerification();
 
   handle(batch: readonly EventEnvelope[]): void {
     const mine = batch.filter((envelope) => MIGRATION_TYPES.has(envelope.type)) as EventEnvelope<MigrationEvent>[];
     if (mine.length === 0) return;
     this.state = evolveMigrationBatch(this.state, mine);
     this.verification.handle(mine);
-    for (const envelope of mine) this.stalls.handle(envelope);
+    for (const envelope of mine) {
+      this.stalls.handle(envelope);
+      this.disk.handle(envelope);
+    }
   }
 
   result(): MigrationView {
-    return { state: this.state, verdict: this.verification.result(), stalls: this.stalls.distribution() };
+    return { state: this.state, verdict: this.verification.result(), stalls: this.stalls.distribution(), disk: this.disk.result() };
   }
 }

@@ -69,6 +69,24 @@ export interface MigrationResult {
     readonly 'saved-bytes': number;
   };
   readonly incidents: readonly { readonly at: number; readonly what: string }[];
+  /** The VM's disk, when the scenario has a storage section. */
+  readonly disk?: {
+    readonly mode: 'shared' | 'mirror';
+    readonly share?: string;
+    readonly size: number;
+    readonly 'block-size'?: number;
+    /** Disk bytes sent: mirror + downtime (0 with shared storage). */
+    readonly transferred: number;
+    readonly 'mirror-bytes': number;
+    readonly 'downtime-bytes': number;
+    readonly rounds: number;
+    /** ms from the migration's start until the mirror was ready (null if never). */
+    readonly 'time-to-ready': number | null;
+    readonly 'guest-writes': number;
+    readonly consistent: boolean;
+    readonly 'mismatched-blocks': number;
+    readonly 'mismatched-sample': readonly number[];
+  };
   readonly verification: {
     readonly consistent: boolean;
     readonly 'verified-on': string;
@@ -106,6 +124,7 @@ export function resultOptions(scenario: Scenario): ResultOptions {
 
 export function migrationResult(view: MigrationView, log: LogSummary, options: ResultOptions = {}): MigrationResult {
   const { state, verdict, stalls } = view;
+  const disk = state.disk;
   const guest = state.guest;
   const x = state.xbzrle;
   const end = state.endedAtNs ?? state.startedAtNs;
@@ -166,8 +185,25 @@ export function migrationResult(view: MigrationView, log: LogSummary, options: R
       },
     } : {}),
     incidents: state.incidents.map((incident) => ({ at: nsToMs(incident.atNs - state.startedAtNs), what: incident.what })),
+    ...(disk.mode === 'none' ? {} : {
+      disk: {
+        mode: disk.mode,
+        ...(disk.share !== null ? { share: disk.share } : {}),
+        size: disk.diskBytes,
+        ...(disk.mode === 'mirror' ? { 'block-size': disk.blockSizeBytes } : {}),
+        transferred: disk.mirrorBytes + disk.downtimeBytes,
+        'mirror-bytes': disk.mirrorBytes,
+        'downtime-bytes': disk.downtimeBytes,
+        rounds: disk.rounds,
+        'time-to-ready': disk.readyAtNs === null ? null : nsToMs(disk.readyAtNs - state.startedAtNs),
+        'guest-writes': disk.guestWrites,
+        consistent: view.disk.consistent,
+        'mismatched-blocks': view.disk.mismatchedBlocks,
+        'mismatched-sample': view.disk.mismatchedSample,
+      },
+    }),
     verification: {
-      consistent: verdict.consistent,
+      consistent: verdict.consistent && view.disk.consistent,
       'verified-on': verdict.verifiedOn,
       'mismatched-pages': verdict.mismatchedPages,
       'mismatched-sample': verdict.mismatchedSample,

@@ -65,6 +65,19 @@ export interface MigrationState {
     readonly stallLossNs: number;
   };
   readonly vmLost: boolean;
+  /** The VM's disk: on shared storage, or mirrored to the destination. */
+  readonly disk: {
+    readonly mode: 'none' | 'shared' | 'mirror';
+    readonly share: string | null;
+    readonly diskBytes: number;
+    readonly blockSizeBytes: number;
+    readonly mirrorBytes: number;
+    readonly downtimeBytes: number;
+    readonly guestWrites: number;
+    readonly readyAtNs: number | null;
+    readonly rounds: number;
+    readonly pivoted: boolean;
+  };
   /** Faults injected, in order. */
   readonly incidents: readonly { readonly atNs: number; readonly what: string }[];
   readonly rounds: readonly RoundSummary[];
@@ -104,6 +117,7 @@ export const initialMigrationState: MigrationState = {
   xbzrle: { pages: 0, bytes: 0, savedBytes: 0, cacheHits: 0, cacheMisses: 0, overflows: 0 },
   guest: { throttlePercent: 0, throttleSinceNs: 0, throttleLossNs: 0, maxThrottlePercent: 0, pausedNs: 0, faults: 0, stallNs: 0, stallLossNs: 0 },
   vmLost: false,
+  disk: { mode: 'none', share: null, diskBytes: 0, blockSizeBytes: 0, mirrorBytes: 0, downtimeBytes: 0, guestWrites: 0, readyAtNs: null, rounds: 0, pivoted: false },
   incidents: [],
   rounds: [],
   openRound: null,
@@ -255,6 +269,31 @@ export function applyMigrationEvent(state: Draft<MigrationState>, envelope: Even
     case 'MigrationRecovered':
       state.status = 'postcopy-active';
       state.reason = null;
+      return;
+    case 'SharedStorageUsed':
+      state.disk.mode = 'shared';
+      state.disk.share = envelope.data.share;
+      state.disk.diskBytes = envelope.data.diskBytes;
+      return;
+    case 'DiskMirrorStarted':
+      state.disk.mode = 'mirror';
+      state.disk.blockSizeBytes = envelope.data.blockSizeBytes;
+      state.disk.diskBytes = envelope.data.blocks * envelope.data.blockSizeBytes;
+      return;
+    case 'DiskBlocksWritten':
+      state.disk.guestWrites += envelope.data.count;
+      return;
+    case 'DiskBlocksSent':
+      if (envelope.data.phase === 'mirror') state.disk.mirrorBytes += envelope.data.bytes;
+      else state.disk.downtimeBytes += envelope.data.bytes;
+      return;
+    case 'DiskMirrorReady':
+      state.disk.readyAtNs = at;
+      state.disk.rounds = envelope.data.rounds;
+      return;
+    case 'DiskMirrorPivoted':
+      state.disk.pivoted = true;
+      state.disk.rounds = envelope.data.rounds;
       return;
     default:
       return assertNever(envelope, 'migration event');

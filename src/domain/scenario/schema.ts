@@ -105,7 +105,31 @@ const migrationSchema = z.strictObject({
   faults: z.array(faultSchema).default([]),
 });
 
+/**
+ * The VM's disk during migration: `shared` (NFS/NAS: nothing copied; both
+ * hosts must reach the share) or `mirror` (QEMU drive-mirror: bulk copy while
+ * the guest writes, dirty blocks re-copied, pivot at switchover).
+ */
+const storageSchema = z.strictObject({
+  mode: z.enum(['shared', 'mirror']).default('shared'),
+  disk: bytes().default(8 * GiB),
+  /** Mirror granularity (QEMU's default: 64 KiB). */
+  'block-size': bytes().refine((n) => n >= 512 && (n & (n - 1)) === 0, 'must be a power of two, at least 512').default(64 * KiB),
+  /** Shared mode: the share and the hosts that can reach it (default: both). */
+  share: z.strictObject({
+    name: z.string().min(1).default('nas0'),
+    reachable: z.array(z.string().min(1)).optional(),
+  }).optional(),
+  /** Guest disk writes: per guest-second, each to a random block of the working set. */
+  workload: z.strictObject({
+    'write-rate': z.number().nonnegative('must not be negative').default(200),
+    'working-set': bytes().optional(),
+  }).default({ 'write-rate': 200 }),
+});
+
 export const scenarioSchema = z.strictObject({
+  /** The JSON Schema editors validate this file against (ignored here). */
+  $schema: z.string().optional(),
   name: z.string().optional(),
   /** Plugin modules to load, relative to the scenario file (CLI only). */
   plugins: z.array(z.string().min(1)).optional(),
@@ -114,6 +138,7 @@ export const scenarioSchema = z.strictObject({
   hosts: hostsSchema.default(hostsSchema.parse({})),
   link: linkSchema.default(linkSchema.parse({})),
   migration: migrationSchema.default(migrationSchema.parse({})),
+  storage: storageSchema.optional(),
   network: z.lazy(networkSchema).optional(),
   isolation: z.lazy(isolationSchema).optional(),
 }).superRefine((scenario, ctx) => {
@@ -123,6 +148,23 @@ export const scenarioSchema = z.strictObject({
   }
   if (scenario.vm.memory / pageSize > 2 ** 31) {
     ctx.addIssue({ code: 'custom', path: ['vm', 'memory'], message: 'more than 2^31 pages is not supported' });
+  }
+  const storage = scenario.storage;
+  if (storage) {
+    if (storage.disk % storage['block-size'] !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['storage', 'disk'], message: `must be a multiple of block-size (${storage['block-size']})` });
+    }
+    if ((storage.workload['working-set'] ?? 0) > storage.disk) {
+      ctx.addIssue({ code: 'custom', path: ['storage', 'workload', 'working-set'], message: 'must not exceed storage.disk' });
+    }
+    const reachable = storage.share?.reachable;
+    if (storage.mode === 'shared' && reachable) {
+      for (const host of [scenario.hosts.source, scenario.hosts.destination]) {
+        if (!reachable.includes(host)) {
+          ctx.addIssue({ code: 'custom', path: ['storage', 'share', 'reachable'], message: `${host} cannot reach share ${storage.share?.name ?? 'nas0'}: migration refused (shared storage must be reachable from both hosts)` });
+        }
+      }
+    }
   }
   if (scenario.hosts.source === scenario.hosts.destination) {
     ctx.addIssue({ code: 'custom', path: ['hosts', 'destination'], message: 'must differ from hosts.source' });

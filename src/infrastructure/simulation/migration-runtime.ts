@@ -5,7 +5,7 @@ import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
 import type {
   DeviceStateSent, DirtyBitmapSynced, HostCrashed, LinkDown, LinkUp, MigrationCancelled, MigrationCompleted,
   MigrationFailed, MigrationPaused, MigrationRecovered, MigrationStarted, PagesDiscarded, PagesSent, PostcopyFaults,
-  PostcopyStarted, SetupCompleted, ThrottleChanged, TransferPhase, XbzrleEncoded,
+  PostcopyStarted, SetupCompleted, SharedStorageUsed, ThrottleChanged, TransferPhase, XbzrleEncoded,
 } from '../../domain/migration/events';
 import type { Scenario } from '../../domain/scenario/schema';
 import { msToNs, NS_PER_S } from '../../domain/units';
@@ -15,6 +15,7 @@ import type { GuestAccesses } from '../../strategies/workload/model';
 import type { EventBus } from '../event-bus';
 import type { RandomStreams } from '../random';
 import type { Scheduler } from '../scheduler';
+import { DiskMirror } from './disk-mirror';
 import { Guest } from './guest';
 
 /** Zero pages come in 2 MiB-aligned regions, as free memory does. */
@@ -38,8 +39,8 @@ export class MigrationRuntime implements MigrationContext {
   readonly memory: MemoryImage;
   readonly guest: Guest;
   readonly stopPolicy: StopPolicy;
-  readonly link: MigrationContext['link'];
-  readonly thresholdBytes: number;
+  private readonly baseLink: MigrationContext['link'];
+  private readonly mirror: DiskMirror | null;
   readonly deadlineNs: number;
   readonly timeoutNs: number | null;
   readonly source: string;
@@ -82,14 +83,14 @@ export class MigrationRuntime implements MigrationContext {
     const perChannel = Math.min(scenario.migration['channel-rate'], scenario.migration.tls ? scenario.migration['tls-channel-rate'] : Number.POSITIVE_INFINITY);
     const fullRate = Math.min(linkRate, channels * perChannel);
     const liveRate = Math.min(fullRate, parameters['max-bandwidth']);
-    this.link = {
+    this.baseLink = {
       liveRateBytesPerS: liveRate,
       fullRateBytesPerS: fullRate,
       linkRateBytesPerS: linkRate,
       latencyNs: msToNs(scenario.link.latency),
       sendBufferBytes: scenario.link['send-buffer'],
     };
-    this.thresholdBytes = Math.floor((liveRate * parameters['downtime-limit']) / 1000);
+    this.mirror = scenario.storage?.mode === 'mirror' ? this.createMirror(scenario.storage, fullRate) : null;
     this.deadlineNs = msToNs(scenario.migration['max-duration']);
     this.timeoutNs = scenario.migration.timeout === undefined ? null : msToNs(scenario.migration.timeout);
     this.scheduleFaults();
@@ -97,6 +98,26 @@ export class MigrationRuntime implements MigrationContext {
 
   get now(): number {
     return this.options.scheduler.now;
+  }
+
+  /** Memory's share of the link: what a mirroring disk holds is not available to pages. */
+  get link(): MigrationContext['link'] {
+    const reserved = this.mirror?.reservedRateBytesPerS() ?? 0;
+    if (reserved === 0) return this.baseLink;
+    const fullRate = this.baseLink.fullRateBytesPerS - reserved;
+    return { ...this.baseLink, fullRateBytesPerS: fullRate, liveRateBytesPerS: Math.min(fullRate, this.scenario.migration.parameters['max-bandwidth']) };
+  }
+
+  get thresholdBytes(): number {
+    return Math.floor((this.link.liveRateBytesPerS * this.scenario.migration.parameters['downtime-limit']) / 1000);
+  }
+
+  get storageReady(): boolean {
+    return this.mirror === null || this.mirror.isReady;
+  }
+
+  flushStorage(): number {
+    return this.mirror?.flushAndPivot() ?? 0;
   }
 
   get ended(): boolean {
@@ -151,6 +172,11 @@ export class MigrationRuntime implements MigrationContext {
       linkRateBytesPerS: this.link.linkRateBytesPerS,
       thresholdBytes: this.thresholdBytes,
     }));
+    const storage = this.scenario.storage;
+    if (storage?.mode === 'shared') {
+      this.options.bus.emit(event<SharedStorageUsed>('SharedStorageUsed', 1, { share: storage.share?.name ?? 'nas0', diskBytes: storage.disk }));
+    }
+    this.mirror?.start();
   }
 
   completeSetup(): void {
@@ -250,6 +276,7 @@ export class MigrationRuntime implements MigrationContext {
 
   private end(final: MigrationCompleted | MigrationCancelled | MigrationFailed): void {
     if (this.finished) throw new Error(`migration already ended; cannot emit ${final.type}`);
+    this.mirror?.stop();
     if (!this.postcopy || this.memory.toSend.count === 0) this.guest.catchUp();
     this.options.bus.emit(final);
     this.finished = true;
@@ -313,6 +340,22 @@ export class MigrationRuntime implements MigrationContext {
     this.throttlePercent = next;
     this.guest.setThrottle(next);
     this.options.bus.emit(event<ThrottleChanged>('ThrottleChanged', 1, { percent: next }));
+  }
+
+  private createMirror(storage: NonNullable<Scenario['storage']>, fullRate: number): DiskMirror {
+    return new DiskMirror({
+      diskBytes: storage.disk,
+      blockSizeBytes: storage['block-size'],
+      writesPerSecond: storage.workload['write-rate'],
+      workingSetBytes: storage.workload['working-set'] ?? storage.disk,
+      downtimeLimitMs: this.scenario.migration.parameters['downtime-limit'],
+      random: this.options.random.stream('storage.writes'),
+      bus: this.options.bus,
+      schedule: (atNs, action) => this.at(atNs, action),
+      clock: this.options.scheduler,
+      guestTimeNs: () => this.guest.guestTimeNs,
+      fullRateBytesPerS: () => fullRate,
+    });
   }
 
   private scheduleFaults(): void {

@@ -53,6 +53,10 @@ export interface MigrationContext {
   /** When a failed link comes back (valid while linkUp is false). */
   readonly linkBackAtNs: number;
   readonly inPostcopy: boolean;
+  /** False while a disk mirror is still catching up: switchover must wait for it. */
+  readonly storageReady: boolean;
+  /** At switchover (VM paused): flushes the disk mirror's dirty blocks and pivots; returns their bytes. */
+  flushStorage(): number;
   /** live rate x downtime-limit, bytes. */
   readonly thresholdBytes: number;
   /** When the run must end at the latest (migration.max-duration). */

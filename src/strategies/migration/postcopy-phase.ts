@@ -3,6 +3,8 @@ import type { MigrationContext } from './context';
 
 /** Post-copy advances in slices: guest accesses, then the pages they requested, then the background push. */
 export const POSTCOPY_SLICE_NS = 10 * NS_PER_MS;
+/** How often a switchover waiting for a disk mirror checks again. */
+const STORAGE_WAIT_NS = 100 * NS_PER_MS;
 
 /**
  * The post-copy (pull) phase shared by post-copy and hybrid: the guest runs
@@ -24,11 +26,21 @@ export class PostcopyPhase {
   /** Pause, switch over, and resume on the destination once CPU and device state have crossed. */
   switchover(reason: string): void {
     const ctx = this.ctx;
+    if (!ctx.storageReady) {
+      if (ctx.now >= ctx.deadlineNs) {
+        ctx.fail(`the disk mirror was not ready within migration.max-duration (${ctx.scenario.migration['max-duration']} ms)`);
+        return;
+      }
+      // The disk cannot be post-copied: wait for its mirror, the guest running on.
+      ctx.at(ctx.now + STORAGE_WAIT_NS, () => this.switchover(reason));
+      return;
+    }
     ctx.guest.pause(reason);
+    const diskBytes = ctx.flushStorage();
     ctx.sync();
     ctx.startPostcopy();
     const stateBytes = ctx.sendDeviceState();
-    const downtimeNs = ctx.transferNs(stateBytes, ctx.link.fullRateBytesPerS) + ctx.link.latencyNs;
+    const downtimeNs = ctx.transferNs(diskBytes + stateBytes, ctx.link.fullRateBytesPerS) + ctx.link.latencyNs;
     ctx.at(ctx.now + downtimeNs, () => {
       ctx.guest.resume(ctx.destination);
       this.next();

@@ -48,7 +48,8 @@ export class PreCopyStrategy implements MigrationStrategy {
     if (progress.pendingPages === 0 || policy.wantsSync(progress)) {
       ctx.sync();
       const decision = policy.afterSync(this.progress(ctx));
-      if (decision.stop) {
+      // A mirrored disk must be ready before the VM may stop (libvirt waits for the block job).
+      if (decision.stop && ctx.storageReady) {
         this.stopAndCopy(ctx, decision.reason);
         return;
       }
@@ -64,10 +65,11 @@ export class PreCopyStrategy implements MigrationStrategy {
 
   protected stopAndCopy(ctx: MigrationContext, reason: string): void {
     ctx.guest.pause(reason);
+    const diskBytes = ctx.flushStorage();
     ctx.sync();
     const batch = ctx.sendDirty('stop-and-copy', Number.POSITIVE_INFINITY);
     const stateBytes = ctx.sendDeviceState();
-    const downtimeNs = ctx.transferNs(batch.bytes + stateBytes, ctx.link.fullRateBytesPerS) + ctx.link.latencyNs;
+    const downtimeNs = ctx.transferNs(diskBytes + batch.bytes + stateBytes, ctx.link.fullRateBytesPerS) + ctx.link.latencyNs;
     ctx.at(ctx.now + downtimeNs, () => {
       ctx.guest.resume(ctx.destination);
       ctx.complete();
