@@ -1,6 +1,6 @@
 import type { EventEnvelope, Projection } from '../event';
 import { decodedOf, decodePageList, decodeRanges } from '../memory/page-set-codec';
-import { PageBitmap } from '../memory/page-bitmap';
+import { PageBitmap, popcount32 } from '../memory/page-bitmap';
 import type { MigrationEvent } from './events';
 
 export interface MemoryVerdict {
@@ -18,30 +18,30 @@ export interface MemoryVerdict {
   readonly lostPages: number;
 }
 
-const ABSENT = 0xffffffff;
 const SAMPLE = 10;
-/** Pages per chunk when checking a post-copy range for pages the destination already holds. */
-const CHUNK_PAGES = 1 << 14;
-/** CHUNK_PAGES absent entries, as bytes: a chunk equal to (a prefix of) it holds no page yet. */
-const ALL_ABSENT = Buffer.alloc(CHUNK_PAGES * 4, 0xff);
 
 /**
- * Tracks a version per page from the events alone, so the verdict is a
+ * Judges the destination's memory from the events alone, so the verdict is a
  * projection: a strategy (a plugin too) that skips a dirtied page is caught
- * whatever it claims. Guest writes bump the guest's version; a page sent
- * carries the version the guest had at that point of the log. After
- * switchover the guest runs on the destination: its writes land there, and a
- * write to a page the destination does not hold yet is a lost write.
+ * whatever it claims. Think of a version per page: a guest write bumps the
+ * guest's; a page sent carries the version the guest had at that point of the
+ * log. Only equality matters, so two bitmaps hold it: `present` (the
+ * destination has some copy) and `current` (its copy is the guest's latest).
+ * A write on the source makes a page stale; a send makes it current. After
+ * switchover the guest runs on the destination: its writes land there (a
+ * current page stays current), and a write to a page the destination does
+ * not hold yet is a lost write.
  */
 export class MemoryVerification implements Projection<MemoryVerdict> {
   readonly name = 'memory-verification';
-  private guest = new Uint32Array(0);
-  private destination = new Uint32Array(0);
+  private pages = 0;
+  private present = new PageBitmap(0);
+  private current = new PageBitmap(0);
   private lostWrites = new PageBitmap(0);
+  private writtenOnDestination = new PageBitmap(0);
   private source = '';
   private destinationHost = '';
   private runningOn: string | null = null;
-  private writtenOnDestination = new PageBitmap(0);
   private crashedHost: string | null = null;
   private verdict: MemoryVerdict = { checked: false, consistent: false, verifiedOn: 'none', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
 
@@ -57,8 +57,9 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     switch (envelope.type) {
       case 'MigrationStarted': {
         const pages = envelope.data.pages;
-        this.guest = new Uint32Array(pages);
-        this.destination = new Uint32Array(pages).fill(ABSENT);
+        this.pages = pages;
+        this.present = new PageBitmap(pages);
+        this.current = new PageBitmap(pages);
         this.lostWrites = new PageBitmap(pages);
         this.writtenOnDestination = new PageBitmap(pages);
         this.source = envelope.data.source;
@@ -74,7 +75,11 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
         return;
       case 'PagesDiscarded': {
         const flat = decodeRanges(envelope.data.ranges);
-        for (let i = 0; i < flat.length; i += 2) this.destination.fill(ABSENT, flat[i], flat[i] + flat[i + 1]);
+        for (let i = 0; i < flat.length; i += 2) {
+          this.checkRange(flat[i], flat[i + 1]);
+          this.present.deleteRange(flat[i], flat[i + 1]);
+          this.current.deleteRange(flat[i], flat[i + 1]);
+        }
         return;
       }
       case 'HostCrashed':
@@ -100,66 +105,60 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     }
   }
 
+  private checkRange(start: number, length: number): void {
+    if (start + length > this.pages) throw new Error(`page ${start + length - 1} is beyond the VM's ${this.pages} pages`);
+  }
+
   private applyWrites(pages: Uint32Array): void {
-    const guest = this.guest;
+    for (let i = 0; i < pages.length; i++) if (pages[i] >= this.pages) throw new Error(`page ${pages[i]} is beyond the VM's ${this.pages} pages`);
     if (this.runningOn !== this.destinationHost) {
-      for (let i = 0; i < pages.length; i++) guest[pages[i]]++;
+      const current = this.current;
+      for (let i = 0; i < pages.length; i++) current.delete(pages[i]);
       return;
     }
-    const destination = this.destination;
     for (let i = 0; i < pages.length; i++) {
       const page = pages[i];
-      guest[page]++;
       this.writtenOnDestination.add(page);
-      if (destination[page] === ABSENT) this.lostWrites.add(page);
-      else destination[page]++;
+      if (!this.present.has(page)) this.lostWrites.add(page);
     }
   }
 
   private applySent(flat: Uint32Array, onlyAbsent: boolean): void {
-    const guest = this.guest;
-    const destination = this.destination;
     for (let i = 0; i < flat.length; i += 2) {
       const start = flat[i];
-      const end = start + flat[i + 1];
-      if (end > guest.length) throw new Error(`page ${end - 1} is beyond the VM's ${guest.length} pages`);
+      const length = flat[i + 1];
+      this.checkRange(start, length);
       if (!onlyAbsent) {
-        destination.set(guest.subarray(start, end), start);
+        this.present.addRange(start, length);
+        this.current.addRange(start, length);
         continue;
       }
       // After switchover the destination keeps what it already has: a page
       // re-sent while in flight must not undo the guest's newer writes.
-      for (let from = start; from < end; from += CHUNK_PAGES) {
-        const to = Math.min(end, from + CHUNK_PAGES);
-        if (this.allAbsent(from, to)) {
-          destination.set(guest.subarray(from, to), from);
-          continue;
-        }
-        for (let page = from; page < to; page++) if (destination[page] === ABSENT) destination[page] = guest[page];
-      }
+      PageBitmap.forEachWordMask(start, length, (index, mask) => {
+        const arrived = this.present.orWord(index, mask);
+        if (arrived !== 0) this.current.orWord(index, arrived);
+      });
     }
   }
 
-  /** Whether the destination holds none of `[from, to)` (at most CHUNK_PAGES): one memcmp instead of a loop. */
-  private allAbsent(from: number, to: number): boolean {
-    const destination = this.destination;
-    const bytes = (to - from) * 4;
-    return Buffer.from(destination.buffer, destination.byteOffset + from * 4, bytes).equals(ALL_ABSENT.subarray(0, bytes));
-  }
-
   private compare(): MemoryVerdict {
-    const guest = this.guest;
-    const destination = this.destination;
-    const equal = this.lostWrites.count === 0 &&
-      Buffer.from(guest.buffer, guest.byteOffset, guest.byteLength)
-        .equals(Buffer.from(destination.buffer, destination.byteOffset, destination.byteLength));
-    if (equal) return { checked: true, consistent: true, verifiedOn: 'destination', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
+    if (this.current.count === this.pages && this.lostWrites.count === 0) {
+      return { checked: true, consistent: true, verifiedOn: 'destination', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
+    }
     let mismatched = 0;
     const sample: number[] = [];
-    for (let page = 0; page < guest.length; page++) {
-      if (guest[page] !== destination[page] || this.lostWrites.has(page)) {
-        mismatched++;
-        if (sample.length < SAMPLE) sample.push(page);
+    const current = this.current.words;
+    const lost = this.lostWrites.words;
+    for (let index = 0; index < current.length; index++) {
+      const valid = index === current.length - 1 && (this.pages & 31) !== 0 ? (2 ** (this.pages & 31) - 1) >>> 0 : 0xffffffff;
+      let wrong = ((~current[index] | lost[index]) & valid) >>> 0;
+      if (wrong === 0) continue;
+      mismatched += popcount32(wrong);
+      while (wrong !== 0 && sample.length < SAMPLE) {
+        const bit = 31 - Math.clz32(wrong & -wrong);
+        sample.push(index * 32 + bit);
+        wrong = (wrong & ~(1 << bit)) >>> 0;
       }
     }
     return { checked: true, consistent: false, verifiedOn: 'destination', mismatchedPages: mismatched, mismatchedSample: sample, vmLost: false, lostPages: 0 };
@@ -177,12 +176,7 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
    * Nothing is judged inconsistent: the loss is reported, not hidden.
    */
   private lost(): MemoryVerdict {
-    let lostPages = 0;
-    if (this.crashedHost === this.destinationHost) {
-      lostPages = this.writtenOnDestination.count;
-    } else {
-      for (let page = 0; page < this.guest.length; page++) if (this.destination[page] !== this.guest[page]) lostPages++;
-    }
+    const lostPages = this.crashedHost === this.destinationHost ? this.writtenOnDestination.count : this.pages - this.current.count;
     return { checked: true, consistent: true, verifiedOn: 'none', mismatchedPages: 0, mismatchedSample: [], vmLost: true, lostPages };
   }
 }
