@@ -139,19 +139,21 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--model <name>', 'host-based, device-based, network-based or network-based:out-of-band (default: the scenario\'s)')
     .option('--models <names>', 'comma-separated models to compare on the same trace', list)
     .option('--events <file>', 'write the event log (NDJSON) here (one model only)')
+    .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print the result as JSON')
-    .action((opts) => {
+    .action(async (opts) => {
       const scenario = readScenarioFile(opts.scenario);
+      const registry = await registryWith(opts.plugin, scenario, opts.scenario);
       if (opts.models) {
         if (opts.model || opts.events) throw InputError.at('--models', 'cannot be combined with --model or --events');
-        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models });
+        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry });
         const results = comparison.runs.map((run) => run.result);
         if (opts.json) printJson({ models: results });
         else process.stdout.write(formatStorageComparison(results));
         setExit(results.every((r) => r.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
         return;
       }
-      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events });
+      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events, registry });
       if (opts.json) printJson(run.result);
       else process.stdout.write(formatStorage(run.result));
       setExit(run.result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT);

@@ -91,7 +91,7 @@ export function runStorage(options: RunStorageOptions): StorageRun {
       'path-selector': stamp(registry, 'path-selector', selector.name),
       ...Object.fromEntries(usedPolicies.map((p) => [`allocation-policy:${p}`, stamp(registry, 'allocation-policy', p)])),
     },
-    plugins: [],
+    plugins: [...registry.plugins],
   };
   const memorySink = options.keepLog ? new MemoryLogSink() : null;
   const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath) : (memorySink ?? new NullLogSink());

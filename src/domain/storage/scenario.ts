@@ -169,7 +169,11 @@ const actionSchema = z.discriminatedUnion('action', [
 export const MODEL_NAMES = ['host-based', 'device-based', 'network-based'] as const;
 
 export const storageScenarioSchema = z.strictObject({
+  /** The JSON Schema editors validate this file against (ignored here). */
+  $schema: z.string().optional(),
   name: z.string().optional(),
+  /** Plugin modules to load, relative to the scenario file (CLI only). */
+  plugins: z.array(z.string().min(1)).optional(),
   seed: z.number().int('must be an integer').nonnegative('must not be negative').default(1),
   model: z.string().min(1).default('host-based'),
   'network-mode': z.enum(['in-band', 'out-of-band']).default('in-band'),
