@@ -14,6 +14,7 @@ import { formatStorage, formatStorageComparison } from '../reports/storage-text'
 import { compareStorage, runStorage } from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
+import { addSweepCommand } from './sweep-command';
 import type { MigrationResult } from '../../domain/migration/result';
 
 /** Exit statuses: 0 simulated (whatever the migration's status), 2 bad input, 3 inconsistent memory. */
@@ -49,6 +50,12 @@ function list(value: string): string[] {
 
 /** Plugins named by --plugin, the scenario's `plugins` (relative to it) and ./virtsim.config.json. */
 async function registryWith(flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined): Promise<StrategyRegistry> {
+  const registry = createRegistry();
+  await loadPlugins(pluginPaths(flagPlugins, scenario, scenarioPath), registry);
+  return registry;
+}
+
+function pluginPaths(flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined): string[] {
   const paths = [...flagPlugins];
   const listed = (scenario as { plugins?: unknown } | undefined)?.plugins;
   if (Array.isArray(listed) && scenarioPath) paths.push(...listed.map((entry) => resolve(dirname(scenarioPath), String(entry))));
@@ -62,9 +69,7 @@ async function registryWith(flagPlugins: readonly string[], scenario: unknown, s
     if (config.plugins !== undefined && !Array.isArray(config.plugins)) throw InputError.at('plugins', 'must be a list of paths', CONFIG_FILE);
     paths.push(...((config.plugins as unknown[] | undefined) ?? []).map(String));
   }
-  const registry = createRegistry();
-  await loadPlugins([...new Set(paths)], registry);
-  return registry;
+  return [...new Set(paths)];
 }
 
 function exitFor(result: MigrationResult): number {
@@ -190,6 +195,8 @@ export function buildCli(setExit: (code: number) => void): Command {
         process.stdout.write(`${entry.kind.padEnd(20)} ${entry.name.padEnd(16)} ${entry.version.padEnd(8)} ${entry.origin.padEnd(10)} ${entry.description}\n`);
       }
     });
+
+  addSweepCommand(program, { pluginPaths, registryWith, setExit });
 
   program.addOption(new Option('--no-color').hideHelp());
   return program;

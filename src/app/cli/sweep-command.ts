@@ -1,0 +1,112 @@
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { writeSync } from 'node:fs';
+import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { readScenarioFile } from '../use-cases/scenario-input';
+import { formatSweepRows, sweep, SweepInterrupted, type SweepProgress, type SweepRow } from '../use-cases/sweep';
+
+/** Exit status of a sweep stopped by SIGINT (128 + 2, as a shell reports it). */
+export const EXIT_INTERRUPTED = 130;
+
+export interface SweepCommandDeps {
+  /** Plugin paths from --plugin, the scenario's `plugins` and virtsim.config.json. */
+  readonly pluginPaths: (flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined) => string[];
+  readonly registryWith: (flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined) => Promise<StrategyRegistry>;
+  readonly setExit: (code: number) => void;
+}
+
+function positive(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
+  return parsed;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function list(value: string): string[] {
+  return value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+}
+
+function describeRow(row: SweepRow): string {
+  const values = Object.entries(row.values).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  return [...values, row.strategy, `seed=${row.seed}`].join(' ');
+}
+
+/** A bar on a TTY; one plain line per row otherwise (what scripts and tests read). All on stderr. */
+function progressReporter(): { readonly onProgress: (progress: SweepProgress) => void; readonly stop: () => void } {
+  if (process.stderr.isTTY) {
+    let bar: SingleBar | undefined;
+    let skipped = 0;
+    return {
+      onProgress: (progress) => {
+        if (progress.kind === 'skipped') skipped++;
+        if (!bar) {
+          bar = new SingleBar({ stream: process.stderr, format: 'sweep [{bar}] {value}/{total} runs | {skipped} skipped | ETA {eta_formatted}', hideCursor: true });
+          bar.start(progress.total, 0, { skipped });
+        }
+        bar.update(progress.finished, { skipped });
+      },
+      stop: () => bar?.stop(),
+    };
+  }
+  return {
+    onProgress: (progress) => {
+      const width = String(progress.total).length;
+      const what = progress.kind === 'skipped' ? 'skipped (already in the output)' : `${progress.row.figures.status} ${progress.row.figures['total-time']} ms`;
+      // Synchronous: a line per row even when the process is interrupted right after.
+      writeSync(2, `sweep ${String(progress.finished).padStart(width)}/${progress.total} #${progress.row.index} ${describeRow(progress.row)}: ${what}\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+export function addSweepCommand(program: Command, deps: SweepCommandDeps): void {
+  program.command('sweep')
+    .description('run the cross product of varied scenario keys x strategies x seeds in worker threads, one row per run')
+    .option('--scenario <file>', 'scenario JSON file (default: the built-in scenario)')
+    .option('--vary <key=v1,v2,...>', 'vary a scenario field over values, e.g. vm.memory=8MiB,16MiB (repeatable; the first varies slowest)', collect, [])
+    .option('--strategies <names>', 'comma-separated strategies', list, ['pre-copy', 'post-copy', 'hybrid'])
+    .option('--seeds <n>', 'seeds per combination: the scenario seed, +1, ... (default 1)', positive, 1)
+    .option('--set <key=value>', 'fix a scenario field for every run (repeatable)', collect, [])
+    .option('--out <file>', 'write rows here as they finish (.csv or .ndjson); a rerun skips rows already there (default: CSV on stdout at the end)')
+    .option('--jobs <n>', 'worker threads (default: the number of CPUs)', positive)
+    .option('--plugin <path>', 'load strategies from a plugin module (repeatable)', collect, [])
+    .action(async (opts) => {
+      const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
+      const registry = await deps.registryWith(opts.plugin, scenario, opts.scenario);
+      const controller = new AbortController();
+      const onSigint = (): void => controller.abort();
+      process.on('SIGINT', onSigint);
+      const progress = progressReporter();
+      try {
+        const rows = await sweep({
+          scenario,
+          source: opts.scenario,
+          set: opts.set,
+          vary: opts.vary,
+          strategies: opts.strategies,
+          seeds: opts.seeds,
+          jobs: opts.jobs,
+          out: opts.out,
+          registry,
+          plugins: deps.pluginPaths(opts.plugin, scenario, opts.scenario),
+          signal: controller.signal,
+          onProgress: progress.onProgress,
+        });
+        progress.stop();
+        if (!opts.out) process.stdout.write(formatSweepRows(rows, 'csv'));
+        else process.stderr.write(`sweep: ${rows.length} rows in ${opts.out} (${rows.filter((row) => row.skipped).length} skipped)\n`);
+        deps.setExit(rows.every((row) => row.figures['verification.consistent']) ? 0 : 3);
+      } catch (error) {
+        progress.stop();
+        if (!(error instanceof SweepInterrupted)) throw error;
+        process.stderr.write(`virtsim: ${error.message}; rerun the same command to finish the rest\n`);
+        deps.setExit(EXIT_INTERRUPTED);
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

@@ -1,0 +1,454 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { extname, join } from 'node:path';
+import { InputError } from '../../domain/errors';
+import type { Scenario } from '../../domain/scenario/schema';
+import { createRegistry } from '../../infrastructure/container/built-ins';
+import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
+import { resolveScenario } from './scenario-input';
+import { FIGURE_COLUMNS, runSweepTask, type SweepFigures, type SweepTask, type SweepTaskResult } from './sweep-worker';
+
+export { FIGURE_COLUMNS, type SweepFigures } from './sweep-worker';
+
+/** One `--vary dotted.key=v1,v2,...`: the values as typed (each parsed like `--set`: JSON when it is JSON, else text). */
+export interface SweepAxis {
+  readonly key: string;
+  readonly values: readonly string[];
+}
+
+export interface SweepOptions {
+  /** Raw scenario (as read from JSON); the built-in default when absent. */
+  readonly scenario?: unknown;
+  /** The scenario's file, for messages and relative paths. */
+  readonly source?: string;
+  /** Fixed `dotted.key=value` overrides, applied before the varied ones. */
+  readonly set?: readonly string[];
+  /** The varied keys, `dotted.key=v1,v2,...` or parsed; the first varies slowest. */
+  readonly vary: readonly (string | SweepAxis)[];
+  readonly strategies: readonly string[];
+  /** Seeds per combination: base, base + 1, ..., base + seeds - 1, base = the combination's scenario seed (default 1). */
+  readonly seeds?: number;
+  /** Worker threads (default: os.availableParallelism()); 1 runs in this thread. */
+  readonly jobs?: number;
+  /** CSV (`.csv`) or NDJSON (`.ndjson`, `.jsonl`): rewritten atomically as rows finish; rows already there are skipped. */
+  readonly out?: string;
+  /** Validates names and runs `jobs: 1`; default: built-ins plus `plugins`. */
+  readonly registry?: StrategyRegistry;
+  /** Plugin modules each worker loads (and a default registry, when none is given). */
+  readonly plugins?: readonly string[];
+  /** Aborting stops the sweep: finished rows stay in `out`, and `sweep` rejects with {@link SweepInterrupted}. */
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: SweepProgress) => void;
+}
+
+export interface SweepRow {
+  /** Position in the cross product (varied keys in order, then strategies, then seeds). */
+  readonly index: number;
+  /** sha256 (16 hex digits) of the resolved scenario, strategy and seed: what a rerun recognises. */
+  readonly run: string;
+  /** Varied key -> value (parsed). */
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly figures: SweepFigures;
+  /** Read back from `out` instead of run. */
+  readonly skipped: boolean;
+}
+
+export interface SweepProgress {
+  readonly kind: 'done' | 'skipped';
+  readonly row: SweepRow;
+  /** Rows finished or skipped so far, this one included. */
+  readonly finished: number;
+  readonly total: number;
+}
+
+/** The sweep was aborted; `kept` rows are in `out`. */
+export class SweepInterrupted extends Error {
+  constructor(readonly kept: number, readonly total: number, readonly out?: string) {
+    super(`sweep interrupted: ${kept} of ${total} rows ${out ? `kept in ${out}` : 'finished'}`);
+    this.name = 'SweepInterrupted';
+  }
+}
+
+interface PlannedRun {
+  readonly index: number;
+  readonly run: string;
+  readonly tokens: readonly string[];
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly strategy: string;
+  readonly seed: number;
+  readonly set: readonly string[];
+}
+
+export interface SweepPlan {
+  readonly axes: readonly SweepAxis[];
+  readonly columns: readonly string[];
+  readonly runs: readonly PlannedRun[];
+}
+
+const KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+
+/** Parses `dotted.key=v1,v2,...`. */
+export function parseVary(spec: string): SweepAxis {
+  const equals = spec.indexOf('=');
+  const key = equals > 0 ? spec.slice(0, equals).trim() : '';
+  if (!KEY.test(key)) throw InputError.at('--vary', `"${spec}" is not dotted.key=v1,v2,...`);
+  const values = spec.slice(equals + 1).split(',').map((value) => value.trim());
+  if (values.some((value) => value === '')) throw InputError.at('--vary', `"${spec}": empty value (values are separated by single commas)`);
+  for (const value of values) {
+    if (/["\n\r]/.test(value)) throw InputError.at('--vary', `"${spec}": a value cannot contain quotes or line breaks`);
+  }
+  const seen = new Set<string>();
+  for (const value of values) {
+    if (seen.has(value)) throw InputError.at('--vary', `${key}: value "${value}" is listed twice`);
+    seen.add(value);
+  }
+  return { key, values };
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** JSON with object keys sorted: the same scenario always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record).sort().filter((key) => record[key] !== undefined).map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function runId(scenario: Scenario): string {
+  return createHash('sha256').update(canonical(scenario)).digest('hex').slice(0, 16);
+}
+
+function positiveInteger(value: number, flag: string): number {
+  if (!Number.isInteger(value) || value < 1) throw InputError.at(flag, 'must be a positive integer');
+  return value;
+}
+
+/** The cross product, every combination resolved through the scenario schema: throws InputError before anything runs. */
+export function planSweep(options: SweepOptions, registry: StrategyRegistry): SweepPlan {
+  const axes = options.vary.map((axis) => (typeof axis === 'string' ? parseVary(axis) : parseVary(`${axis.key}=${axis.values.join(',')}`)));
+  const keys = new Set<string>();
+  for (const axis of axes) {
+    if (keys.has(axis.key)) throw InputError.at('--vary', `${axis.key} is varied twice`);
+    if (axis.key === 'migration.strategy') throw InputError.at('--vary', 'migration.strategy: vary strategies with --strategies');
+    keys.add(axis.key);
+  }
+  if (options.strategies.length === 0) throw InputError.at('--strategies', 'name at least one strategy');
+  const strategies = new Set<string>();
+  for (const name of options.strategies) {
+    if (strategies.has(name)) throw InputError.at('--strategies', `"${name}" is listed twice`);
+    strategies.add(name);
+    registry.describe('migration-strategy', name, '--strategies');
+  }
+  const seeds = positiveInteger(options.seeds ?? 1, '--seeds');
+  const set = options.set ?? [];
+  const base = { scenario: options.scenario, source: options.source };
+  resolveScenario({ ...base, set }, registry); // the scenario itself: its problems are not the --vary's
+
+  let combinations: { tokens: string[] }[] = [{ tokens: [] }];
+  for (const axis of axes) combinations = combinations.flatMap((combo) => axis.values.map((value) => ({ tokens: [...combo.tokens, value] })));
+
+  const runs: PlannedRun[] = [];
+  const byId = new Map<string, PlannedRun>();
+  for (const { tokens } of combinations) {
+    const assignments = axes.map((axis, i) => `${axis.key}=${tokens[i]}`);
+    const within = (error: unknown): unknown => {
+      if (!(error instanceof InputError)) return error;
+      const problems = error.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.reason}`).join('; ');
+      return InputError.at('--vary', `${assignments.join(' ')}: ${problems}`, options.source);
+    };
+    const overrides = [...set, ...assignments];
+    let first: Scenario;
+    try {
+      first = resolveScenario({ ...base, set: overrides }, registry);
+      registry.describe('stop-policy', first.migration['stop-policy'], 'migration.stop-policy');
+    } catch (error) {
+      throw within(error);
+    }
+    const values = Object.fromEntries(axes.map((axis, i) => [axis.key, parseValue(tokens[i])]));
+    for (const strategy of options.strategies) {
+      for (let i = 0; i < seeds; i++) {
+        const seed = first.seed + i;
+        let resolved: Scenario;
+        try {
+          resolved = resolveScenario({ ...base, set: overrides, strategy, seed }, registry);
+        } catch (error) {
+          throw within(error);
+        }
+        const planned: PlannedRun = { index: runs.length, run: runId(resolved), tokens, values, strategy, seed, set: overrides };
+        const twin = byId.get(planned.run);
+        if (twin) {
+          throw InputError.at('--vary', `${describe(axes, planned)} and ${describe(axes, twin)} are the same run (same resolved scenario, strategy and seed)`);
+        }
+        byId.set(planned.run, planned);
+        runs.push(planned);
+      }
+    }
+  }
+  const columns = [...axes.map((axis) => axis.key), 'strategy', 'seed', ...FIGURE_COLUMNS, 'run'];
+  return { axes, columns, runs };
+}
+
+function describe(axes: readonly SweepAxis[], run: PlannedRun): string {
+  return [...axes.map((axis, i) => `${axis.key}=${run.tokens[i]}`), run.strategy, `seed ${run.seed}`].join(' ');
+}
+
+// ---- output files ----
+
+export type SweepFormat = 'csv' | 'ndjson';
+
+function formatOf(path: string): SweepFormat {
+  const extension = extname(path).toLowerCase();
+  if (extension === '.csv') return 'csv';
+  if (extension === '.ndjson' || extension === '.jsonl') return 'ndjson';
+  throw InputError.at('--out', `${path}: the name must end in .csv or .ndjson`);
+}
+
+function csvField(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Splits one CSV line (fields as {@link csvField} writes them). */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    if (line[i] === '"') {
+      let text = '';
+      i++;
+      for (;;) {
+        const quote = line.indexOf('"', i);
+        if (quote < 0) throw new Error('unterminated quote');
+        text += line.slice(i, quote);
+        if (line[quote + 1] === '"') {
+          text += '"';
+          i = quote + 2;
+        } else {
+          i = quote + 1;
+          break;
+        }
+      }
+      fields.push(text);
+    } else {
+      const comma = line.indexOf(',', i);
+      fields.push(line.slice(i, comma < 0 ? line.length : comma));
+      i = comma < 0 ? line.length : comma;
+    }
+    if (i >= line.length) return fields;
+    if (line[i] !== ',') throw new Error('text after a closing quote');
+    i++;
+  }
+}
+
+function cellText(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function renderRow(format: SweepFormat, keys: readonly string[], row: SweepRow): string {
+  const columns = [...keys, 'strategy', 'seed', ...FIGURE_COLUMNS, 'run'];
+  const cells: unknown[] = [...keys.map((key) => row.values[key]), row.strategy, row.seed, ...FIGURE_COLUMNS.map((column) => row.figures[column]), row.run];
+  if (format === 'csv') return cells.map((cell) => csvField(cellText(cell))).join(',');
+  return JSON.stringify(Object.fromEntries(columns.map((column, i) => [column, cells[i]])));
+}
+
+/**
+ * Rows as CSV (with a header line) or NDJSON, one line per row in the order
+ * given; `keys` are the varied keys (default: the first row's).
+ */
+export function formatSweepRows(rows: readonly SweepRow[], format: SweepFormat, keys: readonly string[] = Object.keys(rows[0]?.values ?? {})): string {
+  const lines = format === 'csv' ? [[...keys, 'strategy', 'seed', ...FIGURE_COLUMNS, 'run'].map(csvField).join(',')] : [];
+  for (const row of rows) lines.push(renderRow(format, keys, row));
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+function sortedRows(rows: ReadonlyMap<number, SweepRow>): SweepRow[] {
+  return [...rows.keys()].sort((a, b) => a - b).map((index) => rows.get(index) as SweepRow);
+}
+
+/** Temp file, fsync, rename: an interrupted sweep leaves the previous complete file, never a torn one. */
+function writeAtomic(path: string, text: string): void {
+  const temp = join(path, '..', `.${path.split(/[\\/]/).pop()}.${process.pid}.tmp`);
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(temp, path);
+  } catch (error) {
+    unlinkSync(temp);
+    throw error;
+  }
+}
+
+function figuresFrom(cells: Readonly<Record<string, unknown>>, where: string): SweepFigures {
+  const number = (column: string): number => {
+    const value = typeof cells[column] === 'string' ? Number(cells[column]) : cells[column];
+    if (typeof value !== 'number' || Number.isNaN(value)) throw InputError.at('--out', `${where}: ${column} is not a number`);
+    return value;
+  };
+  const consistent = cells['verification.consistent'];
+  return {
+    status: String(cells.status),
+    'total-time': number('total-time'),
+    downtime: number('downtime'),
+    'ram.transferred': number('ram.transferred'),
+    'ram.dirty-sync-count': number('ram.dirty-sync-count'),
+    'ram.postcopy-requests': number('ram.postcopy-requests'),
+    'guest.degradation': number('guest.degradation'),
+    'verification.consistent': consistent === true || consistent === 'true',
+    'log.sha256': String(cells['log.sha256']),
+  };
+}
+
+/** Rows an earlier (interrupted) run of the same sweep left in `out`, by index. */
+function readFinished(path: string, format: SweepFormat, plan: SweepPlan): Map<number, SweepRow> {
+  const rows = new Map<number, SweepRow>();
+  if (!existsSync(path)) return rows;
+  const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line !== '');
+  const byId = new Map(plan.runs.map((planned) => [planned.run, planned]));
+  const foreign = (n: number): never => {
+    throw InputError.at('--out', `${path}:${n}: a row that is not part of this sweep; finish it with the arguments that started it, or write elsewhere`);
+  };
+  let first = 0;
+  if (format === 'csv') {
+    if (lines.length === 0) return rows;
+    if (lines[0] !== plan.columns.map(csvField).join(',')) {
+      throw InputError.at('--out', `${path}: its columns are not this sweep's (${plan.columns.join(',')}); write elsewhere`);
+    }
+    first = 1;
+  }
+  for (let n = first; n < lines.length; n++) {
+    let cells: Record<string, unknown>;
+    try {
+      if (format === 'csv') {
+        const fields = csvFields(lines[n]);
+        if (fields.length !== plan.columns.length) throw new Error(`${fields.length} fields, expected ${plan.columns.length}`);
+        cells = Object.fromEntries(plan.columns.map((column, i) => [column, fields[i]]));
+      } else {
+        cells = JSON.parse(lines[n]) as Record<string, unknown>;
+        if (Object.keys(cells).join('\n') !== plan.columns.join('\n')) foreign(n + 1);
+      }
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw InputError.at('--out', `${path}:${n + 1}: unreadable row: ${(error as Error).message}`);
+    }
+    const planned = byId.get(String(cells.run)) ?? foreign(n + 1);
+    rows.set(planned.index, {
+      index: planned.index, run: planned.run, values: planned.values, strategy: planned.strategy, seed: planned.seed,
+      figures: figuresFrom(cells, `${path}:${n + 1}`), skipped: true,
+    });
+  }
+  return rows;
+}
+
+// ---- running ----
+
+/** The compiled worker beside this file (dist/src/app/use-cases/sweep-worker.js). */
+function workerFile(): string {
+  const file = join(__dirname, 'sweep-worker.js');
+  if (!existsSync(file)) throw new Error(`sweep worker ${file} not found: worker threads run the compiled dist/ (npm run build), or use jobs: 1`);
+  return file;
+}
+
+function toError(result: Extract<SweepTaskResult, { error: unknown }>): Error {
+  const { message, problems, source } = result.error;
+  return problems ? new InputError(problems, source) : new Error(message);
+}
+
+/**
+ * Runs the cross product of the varied keys, strategies and seeds (the
+ * library form of `virtsim sweep`) and returns one row per run, in
+ * cross-product order whatever `jobs` is.
+ */
+export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
+  const plugins = options.plugins ?? [];
+  let registry = options.registry;
+  if (!registry) {
+    registry = createRegistry();
+    await loadPlugins(plugins, registry);
+  }
+  const jobs = positiveInteger(options.jobs ?? availableParallelism(), '--jobs');
+  const plan = planSweep(options, registry);
+  const format = options.out ? formatOf(options.out) : undefined;
+  const rows = options.out && format ? readFinished(options.out, format, plan) : new Map<number, SweepRow>();
+  const total = plan.runs.length;
+  let finished = 0;
+  for (const row of sortedRows(rows)) {
+    options.onProgress?.({ kind: 'skipped', row, finished: ++finished, total });
+  }
+  const save = (): void => {
+    if (options.out && format) writeAtomic(options.out, formatSweepRows(sortedRows(rows), format, plan.axes.map((axis) => axis.key)));
+  };
+  const record = (result: SweepTaskResult): void => {
+    if ('error' in result) throw toError(result);
+    const planned = plan.runs[result.index];
+    const row: SweepRow = {
+      index: planned.index, run: planned.run, values: planned.values, strategy: planned.strategy, seed: planned.seed,
+      figures: result.figures, skipped: false,
+    };
+    rows.set(row.index, row);
+    save();
+    options.onProgress?.({ kind: 'done', row, finished: ++finished, total });
+  };
+  const task = (planned: PlannedRun): SweepTask => ({
+    index: planned.index, scenario: options.scenario, source: options.source, set: planned.set,
+    strategy: planned.strategy, seed: planned.seed, plugins,
+  });
+  const pending = plan.runs.filter((planned) => !rows.has(planned.index));
+  const interrupted = (): SweepInterrupted => new SweepInterrupted(rows.size, total, options.out);
+
+  if (options.signal?.aborted) throw interrupted();
+  if (jobs === 1 || pending.length <= 1) {
+    for (const planned of pending) {
+      record(runSweepTask(task(planned), registry));
+      // Let a signal (SIGINT) be handled between runs.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) throw interrupted();
+    }
+  } else {
+    await runPooled(Math.min(jobs, pending.length), pending.map(task), record, options.signal);
+    if (options.signal?.aborted) throw interrupted();
+  }
+  save();
+  return sortedRows(rows);
+}
+
+async function runPooled(threads: number, tasks: readonly SweepTask[], record: (result: SweepTaskResult) => void, signal?: AbortSignal): Promise<void> {
+  const { Piscina } = await import('piscina');
+  const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // one listener per queued task
+  const onAbort = (): void => stop.abort();
+  signal?.addEventListener('abort', onAbort);
+  const pool = new Piscina<SweepTask, SweepTaskResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  let failure: unknown;
+  try {
+    await Promise.allSettled(tasks.map((t) => pool.run(t, { signal: stop.signal }).then((result) => {
+      if (failure === undefined && !stop.signal.aborted) record(result);
+    }).catch((error: unknown) => {
+      if (failure === undefined && !stop.signal.aborted) {
+        failure = error;
+        stop.abort();
+      }
+    })));
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await pool.destroy();
+  }
+  if (failure !== undefined && !signal?.aborted) throw failure;
+}
