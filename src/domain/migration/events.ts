@@ -129,7 +129,9 @@ export type DiskMirrorPivoted = DomainEvent<'DiskMirrorPivoted', { readonly roun
 
 /** postcopy-paused: the link failed; the guest runs on but missing pages cannot come. */
 export type MigrationPaused = DomainEvent<'MigrationPaused', { readonly reason: string }>;
-/** postcopy-recover: the link is back; the migration resumes. */
+/** postcopy-recover: the link is back; the hosts re-handshake before pages flow again. */
+export type MigrationRecovering = DomainEvent<'MigrationRecovering', Record<string, never>>;
+/** postcopy-active again after the recovery handshake. */
 export type MigrationRecovered = DomainEvent<'MigrationRecovered', Record<string, never>>;
 
 export type MigrationEvent =
@@ -153,6 +155,7 @@ export type MigrationEvent =
   | LinkUp
   | HostCrashed
   | MigrationPaused
+  | MigrationRecovering
   | MigrationRecovered
   | SharedStorageUsed
   | DiskMirrorStarted
@@ -185,6 +188,7 @@ export const MIGRATION_EVENT_VERSIONS: { readonly [K in MigrationEventType]: num
   LinkUp: 1,
   HostCrashed: 1,
   MigrationPaused: 1,
+  MigrationRecovering: 1,
   MigrationRecovered: 1,
   SharedStorageUsed: 1,
   DiskMirrorStarted: 1,

@@ -266,6 +266,9 @@ export function applyMigrationEvent(state: Draft<MigrationState>, envelope: Even
       state.status = 'postcopy-paused';
       state.reason = envelope.data.reason;
       return;
+    case 'MigrationRecovering':
+      state.status = 'postcopy-recover';
+      return;
     case 'MigrationRecovered':
       state.status = 'postcopy-active';
       state.reason = null;

@@ -4,7 +4,7 @@ import { encodePageList, encodeRanges, withDecoded } from '../../domain/memory/p
 import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
 import type {
   DeviceStateSent, DirtyBitmapSynced, HostCrashed, LinkDown, LinkUp, MigrationCancelled, MigrationCompleted,
-  MigrationFailed, MigrationPaused, MigrationRecovered, MigrationStarted, PagesDiscarded, PagesSent, PostcopyFaults,
+  MigrationFailed, MigrationPaused, MigrationRecovered, MigrationRecovering, MigrationStarted, PagesDiscarded, PagesSent, PostcopyFaults,
   PostcopyStarted, SetupCompleted, SharedStorageUsed, ThrottleChanged, TransferPhase, XbzrleEncoded,
 } from '../../domain/migration/events';
 import type { Scenario } from '../../domain/scenario/schema';
@@ -227,8 +227,8 @@ export class MigrationRuntime implements MigrationContext {
     return bytes;
   }
 
-  recordFaults(stallsNs: readonly number[], requests: number): void {
-    if (stallsNs.length === 0) return;
+  recordFaults(stallsNs: readonly number[], requests: number, guestLossNs: number): void {
+    if (stallsNs.length === 0 && requests === 0) return;
     let stallNs = 0;
     for (const stall of stallsNs) stallNs += stall;
     const stallsUs = stallsNs.map((stall) => Math.ceil(stall / 1000));
@@ -236,9 +236,10 @@ export class MigrationRuntime implements MigrationContext {
       requests,
       stallsUs: encodePageList(stallsUs),
       stallNs,
-      guestLossNs: Math.round(stallNs / this.scenario.vm.vcpus),
+      guestLossNs: Math.round(guestLossNs),
     }));
   }
+
 
   startPostcopy(): void {
     const stale = this.memory.toSend;
@@ -399,7 +400,11 @@ export class MigrationRuntime implements MigrationContext {
     if (fault.kind === 'link-down') {
       this.options.bus.emit(event<MigrationPaused>('MigrationPaused', 1, { reason: 'link down during post-copy' }));
     } else if (fault.kind === 'link-up') {
-      this.options.bus.emit(event<MigrationRecovered>('MigrationRecovered', 1, {}));
+      // QEMU's postcopy-recover: a handshake (one round trip) before pages flow again.
+      this.options.bus.emit(event<MigrationRecovering>('MigrationRecovering', 1, {}));
+      this.at(this.now + 2 * this.baseLink.latencyNs, () => {
+        this.options.bus.emit(event<MigrationRecovered>('MigrationRecovered', 1, {}));
+      });
     } else if (fault.host === this.source) {
       this.fail(`source host crashed during post-copy: ${this.memory.toSend.count} pages existed only there; the VM is lost`, true);
     } else {

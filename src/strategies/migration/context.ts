@@ -77,8 +77,8 @@ export interface MigrationContext {
   sendDirty(phase: TransferPhase, budgetBytes: number): PageBatch;
   /** Sends the named pages now if still waiting on the source (post-copy requests); returns their bytes. */
   requestPages(pages: readonly number[]): number;
-  /** Logs the vCPU stalls of post-copy faults served in this step. */
-  recordFaults(stallsNs: readonly number[], requests: number): void;
+  /** Logs the vCPU stalls of post-copy faults served in this step, and the guest work they cost. */
+  recordFaults(stallsNs: readonly number[], requests: number, guestLossNs: number): void;
   /** Switchover to post-copy: pages still to send become missing on the destination. */
   startPostcopy(): void;
   /** Called on every injected fault before the built-in outcome (fail, pause) applies. */

@@ -17,6 +17,8 @@ const STORAGE_WAIT_NS = 100 * NS_PER_MS;
  */
 export class PostcopyPhase {
   private readonly inFlight = new Map<number, number>();
+  /** Pages faulted while the link was down: requested once it is back. */
+  private readonly deferred: number[] = [];
   private readonly preempt: boolean;
 
   constructor(private readonly ctx: MigrationContext) {
@@ -67,24 +69,27 @@ export class PostcopyPhase {
     const requested: number[] = [];
     const stalls: number[] = [];
     const inFlight = this.inFlight;
+    const deferred = this.deferred;
+    const vcpus = ctx.scenario.vm.vcpus;
     const missing = { has: (page: number) => memory.toSend.has(page) || inFlight.has(page) };
+    let guestLossNs = 0;
     ctx.guest.runWithFaults(missing, (page, atNs) => {
-      const arrival = inFlight.get(page);
-      if (arrival !== undefined) {
-        const wait = Math.max(0, arrival - atNs);
-        if (wait > 0) stalls.push(wait);
-        return wait;
-      }
-      const stall = this.serviceNs(atNs, memory.toSend.count - requested.length);
-      inFlight.set(page, atNs + stall);
-      requested.push(page);
-      stalls.push(stall);
-      return stall;
+      const held = this.hold(page, atNs, requested, stalls);
+      guestLossNs += held / vcpus;
+      return held;
     });
-    const requestedBytes = ctx.requestPages(requested);
-    ctx.recordFaults(stalls, requested.length);
-    ctx.guest.flushWrites();
-    for (const [page, arrival] of inFlight) if (arrival <= ctx.now) inFlight.delete(page);
+    let requestedBytes = 0;
+    let requests = requested.length;
+    if (ctx.linkUp && deferred.length > 0) {
+      requestedBytes += ctx.requestPages(deferred);
+      requests += deferred.length;
+      deferred.length = 0;
+    }
+    requestedBytes += ctx.requestPages(requested);
+    ctx.recordFaults(stalls, requests, guestLossNs);
+    // Writes wait for the pages they faulted on: none are logged before those pages are.
+    if (deferred.length === 0) ctx.guest.flushWrites();
+    for (const [page, arrival] of inFlight) if (arrival <= ctx.now && !memory.toSend.has(page)) inFlight.delete(page);
 
     if (ctx.linkUp) {
       if (requested.length > 0) memory.moveCursor(requested[requested.length - 1] + 1);
@@ -92,6 +97,33 @@ export class PostcopyPhase {
       if (budget > 0) ctx.sendDirty('postcopy', budget);
     }
     this.next();
+  }
+
+  /**
+   * Serves an access to a missing page: returns the vCPU time it is held
+   * (ns); the guest loses that over its vCPU count.
+   */
+  private hold(page: number, atNs: number, requested: number[], stalls: number[]): number {
+    const ctx = this.ctx;
+    const vcpus = ctx.scenario.vm.vcpus;
+    const arrival = this.inFlight.get(page);
+    if (arrival !== undefined) {
+      const wait = Math.max(0, arrival - atNs);
+      if (wait > 0) stalls.push(wait);
+      return ctx.linkUp ? wait : wait * vcpus;
+    }
+    const stall = this.serviceNs(atNs, ctx.memory.toSend.count - requested.length);
+    this.inFlight.set(page, atNs + stall);
+    stalls.push(stall);
+    if (ctx.linkUp) {
+      requested.push(page);
+      return stall;
+    }
+    // During an outage the request cannot leave: it goes when the link is
+    // back, and the guest is held whole until then (its other vCPUs soon need
+    // missing pages too), so no write can overtake the page it waits for.
+    this.deferred.push(page);
+    return stall * vcpus;
   }
 
   /** How long a new fault at `atNs` holds its vCPU. */
