@@ -135,6 +135,71 @@ const STORAGE_SCENARIO: Scenario = {
   },
 };
 
+/**
+ * sweep-200 (issue 7): 200 runs of a 4 GiB scenario (10 dirty rates x pre-copy, hybrid x 10 seeds), the
+ * same sweep with `--jobs 1` (in the CLI's own thread) and `--jobs 2` (two piscina workers), alternately;
+ * reports the speed-up of the median walls and checks both wrote the same bytes. Each sample is 200
+ * runs already, so no warm-up and at most 2 samples per setting.
+ */
+const SWEEP_ARGS = [
+  '--vary', 'vm.workload.dirty-rate=10000,20000,30000,40000,50000,60000,70000,80000,90000,100000',
+  '--strategies', 'pre-copy,hybrid', '--seeds', '10',
+];
+
+interface SweepSample {
+  readonly wallMs: number;
+  readonly cpuMs: number | null;
+  readonly rssKiB: number | null;
+}
+
+function sweepOnce(dir: string, jobs: number): SweepSample {
+  const out = join(dir, `sweep-200-jobs-${jobs}.csv`);
+  rmSync(out, { force: true }); // a file left by the previous sample would be skipped row by row
+  const args = [CLI, 'sweep', '--scenario', scenarioFile('sweep-4g'), ...SWEEP_ARGS, '--jobs', String(jobs), '--out', out];
+  const rssFile = join(dir, 'rss.txt');
+  const timed = existsSync(TIME);
+  const started = process.hrtime.bigint();
+  const child = spawnSync(timed ? TIME : process.execPath, timed ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args] : args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (child.status !== 0) throw new Error(`sweep-200 --jobs ${jobs}: exit ${String(child.status)}\n${child.stderr}`);
+  const measured = timed ? (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number) : [];
+  return {
+    wallMs,
+    rssKiB: measured.length === 3 ? measured[0] : null,
+    cpuMs: measured.length === 3 ? Math.round((measured[1] + measured[2]) * 1000) : null,
+  };
+}
+
+function runSweep200(dir: string, runs: number) {
+  const samples: Record<1 | 2, SweepSample[]> = { 1: [], 2: [] };
+  for (let i = 0; i < Math.min(runs, 2); i++) {
+    for (const jobs of [1, 2] as const) samples[jobs].push(sweepOnce(dir, jobs));
+  }
+  const rows = readFileSync(join(dir, 'sweep-200-jobs-1.csv'), 'utf8').trimEnd().split('\n').length - 1;
+  const identical = readFileSync(join(dir, 'sweep-200-jobs-1.csv'), 'utf8') === readFileSync(join(dir, 'sweep-200-jobs-2.csv'), 'utf8');
+  const summary = (list: readonly SweepSample[]) => {
+    const cpu = list.map((s) => s.cpuMs).filter((v): v is number => v !== null);
+    const rss = list.map((s) => s.rssKiB).filter((v): v is number => v !== null);
+    return {
+      'wall-ms': { median: round(median(list.map((s) => s.wallMs)), 1), all: list.map((s) => round(s.wallMs, 1)) },
+      'cpu-ms': cpu.length ? { median: median(cpu), all: cpu } : null,
+      'peak-rss-mib': rss.length ? round(Math.max(...rss) / 1024, 1) : null,
+    };
+  };
+  const one = summary(samples[1]);
+  const two = summary(samples[2]);
+  return {
+    id: 'sweep-200',
+    description: `virtsim sweep over bench/scenarios/sweep-4g.json (4 GiB, hot-cold, 1 GiB hot): ${SWEEP_ARGS.join(' ')}, --jobs 1 vs --jobs 2`,
+    runs: samples[1].length,
+    rows,
+    'jobs-1': one,
+    'jobs-2': two,
+    'speed-up': round(one['wall-ms'].median / two['wall-ms'].median, 2),
+    'identical-output': identical,
+  };
+}
+
 interface Sample {
   readonly wallMs: number;
   readonly rssKiB: number | null;
@@ -238,12 +303,14 @@ function main(argv: readonly string[]): number {
   if (commands.has('storage')) available.push(STORAGE_SCENARIO);
   else skipped['storage-1m'] = 'no `virtsim storage` command in this build';
   // sweep-200 (200 runs of a 4 GiB scenario, --jobs 2 vs --jobs 1) needs `virtsim sweep`.
-  skipped['sweep-200'] = commands.has('sweep') ? '`virtsim sweep` exists but this harness has no sweep-200 scenario yet' : 'no `virtsim sweep` command in this build';
+  const sweepWanted = commands.has('sweep') && (!only || only.includes('sweep-200'));
+  if (!commands.has('sweep')) skipped['sweep-200'] = 'no `virtsim sweep` command in this build';
   const scenarios = available.filter((s) => !only || only.includes(s.id));
   const golden = goldenLarge();
   const dir = mkdtempSync(join(tmpdir(), 'virtsim-bench-'));
   const load = loadavg();
   const results = [];
+  let sweep200: ReturnType<typeof runSweep200> | undefined;
   try {
     for (const scenario of scenarios) {
       scenario.prepare?.(dir);
@@ -273,6 +340,10 @@ function main(argv: readonly string[]): number {
       results.push(result);
       process.stderr.write(`${scenario.id}: ${result['wall-ms'].median} ms\n`);
     }
+    if (sweepWanted) {
+      sweep200 = runSweep200(dir, runs);
+      process.stderr.write(`sweep-200: ${sweep200['jobs-1']['wall-ms'].median} ms with --jobs 1, ${sweep200['jobs-2']['wall-ms'].median} ms with --jobs 2\n`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -295,6 +366,12 @@ function main(argv: readonly string[]): number {
     ]);
   }
   process.stdout.write(`${table.toString()}\n`);
+  if (sweep200) {
+    const cpu = (side: typeof sweep200['jobs-1']): string => (side['cpu-ms'] ? `, CPU ${side['cpu-ms'].median.toFixed(0)} ms` : '');
+    process.stdout.write(`sweep-200: ${sweep200.rows} runs; --jobs 1 ${sweep200['jobs-1']['wall-ms'].median.toFixed(0)} ms${cpu(sweep200['jobs-1'])}; `
+      + `--jobs 2 ${sweep200['jobs-2']['wall-ms'].median.toFixed(0)} ms${cpu(sweep200['jobs-2'])}; speed-up ${sweep200['speed-up'].toFixed(2)}x (target >= 1.7x); `
+      + `outputs ${sweep200['identical-output'] ? 'identical' : 'DIFFER'} (median of ${sweep200.runs} each)\n`);
+  }
   for (const [id, reason] of Object.entries(skipped)) process.stdout.write(`${id}: skipped (${reason})\n`);
   process.stdout.write(`${runs} timed runs each after one warm-up; load average at start ${load.map((l) => l.toFixed(2)).join(' ')}\n`);
 
@@ -303,13 +380,14 @@ function main(argv: readonly string[]): number {
     commit: gitCommit(),
     machine: { cpus: cpus().length, 'cpu-model': cpuModel(), node: process.version, 'load-average-at-start': load.map((l) => round(l, 2)) },
     scenarios: results,
+    ...(sweep200 ? { sweep: sweep200 } : {}),
     skipped,
   };
   const temp = `${out}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(report, null, 2)}\n`);
   renameSync(temp, out);
   process.stdout.write(`wrote ${out}\n`);
-  return results.some((r) => r['log-check'] === 'CHANGED') ? 1 : 0;
+  return results.some((r) => r['log-check'] === 'CHANGED') || sweep200?.['identical-output'] === false ? 1 : 0;
 }
 
 function round(value: number, digits: number): number {

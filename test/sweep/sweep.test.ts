@@ -69,7 +69,7 @@ describe('sweep (library, in this thread)', () => {
       await expect(attempt(['migration.stop-policy=qemu,nope'])).rejects.toThrow(/migration.stop-policy=nope: migration.stop-policy: unknown stop-policy/);
       // seed 5 + 1 and seed 6 + 0 are the same run.
       await expect(sweep({ scenario, vary: ['seed=5,6'], strategies: ['pre-copy'], seeds: 2, jobs: 1 })).rejects.toThrow(/same run/);
-      await expect(attempt(['vm.memory=4MiB']).then(() => sweep({ scenario, vary: [], strategies: ['pre-copy'], out: join(dir, 'rows.txt') })))
+      await expect(attempt(['vm.memory=4MiB']).then(() => sweep({ scenario, vary: [], strategies: ['pre-copy'], jobs: 1, out: join(dir, 'rows.txt') })))
         .rejects.toThrow(/--out: .*\.csv or \.ndjson/);
       expect(progress.filter((p) => p.kind === 'done')).toHaveLength(1);
       expect(existsSync(join(dir, 'rows.txt'))).toBe(false);

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { extname, join } from 'node:path';
+import { Piscina } from 'piscina';
+import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../../domain/errors';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
@@ -278,20 +280,57 @@ function sortedRows(rows: ReadonlyMap<number, SweepRow>): SweepRow[] {
   return [...rows.keys()].sort((a, b) => a - b).map((index) => rows.get(index) as SweepRow);
 }
 
-/** Temp file, fsync, rename: an interrupted sweep leaves the previous complete file, never a torn one. */
-function writeAtomic(path: string, text: string): void {
-  const temp = join(path, '..', `.${path.split(/[\\/]/).pop()}.${process.pid}.tmp`);
-  const fd = openSync(temp, 'w');
+/**
+ * Keeps `out` up to date off the main thread: temp file, fsync, rename (an
+ * interrupted sweep leaves the previous complete file, never a torn one).
+ * One write at a time; rows finished meanwhile go in the next one.
+ */
+class RowSaver {
+  private pending = false;
+  private writing: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(private readonly path: string, private readonly render: () => string) {}
+
+  /** Schedules a write of every row finished so far. */
+  request(): void {
+    this.pending = true;
+    this.writing ??= this.drain();
+  }
+
+  /** Resolves once every requested write is on disk. */
+  async flush(): Promise<void> {
+    while (this.writing) await this.writing;
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending) {
+        this.pending = false;
+        await writeAtomic(this.path, this.render());
+      }
+    } catch (error) {
+      this.failure ??= error;
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const file = await open(temp, 'w');
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
+    await file.writeFile(text);
+    await file.sync();
   } finally {
-    closeSync(fd);
+    await file.close();
   }
   try {
-    renameSync(temp, path);
+    await rename(temp, path);
   } catch (error) {
-    unlinkSync(temp);
+    await rm(temp, { force: true });
     throw error;
   }
 }
@@ -384,6 +423,16 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
     await loadPlugins(plugins, registry);
   }
   const jobs = positiveInteger(options.jobs ?? availableParallelism(), '--jobs');
+  // Workers load their modules while this thread validates the plan.
+  const pool = jobs > 1 ? startPool(jobs) : undefined;
+  try {
+    return await sweepWith(options, registry, pool);
+  } finally {
+    await pool?.destroy();
+  }
+}
+
+async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool: Pool | undefined): Promise<SweepRow[]> {
   const plan = planSweep(options, registry);
   const format = options.out ? formatOf(options.out) : undefined;
   const rows = options.out && format ? readFinished(options.out, format, plan) : new Map<number, SweepRow>();
@@ -392,9 +441,8 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
   for (const row of sortedRows(rows)) {
     options.onProgress?.({ kind: 'skipped', row, finished: ++finished, total });
   }
-  const save = (): void => {
-    if (options.out && format) writeAtomic(options.out, formatSweepRows(sortedRows(rows), format, plan.axes.map((axis) => axis.key)));
-  };
+  const keys = plan.axes.map((axis) => axis.key);
+  const saver = options.out && format ? new RowSaver(options.out, () => formatSweepRows(sortedRows(rows), format, keys)) : undefined;
   const record = (result: SweepTaskResult): void => {
     if ('error' in result) throw toError(result);
     const planned = plan.runs[result.index];
@@ -403,39 +451,48 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
       figures: result.figures, skipped: false,
     };
     rows.set(row.index, row);
-    save();
+    saver?.request();
     options.onProgress?.({ kind: 'done', row, finished: ++finished, total });
   };
   const task = (planned: PlannedRun): SweepTask => ({
     index: planned.index, scenario: options.scenario, source: options.source, set: planned.set,
-    strategy: planned.strategy, seed: planned.seed, plugins,
+    strategy: planned.strategy, seed: planned.seed, plugins: options.plugins ?? [],
   });
   const pending = plan.runs.filter((planned) => !rows.has(planned.index));
   const interrupted = (): SweepInterrupted => new SweepInterrupted(rows.size, total, options.out);
 
-  if (options.signal?.aborted) throw interrupted();
-  if (jobs === 1 || pending.length <= 1) {
-    for (const planned of pending) {
-      record(runSweepTask(task(planned), registry));
-      // Let a signal (SIGINT) be handled between runs.
-      await new Promise((resolve) => setImmediate(resolve));
+  try {
+    if (options.signal?.aborted) throw interrupted();
+    if (!pool || pending.length <= 1) {
+      for (const planned of pending) {
+        record(runSweepTask(task(planned), registry));
+        // Let a signal (SIGINT) and the file writes' callbacks run between runs.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (options.signal?.aborted) throw interrupted();
+      }
+    } else {
+      await runPooled(pool, pending.map(task), record, options.signal);
       if (options.signal?.aborted) throw interrupted();
     }
-  } else {
-    await runPooled(Math.min(jobs, pending.length), pending.map(task), record, options.signal);
-    if (options.signal?.aborted) throw interrupted();
+  } finally {
+    // Every finished row reaches the file, whether the sweep ended, failed or was interrupted.
+    saver?.request();
+    await saver?.flush();
   }
-  save();
   return sortedRows(rows);
 }
 
-async function runPooled(threads: number, tasks: readonly SweepTask[], record: (result: SweepTaskResult) => void, signal?: AbortSignal): Promise<void> {
-  const { Piscina } = await import('piscina');
+type Pool = Piscina<SweepTask, SweepTaskResult>;
+
+function startPool(threads: number): Pool {
+  return new Piscina<SweepTask, SweepTaskResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+}
+
+async function runPooled(pool: Pool, tasks: readonly SweepTask[], record: (result: SweepTaskResult) => void, signal?: AbortSignal): Promise<void> {
   const stop = new AbortController();
   setMaxListeners(0, stop.signal); // one listener per queued task
   const onAbort = (): void => stop.abort();
   signal?.addEventListener('abort', onAbort);
-  const pool = new Piscina<SweepTask, SweepTaskResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
   let failure: unknown;
   try {
     await Promise.allSettled(tasks.map((t) => pool.run(t, { signal: stop.signal }).then((result) => {
@@ -448,7 +505,6 @@ async function runPooled(threads: number, tasks: readonly SweepTask[], record: (
     })));
   } finally {
     signal?.removeEventListener('abort', onAbort);
-    await pool.destroy();
   }
   if (failure !== undefined && !signal?.aborted) throw failure;
 }
