@@ -94,4 +94,15 @@ describe('examples/plugins/fill-first', () => {
     const listed = virtsim(['list', '--json', '--plugin', PLUGIN]);
     expect(JSON.parse(listed.stdout)).toContainEqual(expect.objectContaining({ kind: 'allocation-policy', name: 'fill-first', origin: 'virtsim-plugin-fill-first@1.0.0' }));
   });
+
+  it('a storage plugin that throws while running: exit 2 naming it, no log left behind', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-fill-first-'));
+    const file = join(dir, 'scenario.json');
+    writeFileSync(file, JSON.stringify({ ...scenario(), plugins: undefined, pools: [{ ...(scenario().pools as object[])[0], allocation: 'throws' }] }));
+    const run = virtsim(['storage', '--scenario', file, '--plugin', join(__dirname, 'fixtures/throwing-policy.cjs'), '--events', join(dir, 'out.ndjson')]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/allocation-policy "throws" from throwing-policy@3\.1\.4 threw while running: kaput/);
+    expect(readdirSync(dir)).toEqual(['scenario.json']);
+  });
 });

@@ -44,6 +44,21 @@ function stamp(registry: StrategyRegistry, kind: StrategyKind, name: string): St
   return { name: entry.name, version: entry.version, origin: entry.origin };
 }
 
+/** A plugin strategy that throws while running is bad input: name the plugin and the cause (as runMigration does). */
+function blamePlugin(error: unknown, registry: StrategyRegistry, used: readonly (readonly [StrategyKind, string])[]): unknown {
+  if (error instanceof InputError) return error;
+  const plugins = used.flatMap(([kind, name]) => {
+    try {
+      const entry = registry.describe(kind, name);
+      return entry.origin === 'built-in' ? [] : [`${kind} "${entry.name}" from ${entry.origin}`];
+    } catch {
+      return [];
+    }
+  });
+  if (plugins.length === 0) return error;
+  return InputError.at('--plugin', `${[...new Set(plugins)].join(', ')} threw while running: ${(error as Error).message}`);
+}
+
 /** `network-based:out-of-band` names a model and its mode; a plain name keeps the scenario's mode. */
 function modelChoice(choice: string | undefined, scenario: StorageScenario, field: string): { name: string; mode: NetworkMode } {
   const text = choice ?? scenario.model;
@@ -75,9 +90,15 @@ export function runStorage(options: RunStorageOptions): StorageRun {
   const scheduler = new Scheduler();
   const bus = new EventBus(scheduler);
   const random = new RandomStreams(scenario.seed);
-  // Built (and so validated) before a log exists: a refused configuration writes nothing.
-  const runtime = withSource(() => new StorageRuntime({ scenario, model, mode, selector, policies, scheduler, bus, random }));
   const usedPolicies = [...new Set([...scenario.pools.map((p) => p.allocation), ...scenario.volumes.flatMap((v) => (v.allocation ? [v.allocation] : []))])];
+  const blame = (error: unknown): unknown => blamePlugin(error, registry, [['storage-model', model.name], ['path-selector', selector.name], ...usedPolicies.map((p) => ['allocation-policy', p] as const)]);
+  // Built (and so validated) before a log exists: a refused configuration writes nothing.
+  let runtime: StorageRuntime;
+  try {
+    runtime = withSource(() => new StorageRuntime({ scenario, model, mode, selector, policies, scheduler, bus, random }));
+  } catch (error) {
+    throw blame(error);
+  }
   for (const [i, policy] of usedPolicies.entries()) withSource(() => policies(policy, `allocation.${i}`));
 
   const header: LogHeader = {
@@ -109,7 +130,7 @@ export function runStorage(options: RunStorageOptions): StorageRun {
     return { scenario, result: storageResult(projection.result(), summary), logText: memorySink ? memorySink.contents() : undefined };
   } catch (error) {
     log.abort();
-    throw error;
+    throw blame(error);
   }
 }
 
