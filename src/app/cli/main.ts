@@ -11,6 +11,7 @@ import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategies } from '../use-cases/compare';
 import { replayAny } from '../use-cases/replay';
 import { formatStorage, formatStorageComparison } from '../reports/storage-text';
+import { reportFor } from '../reports/report-file';
 import { compareStorage, runStorage } from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
@@ -24,6 +25,7 @@ export const EXIT_INCONSISTENT = 3;
 
 const CONFIG_FILE = 'virtsim.config.json';
 const PLUGIN_HELP = 'load strategies from a plugin module (repeatable)';
+const REPORT_HELP = 'also write an HTML report with charts here (self-contained, no script)';
 
 function integer(value: string): number {
   const parsed = Number(value);
@@ -93,7 +95,9 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--events <file>', 'write the event log (NDJSON) here')
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print the result as JSON')
+    .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
+      const report = reportFor(opts.report);
       const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const run = runMigration({
         registry: await registryWith(opts.plugin, scenario, opts.scenario),
@@ -104,7 +108,12 @@ export function buildCli(setExit: (code: number) => void): Command {
         stopPolicy: opts.stopPolicy,
         seed: opts.seed,
         eventsPath: opts.events,
+        keepLog: report !== undefined,
       });
+      if (report && run.logText !== undefined) {
+        report.addLogText(run.logText);
+        report.write();
+      }
       if (opts.json) printJson(run.result);
       else process.stdout.write(formatMigration(run.result));
       setExit(exitFor(run.result));
@@ -121,7 +130,9 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--events-dir <dir>', 'write one event log per strategy here (STRATEGY.ndjson)')
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print an object keyed by strategy, each value what migrate --json prints')
+    .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
+      const report = reportFor(opts.report);
       const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const results = compareStrategies({
         registry: await registryWith(opts.plugin, scenario, opts.scenario),
@@ -132,7 +143,9 @@ export function buildCli(setExit: (code: number) => void): Command {
         stopPolicy: opts.stopPolicy,
         seed: opts.seed,
         eventsDir: opts.eventsDir,
+        onLog: report ? (strategy, text) => report.addLogText(text, strategy) : undefined,
       });
+      report?.write();
       if (opts.json) printJson(results);
       else process.stdout.write(formatComparison(results));
       setExit(Object.values(results).every((result) => result.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
@@ -146,19 +159,29 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--events <file>', 'write the event log (NDJSON) here (one model only)')
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print the result as JSON')
+    .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
+      const report = reportFor(opts.report);
       const scenario = readScenarioFile(opts.scenario);
       const registry = await registryWith(opts.plugin, scenario, opts.scenario);
       if (opts.models) {
         if (opts.model || opts.events) throw InputError.at('--models', 'cannot be combined with --model or --events');
-        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry });
+        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry, keepLog: report !== undefined });
         const results = comparison.runs.map((run) => run.result);
+        if (report) {
+          for (const run of comparison.runs) if (run.logText !== undefined) report.addLogText(run.logText, run.result.model);
+          report.write();
+        }
         if (opts.json) printJson({ models: results });
         else process.stdout.write(formatStorageComparison(results));
         setExit(results.every((r) => r.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
         return;
       }
-      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events, registry });
+      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events, registry, keepLog: report !== undefined });
+      if (report && run.logText !== undefined) {
+        report.addLogText(run.logText);
+        report.write();
+      }
       if (opts.json) printJson(run.result);
       else process.stdout.write(formatStorage(run.result));
       setExit(run.result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT);
@@ -168,8 +191,14 @@ export function buildCli(setExit: (code: number) => void): Command {
     .description('verify an event log and fold it into the same result the run printed')
     .argument('<file>', 'event log written with --events')
     .option('--json', 'print the result as JSON')
+    .option('--report <file.html>', 'also write the HTML report the run would have written with --report')
     .action((file: string, opts) => {
+      const report = reportFor(opts.report);
       const replayed = replayAny(file);
+      if (report) {
+        report.addLogFile(file);
+        report.write();
+      }
       if (replayed.kind === 'storage') {
         if (opts.json) printJson(replayed.result);
         else process.stdout.write(formatStorage(replayed.result));

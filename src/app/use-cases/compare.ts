@@ -8,6 +8,8 @@ export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | '
   readonly strategies: readonly string[];
   /** Write one log per strategy here, as STRATEGY.ndjson. */
   readonly eventsDir?: string;
+  /** Receives each strategy's event log (NDJSON text) as its run ends, e.g. for a report. */
+  readonly onLog?: (strategy: string, logText: string) => void;
 }
 
 /**
@@ -31,7 +33,9 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
       registry,
       strategy: name,
       eventsPath: options.eventsDir ? join(options.eventsDir, `${name}.ndjson`) : undefined,
+      keepLog: options.onLog !== undefined,
     });
+    if (run.logText !== undefined) options.onLog?.(name, run.logText);
     results[name] = run.result;
   }
   return results;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { InputError } from '../../domain/errors';
 import { StorageProjection } from '../../domain/storage/projection';
 import { storageResult, type StorageResult } from '../../domain/storage/result';
@@ -114,7 +115,7 @@ export function runStorage(options: RunStorageOptions): StorageRun {
     },
     plugins: [...registry.plugins],
   };
-  const memorySink = options.keepLog ? new MemoryLogSink() : null;
+  const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
   const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath) : (memorySink ?? new NullLogSink());
   const projection = new StorageProjection();
   bus.batches$.subscribe((batch) => projection.handle(batch));
@@ -127,7 +128,8 @@ export function runStorage(options: RunStorageOptions): StorageRun {
     if (!runtime.finished) throw new Error('storage run stopped before it ended');
     bus.complete();
     const summary = log.commit();
-    return { scenario, result: storageResult(projection.result(), summary), logText: memorySink ? memorySink.contents() : undefined };
+    const logText = !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync(options.eventsPath as string, 'utf8');
+    return { scenario, result: storageResult(projection.result(), summary), logText };
   } catch (error) {
     log.abort();
     throw blame(error);

@@ -1,0 +1,305 @@
+import type { CustomSeriesRenderItemAPI, CustomSeriesRenderItemParams, EChartsOption } from 'echarts';
+import type { MigrationReportData, StorageReportData, TimelineInterval, TimelineState } from './report-data';
+
+type ECharts = typeof import('echarts');
+let loaded: ECharts | null = null;
+
+/** ECharts is loaded on first use: the CLI pays for it only when a report is asked for. */
+function echarts(): ECharts {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  loaded ??= require('echarts') as ECharts;
+  return loaded;
+}
+
+export const CHART_WIDTH = 960;
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+export const STATE_COLORS: Readonly<Record<TimelineState, string>> = {
+  'running (source)': '#91cc75',
+  'running (destination)': '#5470c6',
+  throttled: '#fac858',
+  stalled: '#9a60b4',
+  paused: '#ee6666',
+  'link down': '#6e7079',
+  'migration paused': '#fc8452',
+  'client outage': '#ff9f7f',
+  'connection broken': '#3b3b3b',
+  'still stalled': '#ea7ccc',
+};
+
+/** Drawn in this order: later states on top of earlier ones (a stall over the running bar). */
+const STATE_ORDER: readonly TimelineState[] = [
+  'running (source)', 'running (destination)', 'throttled', 'stalled', 'paused',
+  'link down', 'migration paused', 'client outage', 'still stalled', 'connection broken',
+];
+
+/** Bar height as a share of a row: overlays are thinner so the state under them shows. */
+const STATE_HEIGHT: Readonly<Partial<Record<TimelineState, number>>> = { throttled: 0.34, stalled: 0.34 };
+
+export const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
+
+/**
+ * Renders an option to an SVG string with ECharts' server-side renderer. The
+ * instance ids ECharts puts in class names, clip paths and gradients count up
+ * per process; they are renamed after the chart's own id so the same data
+ * always gives the same bytes (and several charts can share one page).
+ */
+export function renderSvg(id: string, option: EChartsOption, width: number, height: number): string {
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
+  try {
+    chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, color: PALETTE, ...option });
+    const svg = chart.renderToSVGString();
+    const renamed = new Map<string, string>();
+    const counters = new Map<string, number>();
+    return svg.replace(/zr\d+-([a-z]+-?)(\d+)/g, (whole, kind: string) => {
+      let name = renamed.get(whole);
+      if (name === undefined) {
+        const n = counters.get(kind) ?? 0;
+        counters.set(kind, n + 1);
+        name = `${id}-${kind}${n}`;
+        renamed.set(whole, name);
+      }
+      return name;
+    }).replace('<svg ', `<svg role="img" aria-labelledby="${id}-title" `).replace(/(<svg[^>]*>)/, `$1<title id="${id}-title">${id}</title>`);
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** Time axis unit for a run's span: ms up to 20 s, then s. */
+export function timeUnit(spanNs: number): { readonly perNs: number; readonly name: string } {
+  return spanNs <= 20e9 ? { perNs: 1e6, name: 'ms' } : { perNs: 1e9, name: 's' };
+}
+
+const round3 = (value: number) => Math.round(value * 1000) / 1000;
+
+/** Grid and legend; the grid starts below however many lines the legend takes (`names`: its entries). */
+function baseGrid(legend: boolean, names: readonly string[] = []): EChartsOption {
+  const width = names.reduce((sum, name) => sum + 50 + name.length * 7, 0);
+  const lines = Math.max(1, Math.ceil(width / (CHART_WIDTH - 80)));
+  return {
+    grid: { left: 70, right: 30, top: legend ? 30 + lines * 22 : 20, bottom: 48 },
+    legend: legend ? { top: 6, itemGap: 22 } : undefined,
+  };
+}
+
+function seriesNames(series: EChartsOption['series']): string[] {
+  return (Array.isArray(series) ? series : []).map((s) => String((s as { name?: string }).name ?? ''));
+}
+
+function timeAxis(spanNs: number, name = 'virtual time') {
+  const unit = timeUnit(spanNs);
+  return { type: 'value' as const, name: `${name} (${unit.name})`, nameLocation: 'middle' as const, nameGap: 28, min: 0, max: round3(spanNs / unit.perNs) };
+}
+
+/** Pages sent per pre-copy round (then stop-and-copy and post-copy), beside what the guest re-dirtied meanwhile. */
+export function roundsChart(id: string, runs: readonly MigrationReportData[]): string {
+  const labels: string[] = [];
+  for (const run of runs) for (const r of run.rounds) if (!labels.includes(r.label)) labels.push(r.label);
+  const order = (label: string) => (label === 'stop-and-copy' ? 1e9 : label === 'post-copy' ? 2e9 : Number(label.split(' ')[1]));
+  labels.sort((a, b) => order(a) - order(b));
+  const phaseColor = { precopy: '#5470c6', 'stop-and-copy': '#ee6666', postcopy: '#9a60b4' } as const;
+  const series: EChartsOption['series'] = [];
+  if (runs.length === 1) {
+    const run = runs[0];
+    series.push({
+      type: 'bar', name: 'pages sent',
+      data: labels.map((label) => {
+        const r = run.rounds.find((x) => x.label === label);
+        return r ? { value: r.pages, itemStyle: { color: phaseColor[r.phase] } } : '-';
+      }),
+      label: { show: labels.length <= 24, position: 'top', fontSize: 10, formatter: (p) => compact(Number(p.value)) },
+    });
+    series.push({
+      type: 'bar', name: 're-dirtied during the round', itemStyle: { color: '#fac858' },
+      data: labels.map((label) => run.rounds.find((x) => x.label === label)?.redirtied ?? '-'),
+    });
+  } else {
+    runs.forEach((run, index) => {
+      series.push({
+        type: 'bar', name: run.strategy, itemStyle: { color: PALETTE[index % PALETTE.length] },
+        data: labels.map((label) => run.rounds.find((x) => x.label === label)?.pages ?? '-'),
+      });
+    });
+  }
+  return renderSvg(id, {
+    ...baseGrid(true, seriesNames(series)),
+    xAxis: { type: 'category', data: labels, axisLabel: { interval: labels.length > 24 ? 'auto' : 0, rotate: labels.length > 12 ? 30 : 0 } },
+    yAxis: { type: 'value', name: 'pages', axisLabel: { formatter: (v: number) => compact(v) } },
+    series,
+  }, CHART_WIDTH, 340);
+}
+
+/** Guest dirtying and sending, both MiB/s, over virtual time. */
+export function ratesChart(id: string, runs: readonly MigrationReportData[]): string {
+  const span = Math.max(...runs.map((r) => r.migrationEndNs));
+  const unit = timeUnit(span);
+  const series: EChartsOption['series'] = [];
+  runs.forEach((run, index) => {
+    const x = run.rates.t.map((t) => round3((t + run.rates.binNs / 2) / unit.perNs));
+    const prefix = runs.length > 1 ? `${run.strategy}: ` : '';
+    const color = runs.length > 1 ? PALETTE[index % PALETTE.length] : undefined;
+    series.push({
+      type: 'line', name: `${prefix}sent`, showSymbol: false, sampling: 'lttb',
+      lineStyle: { width: 2, color: color ?? '#5470c6' }, itemStyle: { color: color ?? '#5470c6' },
+      areaStyle: runs.length === 1 ? { opacity: 0.12 } : undefined,
+      data: x.map((value, i) => [value, run.rates.values.sent[i]]),
+    });
+    series.push({
+      type: 'line', name: `${prefix}dirtied`, showSymbol: false, sampling: 'lttb',
+      lineStyle: { width: 2, type: runs.length > 1 ? 'dashed' : 'solid', color: color ?? '#ee6666' }, itemStyle: { color: color ?? '#ee6666' },
+      data: x.map((value, i) => [value, run.rates.values.dirtied[i]]),
+    });
+  });
+  return renderSvg(id, {
+    ...baseGrid(true, seriesNames(series)),
+    xAxis: timeAxis(span),
+    yAxis: { type: 'value', name: 'MiB/s', axisLabel: { formatter: (v: number) => compact(v) } },
+    series,
+  }, CHART_WIDTH, 320);
+}
+
+/** Rows of coloured spans: the VM's state, the migration link, each client's outage. */
+export function timelineChart(id: string, rows: readonly string[], intervals: readonly TimelineInterval[], spanNs: number): string {
+  const unit = timeUnit(spanNs);
+  const graphic = echarts().graphic;
+  const states = STATE_ORDER.filter((state) => intervals.some((i) => i.state === state));
+  const series: EChartsOption['series'] = states.map((state) => ({
+    type: 'custom' as const,
+    name: state,
+    itemStyle: { color: STATE_COLORS[state] },
+    encode: { x: [1, 2], y: 0 },
+    renderItem: (params: CustomSeriesRenderItemParams, api: CustomSeriesRenderItemAPI) => {
+      const row = api.value(0) as number;
+      const start = api.coord([api.value(1), row]);
+      const end = api.coord([api.value(2), row]);
+      const height = (api.size?.([0, 1]) as number[])[1] * (STATE_HEIGHT[state] ?? 0.62);
+      const area = params.coordSys as unknown as { x: number; y: number; width: number; height: number };
+      const shape = graphic.clipRectByRect(
+        { x: start[0], y: start[1] - height / 2, width: Math.max(1.5, end[0] - start[0]), height },
+        { x: area.x, y: area.y, width: area.width, height: area.height },
+      );
+      return shape ? { type: 'rect', shape, style: { fill: STATE_COLORS[state] } } : null;
+    },
+    data: intervals.filter((i) => i.state === state).map((i) => [rows.indexOf(i.row), round3(i.fromNs / unit.perNs), round3(i.toNs / unit.perNs), i.detail]),
+  }));
+  const height = 110 + rows.length * 34;
+  return renderSvg(id, {
+    grid: { left: Math.min(260, 20 + Math.max(...rows.map((r) => r.length)) * 7), right: 30, top: 30 + Math.ceil(states.reduce((sum, s) => sum + 60 + s.length * 7, 0) / (CHART_WIDTH - 80)) * 22, bottom: 48 },
+    legend: { top: 6, itemGap: 26 },
+    xAxis: timeAxis(spanNs),
+    yAxis: { type: 'category', data: [...rows], inverse: true, axisTick: { show: false }, splitLine: { show: true, lineStyle: { color: '#f0f0f0' } } },
+    series,
+  }, CHART_WIDTH, height);
+}
+
+/** Small bar charts, one figure each, one bar per strategy or model. */
+export function comparisonBars(id: string, title: string, unitName: string, names: readonly string[], values: readonly number[]): string {
+  return renderSvg(id, {
+    title: { text: title, left: 'center', top: 4, textStyle: { fontSize: 13, fontWeight: 'bold', fontFamily: FONT } },
+    grid: { left: 62, right: 16, top: 40, bottom: 34 },
+    xAxis: { type: 'category', data: [...names], axisLabel: { interval: 0, fontSize: 11 } },
+    yAxis: { type: 'value', name: unitName, nameTextStyle: { fontSize: 10 }, axisLabel: { formatter: (v: number) => compact(v) } },
+    series: [{
+      type: 'bar', colorBy: 'data', barMaxWidth: 56,
+      data: values.map((value) => round3(value)),
+      label: { show: true, position: 'top', fontSize: 11, formatter: (p) => compact(Number(p.value)) },
+    }],
+  }, 300, 230);
+}
+
+/** Grouped bars: one group per category (volume), one bar per series (model). */
+export function groupedBars(id: string, yName: string, categories: readonly string[], groups: readonly { name: string; values: readonly number[] }[]): string {
+  return renderSvg(id, {
+    ...baseGrid(true, groups.map((g) => g.name)),
+    xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0 } },
+    yAxis: { type: 'value', name: yName, axisLabel: { formatter: (v: number) => compact(v) } },
+    series: groups.map((group) => ({ type: 'bar' as const, name: group.name, data: group.values.map((v) => round3(v)) })),
+  }, CHART_WIDTH, 300);
+}
+
+/** Latency per volume over time (mean solid, p99 dashed), with numbered markers for faults and background work. */
+export function latencyChart(id: string, data: StorageReportData): string {
+  const unit = timeUnit(data.endNs);
+  const x = data.t.map((t) => round3((t + data.binNs / 2) / unit.perNs));
+  const values = data.volumes.flatMap((v) => [...data.latency[v].mean, ...data.latency[v].p99]).filter((v) => Number.isFinite(v) && v > 0);
+  const logScale = values.length > 0 && Math.max(...values) / Math.min(...values) > 50;
+  const series: EChartsOption['series'] = [];
+  data.volumes.forEach((volume, index) => {
+    const color = PALETTE[index % PALETTE.length];
+    const points = (list: readonly number[]) => x.map((value, i) => [value, Number.isFinite(list[i]) && list[i] > 0 ? list[i] : '-']);
+    series.push({ type: 'line', name: `${volume} mean`, showSymbol: false, connectNulls: false, lineStyle: { width: 2, color }, itemStyle: { color }, data: points(data.latency[volume].mean) });
+    series.push({ type: 'line', name: `${volume} p99`, showSymbol: false, connectNulls: false, lineStyle: { width: 1.5, type: 'dashed', color }, itemStyle: { color }, data: points(data.latency[volume].p99) });
+  });
+  if (data.markers.length > 0 && series.length > 0) {
+    (series[0] as { markLine?: unknown }).markLine = {
+      silent: true, symbol: 'none', lineStyle: { color: '#999', type: 'dotted' },
+      label: { position: 'end', fontSize: 10 },
+      // Markers at the same time share a line labelled with all their numbers.
+      data: [...new Set(data.markers.map((m) => m.atNs))].map((atNs) => ({
+        xAxis: round3(atNs / unit.perNs),
+        label: { formatter: data.markers.flatMap((m, i) => (m.atNs === atNs ? [String(i + 1)] : [])).join(',') },
+      })),
+    };
+  }
+  return renderSvg(id, {
+    ...baseGrid(true, seriesNames(series)),
+    xAxis: timeAxis(data.endNs),
+    yAxis: { type: logScale ? 'log' : 'value', name: 'latency (ms)' },
+    series,
+  }, CHART_WIDTH, 340);
+}
+
+/** I/O operations per second per volume. */
+export function iopsChart(id: string, data: StorageReportData): string {
+  const unit = timeUnit(data.endNs);
+  const x = data.t.map((t) => round3((t + data.binNs / 2) / unit.perNs));
+  return renderSvg(id, {
+    ...baseGrid(true, data.volumes),
+    xAxis: timeAxis(data.endNs),
+    yAxis: { type: 'value', name: 'IOPS', axisLabel: { formatter: (v: number) => compact(v) } },
+    series: data.volumes.map((volume) => ({ type: 'line' as const, name: volume, showSymbol: false, data: x.map((value, i) => [value, data.latency[volume].iops[i]]) })),
+  }, CHART_WIDTH, 280);
+}
+
+/** The busiest devices' utilization over time (at most `top` lines). */
+export function deviceLoadChart(id: string, data: StorageReportData, top = 8): string {
+  const unit = timeUnit(data.endNs);
+  const x = data.t.map((t) => round3((t + data.binNs / 2) / unit.perNs));
+  const busiest = [...data.deviceLoad].sort((a, b) => b.mean - a.mean || a.device.localeCompare(b.device)).slice(0, top);
+  return renderSvg(id, {
+    ...baseGrid(true, busiest.map((d) => d.device)),
+    xAxis: timeAxis(data.endNs),
+    yAxis: { type: 'value', name: 'utilization (%)', min: 0, max: 100 },
+    series: busiest.map((d) => ({ type: 'line' as const, name: d.device, showSymbol: false, data: x.map((value, i) => [value, round3(d.utilization[i] * 100)]) })),
+  }, CHART_WIDTH, 300);
+}
+
+/** Mean utilization of every device that worked, horizontal bars. */
+export function deviceBarsChart(id: string, data: StorageReportData): string {
+  const devices = data.deviceLoad;
+  return renderSvg(id, {
+    grid: { left: Math.min(220, 24 + Math.max(...devices.map((d) => d.device.length + d.class.length + (d.failed ? 11 : 3))) * 7), right: 60, top: 16, bottom: 40 },
+    xAxis: { type: 'value', name: 'mean utilization (%)', nameLocation: 'middle', nameGap: 26, min: 0, max: 100 },
+    yAxis: { type: 'category', inverse: true, data: devices.map((d) => `${d.device} (${d.class}${d.failed ? ', failed' : ''})`), axisLabel: { interval: 0 } },
+    series: [{
+      type: 'bar', barMaxWidth: 18,
+      data: devices.map((d) => ({ value: round3(d.mean * 100), itemStyle: { color: d.failed ? '#6e7079' : d.mean > 0.8 ? '#ee6666' : d.mean > 0.5 ? '#fac858' : '#91cc75' } })),
+      label: { show: true, position: 'right', fontSize: 11, formatter: (p) => `${Number(p.value).toFixed(1)} %` },
+    }],
+  }, CHART_WIDTH, 60 + devices.length * 26);
+}
+
+/** 1234567 -> 1.23M: axis and bar labels stay short. */
+export function compact(value: number): string {
+  if (!Number.isFinite(value)) return '';
+  const abs = Math.abs(value);
+  if (abs >= 1e9) return `${trim(value / 1e9)}G`;
+  if (abs >= 1e6) return `${trim(value / 1e6)}M`;
+  if (abs >= 1e4) return `${trim(value / 1e3)}k`;
+  return trim(value);
+}
+
+function trim(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}

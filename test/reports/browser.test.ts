@@ -1,0 +1,91 @@
+import { copyFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { cli, EXAMPLES, removeDir, tempDir } from './helpers';
+
+/*
+ * Opens reports in Debian's headless Chromium (installed by .ci/run) and
+ * checks what a reader sees: every chart drawn, nothing fetched, no errors
+ * logged. Skipped only on a developer machine without Chromium; under CI a
+ * missing browser fails the test.
+ */
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = resolve(__dirname, '../../docs/report-screenshot.png');
+
+const describeBrowser = available || process.env.CI ? describe : describe.skip;
+
+describeBrowser('a report in headless Chromium', () => {
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    if (!available) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs the Debian package "chromium"`);
+    dir = tempDir();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) removeDir(dir);
+  });
+
+  /** Opens a report; returns what the page logged and every URL it asked for. */
+  async function open(path: string, screenshot?: string) {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text()); });
+    page.on('pageerror', (error) => errors.push(String(error)));
+    page.on('request', (request) => requests.push(request.url()));
+    const url = pathToFileURL(path).href;
+    await page.goto(url, { waitUntil: 'load' });
+    const charts = await page.$$eval('section.chart svg', (svgs) => svgs.map((svg) => {
+      const box = svg.getBoundingClientRect();
+      return { width: box.width, height: box.height, shapes: svg.querySelectorAll('path, rect').length };
+    }));
+    const sections = await page.$$eval('section.chart', (nodes) => nodes.map((node) => node.id));
+    const scripts = await page.$$eval('script', (nodes) => nodes.length);
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    await page.close();
+    return { errors, requests: requests.filter((r) => r !== url), charts, sections, scripts };
+  }
+
+  it('shows every chart of a compare report, fetches nothing and logs no errors', async () => {
+    const path = join(dir, 'compare.html');
+    expect((await cli(['compare', '--set', 'vm.memory=1GiB', '--set', 'vm.workload.working-set=512MiB', '--set', 'vm.workload.dirty-rate=120000', '--report', path])).status).toBe(0);
+    const shot = join(dir, 'compare.png');
+    const seen = await open(path, shot);
+    expect(seen.errors).toEqual([]);
+    expect(seen.requests).toEqual([]);
+    expect(seen.scripts).toBe(0);
+    expect(seen.sections).toEqual(['comparison', 'rounds', 'rates', 'timeline']);
+    expect(seen.charts).toHaveLength(9);
+    for (const chart of seen.charts) {
+      expect(chart.width).toBeGreaterThan(200);
+      expect(chart.height).toBeGreaterThan(100);
+      expect(chart.shapes).toBeGreaterThan(5);
+    }
+    expect(existsSync(shot)).toBe(true);
+    // VIRTSIM_UPDATE_SCREENSHOT=1 npx jest test/reports/browser refreshes the one in docs/.
+    if (process.env.VIRTSIM_UPDATE_SCREENSHOT) copyFileSync(shot, SCREENSHOT);
+  });
+
+  it('shows a storage report and a network timeline the same way', async () => {
+    const storage = join(dir, 'storage.html');
+    expect((await cli(['storage', '--scenario', join(EXAMPLES, 'storage-multipath-thin.json'), '--report', storage])).status).toBe(0);
+    const lan = join(dir, 'lan.html');
+    expect((await cli(['migrate', '--scenario', join(EXAMPLES, 'lan-announce.json'), '--report', lan])).status).toBe(0);
+    for (const [path, sections] of [[storage, ['latency', 'iops', 'device-load', 'devices']], [lan, ['rounds', 'rates', 'timeline']]] as const) {
+      const seen = await open(path);
+      expect(seen.errors).toEqual([]);
+      expect(seen.requests).toEqual([]);
+      expect(seen.sections).toEqual(sections);
+      expect(seen.charts).toHaveLength(sections.length);
+      for (const chart of seen.charts) expect(chart.shapes).toBeGreaterThan(5);
+    }
+  });
+});
