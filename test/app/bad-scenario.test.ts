@@ -1,0 +1,77 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { listDir, removeDir, tempDir, virtsim, writeJson } from '../support/cli';
+import { smallScenario } from '../support/scenarios';
+
+interface BadCase {
+  readonly name: string;
+  /** Scenario file contents (text) or a JSON value. */
+  readonly scenario: unknown;
+  readonly extraArgs?: readonly string[];
+  /** What stderr must say: the field (or file) and the reason. */
+  readonly message: RegExp;
+}
+
+const BAD_CASES: readonly BadCase[] = [
+  { name: 'a file that is not JSON', scenario: '{ "vm": { "memory": 16MiB } }', message: /scenario\.json: not valid JSON/ },
+  { name: 'an unknown migration strategy', scenario: smallScenario({ strategy: 'teleport' }), message: /migration\.strategy: unknown migration-strategy "teleport"; known: .*pre-copy/ },
+  { name: 'an unknown stop policy', scenario: smallScenario({ stopPolicy: 'never' }), message: /migration\.stop-policy: unknown stop-policy "never"; known: .*pass-threshold.*qemu.*xen/ },
+  { name: 'an unknown workload model', scenario: smallScenario({ workload: { model: 'chaos' } }), message: /vm\.workload\.model: unknown workload "chaos"; known: .*hot-cold.*idle.*trace.*uniform/ },
+  { name: 'an unknown strategy given as a flag', scenario: smallScenario(), extraArgs: ['--strategy', 'warp'], message: /migration\.strategy: unknown migration-strategy "warp"; known: .*pre-copy/ },
+  { name: 'a negative size with a unit', scenario: { ...smallScenario(), vm: { memory: '-16MiB' } }, message: /vm\.memory: "-16MiB" is not a size/ },
+  { name: 'a negative size in bytes', scenario: { ...smallScenario(), vm: { memory: -16777216 } }, message: /vm\.memory: must be positive/ },
+  { name: 'a negative working set', scenario: smallScenario({ workload: { model: 'uniform', 'working-set': -4096 } }), message: /vm\.workload\.working-set: must be positive/ },
+  { name: 'an unknown size unit', scenario: { ...smallScenario(), vm: { memory: '16MeB' } }, message: /vm\.memory: unknown unit "MeB" in "16MeB"; known: .*mib/ },
+  { name: 'an unknown rate unit', scenario: smallScenario({ bandwidth: '1Gbit/h' }), message: /link\.bandwidth: unknown unit "Gbit\/h"/ },
+  { name: 'an unknown time unit', scenario: smallScenario({ latency: '3 fortnights' }), message: /link\.latency: / },
+  { name: 'an unknown field', scenario: { ...smallScenario(), link: { bandwidth: '1Gbit/s', jitter: '1ms' } }, message: /link\.jitter: unknown field/ },
+  { name: 'an unknown workload field', scenario: smallScenario({ workload: { model: 'uniform', 'dirty-rte': 5 } }), message: /vm\.workload\.dirty-rte: unknown field/ },
+  { name: 'memory that is not a whole number of pages', scenario: smallScenario({ memory: 16 * 1024 * 1024 + 100 }), message: /vm\.memory: must be a multiple of page-size/ },
+  { name: 'a bad --set override', scenario: smallScenario(), extraArgs: ['--set', 'vm.memory=-1'], message: /vm\.memory: must be positive/ },
+];
+
+describe('a bad scenario', () => {
+  let dir: string;
+  beforeAll(() => { dir = tempDir(); });
+  afterAll(() => removeDir(dir));
+
+  for (const { name, scenario, extraArgs = [], message } of BAD_CASES) {
+    it(`${name}: exits 2 naming the field, prints nothing on stdout and leaves no file behind`, () => {
+      const caseDir = join(dir, name.replace(/\W+/g, '-'));
+      const outDir = join(caseDir, 'out');
+      const scenarioPath = join(caseDir, 'scenario.json');
+      mkdirSync(caseDir);
+      if (typeof scenario === 'string') writeFileSync(scenarioPath, scenario);
+      else writeJson(scenarioPath, scenario);
+      const events = join(outDir, 'run.ndjson');
+      const run = virtsim(['migrate', '--scenario', scenarioPath, '--events', events, '--json', ...extraArgs]);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(message);
+      // Nothing half-written: no log, and no temporary file beside it.
+      const left = listDir(caseDir).filter((entry) => entry !== 'scenario.json');
+      expect(left.flatMap((entry) => (entry === 'out' ? listDir(outDir).map((f) => `out/${f}`) : [entry]))).toEqual([]);
+    });
+  }
+
+  it('a run that fails after the log was opened leaves neither the log nor its temporary file', () => {
+    // A trace recorded on a 16 MiB VM replayed on a 1 MiB one writes pages the VM does not have.
+    const recorded = join(dir, 'big.ndjson');
+    const big = writeJson(join(dir, 'big.json'), smallScenario({ workload: { model: 'uniform', 'dirty-rate': 20000 } }));
+    expect(virtsim(['migrate', '--scenario', big, '--events', recorded]).status).toBe(0);
+    const outDir = join(dir, 'trace-out');
+    const small = writeJson(join(dir, 'small.json'), smallScenario({ memory: '1MiB', workload: { model: 'trace', from: recorded } }));
+    const run = virtsim(['migrate', '--scenario', small, '--events', join(outDir, 'run.ndjson'), '--json']);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/vm\.workload\.from: the trace writes page \d+, beyond this VM's 256 pages/);
+    expect(listDir(outDir)).toEqual([]);
+  });
+
+  it('a scenario file that does not exist exits 2 naming it', () => {
+    const run = virtsim(['migrate', '--scenario', join(dir, 'nope.json')]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/nope\.json: cannot read scenario: ENOENT/);
+  });
+});
