@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ReportCollector, checkReportPath } from '../../src/app/reports/report-file';
+import { reportFromLogTexts } from '../../src';
 import { runMigration } from '../../src/app/use-cases/run-migration';
 import { cli, EXAMPLES, listDir, read, removeDir, sectionIds, svgsIn, tempDir } from './helpers';
 
@@ -174,5 +175,13 @@ describe('the report projection', () => {
     replayed.addLogFile(path);
     expect(replayed.html()).toBe(live.html());
     expect(existsSync(join(dir, 'a.html'))).toBe(false);
+  });
+});
+
+describe('the library', () => {
+  it('draws a comparison page from log texts', () => {
+    const logs = ['pre-copy', 'post-copy'].map((strategy) => runMigration({ scenario: { vm: { memory: '256MiB' } }, strategy, keepLog: true }).logText as string);
+    const html = reportFromLogTexts(logs);
+    expect(sectionIds(html)).toEqual(['comparison', 'rounds', 'rates', 'timeline']);
   });
 });

@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '../../domain/event';
 import type { MigrationResult } from '../../domain/migration/result';
 import type { StorageResult } from '../../domain/storage/result';
-import type { EventLog } from '../../infrastructure/event-store/log-reader';
+import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
 import { replayEventLog } from '../use-cases/replay';
 import { replayStorageLog } from '../use-cases/replay-storage';
 import { comparisonBars, compact, deviceBarsChart, deviceLoadChart, groupedBars, iopsChart, latencyChart, ratesChart, roundsChart, timelineChart, timeUnit } from './charts';
@@ -254,4 +254,9 @@ export function renderReport(runs: readonly RunReport[]): string {
   if (runs.every((r) => r.kind === 'migration')) return migrationReport(runs as MigrationRunReport[]);
   if (runs.every((r) => r.kind === 'storage')) return storageReport(runs as StorageRunReport[]);
   throw new Error('a report compares runs of one kind');
+}
+
+/** The library form of `--report`: the page for one or more logs' texts (NDJSON as written by a run). */
+export function reportFromLogTexts(texts: readonly string[]): string {
+  return renderReport(texts.map((text, index) => foldLog(parseEventLog(text, `log ${index + 1}`), `log ${index + 1}`)));
 }
