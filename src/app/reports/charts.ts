@@ -34,7 +34,7 @@ const STATE_ORDER: readonly TimelineState[] = [
 ];
 
 /** Bar height as a share of a row: overlays are thinner so the state under them shows. */
-const STATE_HEIGHT: Readonly<Partial<Record<TimelineState, number>>> = { throttled: 0.34, stalled: 0.34 };
+const STATE_HEIGHT: Readonly<Partial<Record<TimelineState, number>>> = { throttled: 0.34, stalled: 0.34, 'migration paused': 0.34 };
 
 export const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
 
@@ -102,14 +102,19 @@ export function roundsChart(id: string, runs: readonly MigrationReportData[]): s
   const series: EChartsOption['series'] = [];
   if (runs.length === 1) {
     const run = runs[0];
-    series.push({
-      type: 'bar', name: 'pages sent',
-      data: labels.map((label) => {
-        const r = run.rounds.find((x) => x.label === label);
-        return r ? { value: r.pages, itemStyle: { color: phaseColor[r.phase] } } : '-';
-      }),
-      label: { show: labels.length <= 24, position: 'top', fontSize: 10, formatter: (p) => compact(Number(p.value)) },
-    });
+    const phaseName = { precopy: 'sent in pre-copy rounds', 'stop-and-copy': 'sent while paused', postcopy: 'sent after the switch' } as const;
+    // One series per phase, stacked so each round's bar stays centred: the legend names the colours.
+    for (const phase of ['precopy', 'stop-and-copy', 'postcopy'] as const) {
+      if (!run.rounds.some((r) => r.phase === phase)) continue;
+      series.push({
+        type: 'bar', name: phaseName[phase], stack: 'sent', itemStyle: { color: phaseColor[phase] },
+        data: labels.map((label) => {
+          const r = run.rounds.find((x) => x.label === label);
+          return r && r.phase === phase ? r.pages : '-';
+        }),
+        label: { show: labels.length <= 24, position: 'top', fontSize: 10, formatter: (p) => compact(Number(p.value)) },
+      });
+    }
     series.push({
       type: 'bar', name: 're-dirtied during the round', itemStyle: { color: '#fac858' },
       data: labels.map((label) => run.rounds.find((x) => x.label === label)?.redirtied ?? '-'),

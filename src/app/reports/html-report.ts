@@ -177,7 +177,7 @@ function migrationReport(runs: readonly MigrationRunReport[]): string {
   }
   parts.push(section('rounds', 'Pages per round', compare
     ? 'Pages each strategy sent per pre-copy round, then while paused (stop-and-copy) and after the switch (post-copy).'
-    : 'Blue: pages sent in each pre-copy round; red: while the VM was paused; purple: after the switch (post-copy). Yellow: pages the guest dirtied during the round, to be sent again. Converging rounds shrink.', roundsChart('rounds-chart', data)));
+    : 'Pages sent in each pre-copy round, while the VM was paused (stop-and-copy) and after the switch (post-copy), beside the pages the guest dirtied during each round, to be sent again. Converging rounds shrink.', roundsChart('rounds-chart', data)));
   parts.push(section('rates', 'Dirty rate and send rate over time', compare
     ? 'Per strategy, in MiB/s: what went over the wire (solid) and what the guest wrote (writes x page size, dashed).'
     : 'In MiB/s: what went over the wire (blue) against what the guest wrote (writes x page size, red). Pre-copy converges only while sending outruns dirtying.', ratesChart('rates-chart', data)));
