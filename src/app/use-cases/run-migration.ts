@@ -12,6 +12,7 @@ import { EventLogWriter } from '../../infrastructure/event-store/log-writer';
 import { RandomStreams } from '../../infrastructure/random';
 import { Scheduler } from '../../infrastructure/scheduler';
 import { MigrationRuntime } from '../../infrastructure/simulation/migration-runtime';
+import type { SharedTrace } from '../../infrastructure/simulation/shared-trace';
 import type { MigrationStrategy } from '../../strategies/migration/context';
 import type { StopPolicy } from '../../strategies/stop-policy/policy';
 import type { StrategyKind } from '../../strategies/strategy';
@@ -26,6 +27,8 @@ export interface RunMigrationOptions extends ScenarioChoices {
   /** Keep the log text in memory and return it. */
   readonly keepLog?: boolean;
   readonly registry?: StrategyRegistry;
+  /** Draw the workload once for several runs (compare): same accesses, generated once. */
+  readonly sharedTrace?: SharedTrace;
 }
 
 export interface MigrationRun {
@@ -94,12 +97,14 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   try {
     const pages = scenario.vm.memory / scenario.vm['page-size'];
     const { model: _model, ...parameters } = scenario.vm.workload;
-    const accesses = workload.accesses({
+    const createAccesses = () => workload.accesses({
       vm: { pages, pageSizeBytes: scenario.vm['page-size'] },
       parameters,
       random: { writes: random.stream('workload.writes'), reads: random.stream('workload.reads') },
       recorded,
     });
+    const traceKey = JSON.stringify([scenario.seed, scenario.vm.memory, scenario.vm['page-size'], scenario.vm.workload]);
+    const accesses = options.sharedTrace ? options.sharedTrace.view(traceKey, createAccesses) : createAccesses();
     const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name });
     scheduler.onAfterStep(() => bus.flush());
     attachSections(scenario, scheduler, bus, random);
