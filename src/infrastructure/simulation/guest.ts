@@ -154,9 +154,12 @@ export class Guest implements GuestControl {
     }
     this.skipReadsTo(this.readsDue);
     let virtualNs = this.lastNs + this.lagNs;
+    const writes = this.writes;
+    const reads = this.reads;
+    // Only the stream just consumed needs its next time recomputed.
+    let nextWrite = writes.nextAtNs();
+    let nextRead = reads.nextAtNs();
     for (;;) {
-      const nextWrite = this.writes.nextAtNs();
-      const nextRead = this.reads.nextAtNs();
       const nextGuestNs = Math.min(nextWrite, nextRead);
       const atNs = virtualNs + (nextGuestNs - this.guestNs) / this.speed;
       if (!(atNs <= now)) {
@@ -166,8 +169,10 @@ export class Guest implements GuestControl {
       virtualNs = atNs;
       this.guestNs = nextGuestNs;
       const isWrite = nextWrite <= nextRead;
-      if (isWrite && this.pendingWrites.length === 0) this.firstPendingWrite = this.writes.taken;
-      const page = isWrite ? this.writes.take() : this.reads.take();
+      if (isWrite && this.pendingWrites.length === 0) this.firstPendingWrite = writes.taken;
+      const page = isWrite ? writes.take() : reads.take();
+      if (isWrite) nextWrite = writes.nextAtNs();
+      else nextRead = reads.nextAtNs();
       if (page < 0) continue;
       if (missing.has(page)) virtualNs += onMissing(page, virtualNs) / this.vcpus;
       if (isWrite) this.pendingWrites.push(page);
