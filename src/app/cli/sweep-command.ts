@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { writeSync } from 'node:fs';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { checkReportPath } from '../reports/report-file';
 import { readScenarioFile } from '../use-cases/scenario-input';
 import { formatSweepRows, sweep, SweepInterrupted, type SweepProgress, type SweepRow } from '../use-cases/sweep';
 
@@ -74,7 +75,9 @@ export function addSweepCommand(program: Command, deps: SweepCommandDeps): void 
     .option('--out <file>', 'write rows here as they finish (.csv or .ndjson); a rerun skips rows already there (default: CSV on stdout at the end)')
     .option('--jobs <n>', 'worker threads (default: the number of CPUs)', positive)
     .option('--plugin <path>', 'load strategies from a plugin module (repeatable)', collect, [])
+    .option('--report <file.html>', 'also write an HTML page with a chart of each figure against the varied keys (self-contained, no script)')
     .action(async (opts) => {
+      if (opts.report !== undefined) checkReportPath(opts.report);
       const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const registry = await deps.registryWith(opts.plugin, scenario, opts.scenario);
       const controller = new AbortController();
@@ -91,6 +94,7 @@ export function addSweepCommand(program: Command, deps: SweepCommandDeps): void 
           seeds: opts.seeds,
           jobs: opts.jobs,
           out: opts.out,
+          report: opts.report,
           registry,
           plugins: deps.pluginPaths(opts.plugin, scenario, opts.scenario),
           signal: controller.signal,
@@ -99,6 +103,7 @@ export function addSweepCommand(program: Command, deps: SweepCommandDeps): void 
         progress.stop();
         if (!opts.out) process.stdout.write(formatSweepRows(rows, 'csv'));
         else process.stderr.write(`sweep: ${rows.length} rows in ${opts.out} (${rows.filter((row) => row.skipped).length} skipped)\n`);
+        if (opts.report) process.stderr.write(`sweep: report in ${opts.report}\n`);
         deps.setExit(rows.every((row) => row.figures['verification.consistent']) ? 0 : 3);
       } catch (error) {
         progress.stop();

@@ -295,6 +295,69 @@ export function deviceBarsChart(id: string, data: StorageReportData): string {
   }, CHART_WIDTH, 60 + devices.length * 26);
 }
 
+/** One line of a sweep chart: a mean per x value, with the spread over seeds. */
+export interface SweepLine {
+  readonly name: string;
+  /** Colour (one per strategy). */
+  readonly color: number;
+  /** Dash and symbol (one per combination of the other varied keys). */
+  readonly style: number;
+  /** Per x category: the mean and the min..max over seeds, or undefined when no run gave a value. */
+  readonly points: readonly ({ readonly mean: number; readonly min: number; readonly max: number } | undefined)[];
+}
+
+const DASHES = ['solid', 'dashed', 'dotted'] as const;
+const SYMBOLS = ['circle', 'rect', 'triangle', 'diamond', 'emptyCircle', 'emptyRect', 'emptyTriangle', 'emptyDiamond'] as const;
+
+/**
+ * A sweep figure against the first varied key: one line per strategy (and
+ * combination of the other keys) through the means over seeds, with min..max
+ * whiskers where the seeds differ.
+ */
+export function sweepChart(id: string, xName: string, yName: string, categories: readonly string[], lines: readonly SweepLine[]): string {
+  const series: NonNullable<EChartsOption['series']> = [];
+  for (const line of lines) {
+    const color = PALETTE[line.color % PALETTE.length];
+    series.push({
+      type: 'line', name: line.name, connectNulls: false, showSymbol: true, symbol: SYMBOLS[line.style % SYMBOLS.length], symbolSize: 8,
+      lineStyle: { width: 2, color, type: DASHES[line.style % DASHES.length] }, itemStyle: { color },
+      data: line.points.map((p) => (p ? round3(p.mean) : '-')),
+    });
+  }
+  lines.forEach((line) => {
+    const whiskers = line.points.flatMap((p, i) => (p && p.max > p.min ? [[i, round3(p.min), round3(p.max)]] : []));
+    if (whiskers.length === 0) return;
+    const color = PALETTE[line.color % PALETTE.length];
+    series.push({
+      type: 'custom', silent: true, z: 1, encode: { x: 0, y: [1, 2] }, data: whiskers,
+      renderItem: (_params: CustomSeriesRenderItemParams, api: CustomSeriesRenderItemAPI) => {
+        const low = api.coord([api.value(0), api.value(1)]);
+        const high = api.coord([api.value(0), api.value(2)]);
+        const style = { stroke: color, lineWidth: 1.5, opacity: 0.75 };
+        const bar = (x1: number, y1: number, x2: number, y2: number) => ({ type: 'line' as const, shape: { x1, y1, x2, y2 }, style });
+        return {
+          type: 'group',
+          children: [bar(low[0], low[1], high[0], high[1]), bar(low[0] - 5, low[1], low[0] + 5, low[1]), bar(high[0] - 5, high[1], high[0] + 5, high[1])],
+        };
+      },
+    });
+  });
+  const names = lines.map((line) => line.name);
+  const { grid } = baseGrid(true, names) as { grid: { top: number } };
+  const rotate = categories.length > 10 || categories.some((c) => c.length > 14);
+  return renderSvg(id, {
+    // Room for the y axis' name under the legend, and for rotated labels.
+    grid: { ...grid, top: grid.top + 16, bottom: rotate ? 70 : 48 },
+    legend: { top: 6, itemGap: 22, data: names },
+    xAxis: {
+      type: 'category', data: [...categories], name: xName, nameLocation: 'middle', nameGap: rotate ? 50 : 28,
+      axisLabel: { interval: 0, rotate: rotate ? 30 : 0 },
+    },
+    yAxis: { type: 'value', name: yName, axisLabel: { formatter: (v: number) => compact(v) } },
+    series,
+  }, CHART_WIDTH, 340);
+}
+
 /** 1234567 -> 1.23M: axis and bar labels stay short. */
 export function compact(value: number): string {
   if (!Number.isFinite(value)) return '';

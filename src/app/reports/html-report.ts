@@ -80,15 +80,15 @@ details pre { background: #fff; padding: 10px; border-radius: 6px; overflow: aut
 footer { color: #6b7480; font-size: 12px; margin-top: 24px; }
 `;
 
-function card(key: string, value: string, tone = ''): string {
+export function card(key: string, value: string, tone = ''): string {
   return `<div class="card${tone ? ` ${tone}` : ''}"><div class="v">${escapeHtml(value)}</div><div class="k">${escapeHtml(key)}</div></div>`;
 }
 
-function section(id: string, title: string, note: string, body: string): string {
+export function section(id: string, title: string, note: string, body: string): string {
   return `<section class="chart" id="${id}"><h2>${escapeHtml(title)}</h2><p class="note">${escapeHtml(note)}</p>\n${body}\n</section>`;
 }
 
-function page(title: string, subtitle: string, body: string, footer: string): string {
+export function page(title: string, subtitle: string, body: string, footer: string): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -10,6 +10,8 @@ import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
+import { checkReportPath } from '../reports/report-file';
+import type * as SweepReport from '../reports/sweep-report';
 import { resolveScenario } from './scenario-input';
 import { FIGURE_COLUMNS, runSweepTask, type SweepFigures, type SweepTask, type SweepTaskResult } from './sweep-worker';
 
@@ -43,6 +45,12 @@ export interface SweepOptions {
   readonly plugins?: readonly string[];
   /** Aborting stops the sweep: finished rows stay in `out`, and `sweep` rejects with {@link SweepInterrupted}. */
   readonly signal?: AbortSignal;
+  /**
+   * An HTML page (`.html`) with a chart of each figure against the varied
+   * keys, written atomically once every row is there (none when the sweep is
+   * interrupted or fails); the path is checked before anything runs.
+   */
+  readonly report?: string;
   readonly onProgress?: (progress: SweepProgress) => void;
 }
 
@@ -416,6 +424,7 @@ function toError(result: Extract<SweepTaskResult, { error: unknown }>): Error {
  * cross-product order whatever `jobs` is.
  */
 export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
+  if (options.report !== undefined) checkReportPath(options.report);
   const plugins = options.plugins ?? [];
   let registry = options.registry;
   if (!registry) {
@@ -479,7 +488,14 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
     saver?.request();
     await saver?.flush();
   }
-  return sortedRows(rows);
+  const all = sortedRows(rows);
+  if (options.report !== undefined) {
+    // Loaded (with ECharts) only when a report is asked for.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { writeSweepReport } = require('../reports/sweep-report') as typeof SweepReport;
+    writeSweepReport(options.report, { axes: plan.axes, strategies: options.strategies, rows: all, set: options.set });
+  }
+  return all;
 }
 
 type Pool = Piscina<SweepTask, SweepTaskResult>;
