@@ -1,4 +1,5 @@
 import type { EventEnvelope } from '../event';
+import { PageBitmap } from '../memory/page-bitmap';
 import { decodePageList } from '../memory/page-set-codec';
 import type { StorageEvent } from './events';
 import { raid5Peers } from './layout';
@@ -36,6 +37,10 @@ interface Tracked {
   /** 0 readable; device index + 1 when the copy's device failed. */
   readonly lost: Uint16Array;
   readonly corrupt: Uint8Array;
+  /** Blocks ever written. */
+  readonly written: PageBitmap;
+  /** Some copy was ever lost or corrupted: the verdict must look at every block, not only written ones. */
+  damaged: boolean;
 }
 
 const RANGE_SAMPLE = 16;
@@ -78,6 +83,7 @@ export class BlockTracker {
         this.volumes.set(d.volume, {
           name: d.volume, map, copies: d.copies, raid5: d.layout === 'raid5',
           acked: new Uint32Array(d.blocks), version: new Uint32Array(slots), lost: new Uint16Array(slots), corrupt: new Uint8Array(slots),
+          written: new PageBitmap(d.blocks), damaged: false,
         });
         return;
       }
@@ -100,6 +106,7 @@ export class BlockTracker {
         const volume = this.volume(envelope.data.volume);
         const slots = decodePageList(envelope.data.slots);
         for (let i = 0; i < slots.length; i++) if (volume.lost[slots[i]] === 0) volume.corrupt[slots[i]] = 1;
+        if (slots.length > 0) volume.damaged = true;
         return;
       }
       case 'ScrubCompleted': {
@@ -135,6 +142,7 @@ export class BlockTracker {
       const block = blocks[i];
       if (block >= total) throw new Error(`block ${block} is beyond volume ${volume.name}'s ${total} blocks`);
       const v = ++acked[block];
+      volume.written.add(block);
       const base = block * copies;
       for (let c = 0; c < copies; c++) {
         if (lost[base + c] !== 0) continue;
@@ -159,7 +167,10 @@ export class BlockTracker {
     for (let block = 0; block < map.geometry.blocks; block++) {
       map.locate(block, out);
       for (let c = 0; c < copies; c++) {
-        if (map.device[map.slot(out[2 * c], out[2 * c + 1])] === device && lost[block * copies + c] === 0) lost[block * copies + c] = device + 1;
+        if (map.device[map.slot(out[2 * c], out[2 * c + 1])] === device && lost[block * copies + c] === 0) {
+          lost[block * copies + c] = device + 1;
+          volume.damaged = true;
+        }
       }
     }
   }
@@ -178,7 +189,10 @@ export class BlockTracker {
         volume.lost[slot] = 0;
         volume.corrupt[slot] = 0;
         if (good >= 0) volume.version[slot] = good;
-        else volume.lost[slot] = 0xffff;
+        else {
+          volume.lost[slot] = 0xffff;
+          volume.damaged = true;
+        }
       }
     }
   }
@@ -239,7 +253,7 @@ export class BlockTracker {
       if (last && last[0] + last[1] === block) last[1]++;
       else if (ranges.length < RANGE_SAMPLE) ranges.push([block, 1]);
     };
-    for (let block = 0; block < acked.length; block++) {
+    const judgeBlock = (block: number): void => {
       const base = block * copies;
       for (let c = 0; c < copies; c++) {
         // raid5 parity may legitimately lag when the data copy is readable.
@@ -247,10 +261,10 @@ export class BlockTracker {
         if (lost[base + c] === 0 && corrupt[base + c] === 0 && version[base + c] !== acked[block]) stale++;
       }
       const got = this.readable(volume, block);
-      if (got === acked[block]) continue;
+      if (got === acked[block]) return;
       if (got >= 0) {
         addLost(block, 'stale copy');
-        continue;
+        return;
       }
       let cause = 'corruption';
       for (let c = 0; c < copies; c++) {
@@ -261,6 +275,12 @@ export class BlockTracker {
         }
       }
       addLost(block, cause);
+    };
+    if (volume.damaged) {
+      for (let block = 0; block < acked.length; block++) judgeBlock(block);
+    } else {
+      // Without a lost or corrupt copy, a block never written reads back 0 as acknowledged: only written ones can differ.
+      for (let block = volume.written.nextSet(0); block !== -1; block = volume.written.nextSet(block + 1)) judgeBlock(block);
     }
     return {
       volume: volume.name,
