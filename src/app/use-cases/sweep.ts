@@ -432,8 +432,9 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
     await loadPlugins(plugins, registry);
   }
   const jobs = positiveInteger(options.jobs ?? availableParallelism(), '--jobs');
-  // Workers load their modules while this thread validates the plan.
-  const pool = jobs > 1 ? startPool(jobs) : undefined;
+  // This thread runs tasks too, so `jobs` threads take `jobs - 1` workers;
+  // they load their modules while this thread validates the plan.
+  const pool = jobs > 1 ? startPool(jobs - 1) : undefined;
   try {
     return await sweepWith(options, registry, pool);
   } finally {
@@ -480,7 +481,7 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
         if (options.signal?.aborted) throw interrupted();
       }
     } else {
-      await runPooled(pool, pending.map(task), record, options.signal);
+      await runShared(pool, pending.map(task), registry, record, options.signal);
       if (options.signal?.aborted) throw interrupted();
     }
   } finally {
@@ -504,21 +505,50 @@ function startPool(threads: number): Pool {
   return new Piscina<SweepTask, SweepTaskResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
 }
 
-async function runPooled(pool: Pool, tasks: readonly SweepTask[], record: (result: SweepTaskResult) => void, signal?: AbortSignal): Promise<void> {
+/**
+ * Runs the tasks on the pool's workers and on this thread at once, each
+ * taking the next task when it is free. Every worker keeps one task queued
+ * behind the running one, so it never waits while this thread computes.
+ */
+async function runShared(
+  pool: Pool,
+  tasks: readonly SweepTask[],
+  registry: StrategyRegistry,
+  record: (result: SweepTaskResult) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   const stop = new AbortController();
-  setMaxListeners(0, stop.signal); // one listener per queued task
+  setMaxListeners(0, stop.signal);
   const onAbort = (): void => stop.abort();
   signal?.addEventListener('abort', onAbort);
+  let next = 0;
   let failure: unknown;
+  const fail = (error: unknown): void => {
+    if (failure === undefined && !stop.signal.aborted) {
+      failure = error;
+      stop.abort();
+    }
+  };
+  const take = (): SweepTask | undefined => (stop.signal.aborted || next >= tasks.length ? undefined : tasks[next++]);
+  const feed = async (): Promise<void> => {
+    for (let task = take(); task !== undefined; task = take()) {
+      const result = await pool.run(task, { signal: stop.signal });
+      if (stop.signal.aborted) return;
+      record(result);
+    }
+  };
+  const feeders = Array.from({ length: 2 * pool.options.maxThreads }, () => feed().catch(fail));
   try {
-    await Promise.allSettled(tasks.map((t) => pool.run(t, { signal: stop.signal }).then((result) => {
-      if (failure === undefined && !stop.signal.aborted) record(result);
-    }).catch((error: unknown) => {
-      if (failure === undefined && !stop.signal.aborted) {
-        failure = error;
-        stop.abort();
+    for (let task = take(); task !== undefined; task = take()) {
+      try {
+        record(runSweepTask(task, registry));
+      } catch (error) {
+        fail(error);
       }
-    })));
+      // Let workers' results, a signal (SIGINT) and file writes' callbacks run between runs.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(feeders);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
