@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchChromium } from '../support/chromium';
 import { cli, EXAMPLES, removeDir, tempDir } from './helpers';
 
 /*
@@ -11,21 +12,15 @@ import { cli, EXAMPLES, removeDir, tempDir } from './helpers';
  * missing browser fails the test.
  */
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOT = resolve(__dirname, '../../docs/report-screenshot.png');
-
-const describeBrowser = available || process.env.CI ? describe : describe.skip;
 
 describeBrowser('a report in headless Chromium', () => {
   let browser: Browser;
   let dir: string;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs the Debian package "chromium"`);
     dir = tempDir();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { describeBrowser, launchChromium } from '../support/chromium';
 import { removeDir, tempDir, tinyScenario, virtsim, writeJson } from './helpers';
 
 /*
@@ -9,20 +9,14 @@ import { removeDir, tempDir, tinyScenario, virtsim, writeJson } from './helpers'
  * does for the other reports: every chart drawn, nothing fetched, no errors.
  */
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const describeBrowser = available || process.env.CI ? describe : describe.skip;
 
 describeBrowser('a sweep report in headless Chromium', () => {
   let browser: Browser;
   let dir: string;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs the Debian package "chromium"`);
     dir = tempDir();
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -8,6 +8,7 @@ import { decideAccess } from '../../domain/isolation/policy';
 import type { IsolatedVm, IsolationScenario } from '../../domain/isolation/scenario';
 import type { VmResumed } from '../../domain/migration/events';
 import type { Scenario } from '../../domain/scenario/schema';
+import { SideProcess } from './side-process';
 import { msToNs } from '../../domain/units';
 import type { EventBus } from '../event-bus';
 import type { Scheduler } from '../scheduler';
@@ -42,10 +43,10 @@ export class IsolationSimulation {
   private stage: MigrationStage = 'before-switchover';
   private reservedOn: string | null = null;
   private endedAtNs: number | null = null;
-  private stopped = false;
-  private pendingMine = 0;
+  private readonly process: SideProcess;
 
   constructor(private readonly options: IsolationOptions) {
+    this.process = new SideProcess(options.scheduler);
     this.iso = options.isolation;
     this.vmName = options.scenario.vm.name;
     for (const vm of this.iso.vms) {
@@ -64,12 +65,9 @@ export class IsolationSimulation {
     return this.options.scheduler.now;
   }
 
+  /** Every action goes through here: counted, and dropped once stopped. */
   private at(timeNs: number, action: () => void): void {
-    this.pendingMine++;
-    this.options.scheduler.at(timeNs, () => {
-      this.pendingMine--;
-      if (!this.stopped) action();
-    });
+    this.process.at(timeNs, action);
   }
 
   private observe(batch: readonly EventEnvelope[]): void {
@@ -103,7 +101,7 @@ export class IsolationSimulation {
           this.reservedOn = null;
           this.at(e.at, () => this.reallocate(reserved, 'released'));
         }
-        this.at(e.at + msToNs(this.iso['observe-after']), () => { this.stopped = true; });
+        this.at(e.at + msToNs(this.iso['observe-after']), () => { this.process.stopped = true; });
       }
     }
   }
@@ -131,7 +129,7 @@ export class IsolationSimulation {
     this.iso.attempts.forEach((attempt, i) => {
       const intervalNs = msToNs(attempt.interval);
       const tick = () => {
-        if (this.endedAtNs === null && this.options.scheduler.pending === this.pendingMine) return;
+        if (this.endedAtNs === null && this.process.alone) return;
         this.attempt(attempt.from, attempt.to, attempt.port);
         this.at(this.now + intervalNs, tick);
       };

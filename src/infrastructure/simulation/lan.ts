@@ -11,6 +11,7 @@ import { initialRto, onRetransmissionTimeout, type TcpTimers } from '../../domai
 import { BROADCAST_MAC, Topology, type Reached } from '../../domain/network/topology';
 import type { RandomStream } from '../../domain/random-stream';
 import type { Scenario } from '../../domain/scenario/schema';
+import { SideProcess } from './side-process';
 import { msToNs } from '../../domain/units';
 import type { EventBus } from '../event-bus';
 import type { RandomStreams } from '../random';
@@ -75,14 +76,14 @@ export class LanSimulation {
   private movedAtNs: number | null = null;
   private endedAtNs: number | null = null;
   private announcing = false;
-  private stopped = false;
-  private pendingMine = 0;
+  private readonly process: SideProcess;
   private requests = 0;
   private framesSent = 0;
   private framesDelivered = 0;
   private readonly rtt = { before: { sum: 0, n: 0 }, after: { sum: 0, n: 0 } };
 
   constructor(private readonly options: LanOptions) {
+    this.process = new SideProcess(options.scheduler);
     const network = options.network;
     this.network = network;
     this.topology = new Topology(network);
@@ -130,13 +131,9 @@ export class LanSimulation {
     return this.options.scheduler.now;
   }
 
-  /** Every LAN action goes through here: it is counted, and does nothing once the LAN stopped. */
+  /** Every action goes through here: counted, and dropped once stopped. */
   private at(timeNs: number, action: () => void): void {
-    this.pendingMine++;
-    this.options.scheduler.at(timeNs, () => {
-      this.pendingMine--;
-      if (!this.stopped) action();
-    });
+    this.process.at(timeNs, action);
   }
 
   private emit<E extends Parameters<EventBus['emit']>[0]>(e: E): void {
@@ -211,7 +208,7 @@ export class LanSimulation {
 
   private tick(c: Connection): void {
     if (c.broken) return;
-    if (this.endedAtNs === null && this.options.scheduler.pending === this.pendingMine) {
+    if (this.endedAtNs === null && this.process.alone) {
       // Nothing but the LAN is scheduled and the migration has not ended: it never will.
       this.stop('migration-stalled');
       return;
@@ -419,14 +416,14 @@ export class LanSimulation {
 
   /** Stops early once the migration ended, the announce finished and every connection answered since the move (or broke). */
   private checkSettled(): void {
-    if (this.stopped || this.endedAtNs === null || this.announcing) return;
+    if (this.process.stopped || this.endedAtNs === null || this.announcing) return;
     const since = this.movedAtNs ?? this.endedAtNs;
     const settled = this.connections.every((c) => c.broken || (c.lastAnsweredNs >= since && (c.outstanding === null || !c.outstanding.lost)));
     if (settled) this.stop('settled');
   }
 
   private stop(reason: NetworkStopped['data']['reason']): void {
-    if (this.stopped) return;
+    if (this.process.stopped) return;
     const mean = (s: { sum: number; n: number }) => (s.n === 0 ? 0 : Math.round(s.sum / s.n));
     this.emit(event<NetworkStopped>('NetworkStopped', 1, {
       reason,
@@ -439,6 +436,6 @@ export class LanSimulation {
         .filter((c) => !c.broken && c.outstanding !== null && c.outstanding.lost)
         .map((c) => ({ conn: c.id, stalledSinceNs: (c.outstanding as Outstanding).firstSentNs })),
     }));
-    this.stopped = true;
+    this.process.stopped = true;
   }
 }
