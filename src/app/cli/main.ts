@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../../domain/errors';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -15,6 +15,7 @@ import { reportFor } from '../reports/report-file';
 import { compareStorage, runStorage } from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
+import { collect, list, nonNegativeInteger } from './options';
 import { addSweepCommand } from './sweep-command';
 import type { MigrationResult } from '../../domain/migration/result';
 
@@ -27,15 +28,6 @@ const CONFIG_FILE = 'virtsim.config.json';
 const PLUGIN_HELP = 'load strategies from a plugin module (repeatable)';
 const REPORT_HELP = 'also write an HTML report with charts here (self-contained, no script)';
 
-function integer(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError('must be a non-negative integer');
-  return parsed;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
 
 function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -46,9 +38,6 @@ function withWorkloadFrom(set: readonly string[], log: string | undefined): stri
   return log === undefined ? [...set] : [...set, `vm.workload=${JSON.stringify({ model: 'trace', from: log })}`];
 }
 
-function list(value: string): string[] {
-  return value.split(',').map((name) => name.trim()).filter((name) => name !== '');
-}
 
 /** Plugins named by --plugin, the scenario's `plugins` (relative to it) and ./virtsim.config.json. */
 async function registryWith(flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined): Promise<StrategyRegistry> {
@@ -89,7 +78,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--scenario <file>', 'scenario JSON file (default: the built-in scenario)')
     .option('--strategy <name>', 'migration strategy (overrides migration.strategy)')
     .option('--stop-policy <name>', 'pre-copy stop policy (overrides migration.stop-policy)')
-    .option('--seed <n>', 'random seed (overrides seed)', integer)
+    .option('--seed <n>', 'random seed (overrides seed)', nonNegativeInteger)
     .option('--set <key=value>', 'override a scenario field, e.g. link.bandwidth=10Gbit/s (repeatable)', collect, [])
     .option('--workload-from <log>', 'run against the page writes recorded in an earlier event log')
     .option('--events <file>', 'write the event log (NDJSON) here')
@@ -124,7 +113,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--scenario <file>', 'scenario JSON file (default: the built-in scenario)')
     .option('--strategies <names>', 'comma-separated strategies', list, ['pre-copy', 'post-copy', 'hybrid'])
     .option('--stop-policy <name>', 'pre-copy stop policy (overrides migration.stop-policy)')
-    .option('--seed <n>', 'random seed (overrides seed)', integer)
+    .option('--seed <n>', 'random seed (overrides seed)', nonNegativeInteger)
     .option('--set <key=value>', 'override a scenario field (repeatable)', collect, [])
     .option('--workload-from <log>', 'run every strategy against the page writes recorded in an earlier event log')
     .option('--events-dir <dir>', 'write one event log per strategy here (STRATEGY.ndjson)')

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { collect, list, positiveInteger } from './options';
 import { writeSync } from 'node:fs';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { checkReportPath } from '../reports/report-file';
@@ -17,19 +17,6 @@ export interface SweepCommandDeps {
   readonly setExit: (code: number) => void;
 }
 
-function positive(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError('must be a positive integer');
-  return parsed;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function list(value: string): string[] {
-  return value.split(',').map((name) => name.trim()).filter((name) => name !== '');
-}
 
 function describeRow(row: SweepRow): string {
   const values = Object.entries(row.values).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
@@ -70,10 +57,10 @@ export function addSweepCommand(program: Command, deps: SweepCommandDeps): void 
     .option('--scenario <file>', 'scenario JSON file (default: the built-in scenario)')
     .option('--vary <key=v1,v2,...>', 'vary a scenario field over values, e.g. vm.memory=8MiB,16MiB (repeatable; the first varies slowest)', collect, [])
     .option('--strategies <names>', 'comma-separated strategies', list, ['pre-copy', 'post-copy', 'hybrid'])
-    .option('--seeds <n>', 'seeds per combination: the scenario seed, +1, ... (default 1)', positive, 1)
+    .option('--seeds <n>', 'seeds per combination: the scenario seed, +1, ... (default 1)', positiveInteger, 1)
     .option('--set <key=value>', 'fix a scenario field for every run (repeatable)', collect, [])
     .option('--out <file>', 'write rows here as they finish (.csv or .ndjson); a rerun skips rows already there (default: CSV on stdout at the end)')
-    .option('--jobs <n>', 'worker threads (default: the number of CPUs)', positive)
+    .option('--jobs <n>', 'worker threads (default: the number of CPUs)', positiveInteger)
     .option('--plugin <path>', 'load strategies from a plugin module (repeatable)', collect, [])
     .option('--report <file.html>', 'also write an HTML page with a chart of each figure against the varied keys (self-contained, no script)')
     .action(async (opts) => {
