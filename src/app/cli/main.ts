@@ -10,9 +10,9 @@ import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategies } from '../use-cases/compare';
 import { replayAny } from '../use-cases/replay';
-import { formatStorage, formatStorageComparison } from '../reports/storage-text';
+import type * as StorageText from '../reports/storage-text';
 import { reportFor } from '../reports/report-file';
-import { compareStorage, runStorage } from '../use-cases/run-storage';
+import type * as StorageRun from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
 import { collect, list, nonNegativeInteger } from './options';
@@ -23,6 +23,16 @@ import type { MigrationResult } from '../../domain/migration/result';
 export const EXIT_OK = 0;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_INCONSISTENT = 3;
+
+/**
+ * Storage's modules load only for the commands that use them: a migration
+ * should not pay for them at start-up (benchmarks count start-up).
+ */
+function storageModules(): typeof StorageRun & typeof StorageText {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return { ...(require('../use-cases/run-storage') as typeof StorageRun), ...(require('../reports/storage-text') as typeof StorageText) };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
 
 const CONFIG_FILE = 'virtsim.config.json';
 const PLUGIN_HELP = 'load strategies from a plugin module (repeatable)';
@@ -150,6 +160,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
+      const { compareStorage, formatStorage, formatStorageComparison, runStorage } = storageModules();
       const report = reportFor(opts.report);
       const scenario = readScenarioFile(opts.scenario);
       const registry = await registryWith(opts.plugin, scenario, opts.scenario);
@@ -190,7 +201,7 @@ export function buildCli(setExit: (code: number) => void): Command {
       }
       if (replayed.kind === 'storage') {
         if (opts.json) printJson(replayed.result);
-        else process.stdout.write(formatStorage(replayed.result));
+        else process.stdout.write(storageModules().formatStorage(replayed.result));
         setExit(replayed.result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT);
         return;
       }

@@ -1,11 +1,19 @@
-import { SingleBar } from 'cli-progress';
+import type * as CliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { collect, list, positiveInteger } from './options';
 import { writeSync } from 'node:fs';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { checkReportPath } from '../reports/report-file';
 import { readScenarioFile } from '../use-cases/scenario-input';
-import { formatSweepRows, sweep, SweepInterrupted, type SweepProgress, type SweepRow } from '../use-cases/sweep';
+import type * as Sweep from '../use-cases/sweep';
+import type { SweepProgress, SweepRow } from '../use-cases/sweep';
+
+/** The sweep's modules (worker pool, progress bar) load only when a sweep runs: other commands do not pay for them. */
+function sweepModules(): typeof Sweep & { readonly SingleBar: typeof CliProgress.SingleBar } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  return { ...(require('../use-cases/sweep') as typeof Sweep), SingleBar: (require('cli-progress') as typeof CliProgress).SingleBar };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
 
 /** Exit status of a sweep stopped by SIGINT (128 + 2, as a shell reports it). */
 export const EXIT_INTERRUPTED = 130;
@@ -26,7 +34,8 @@ function describeRow(row: SweepRow): string {
 /** A bar on a TTY; one plain line per row otherwise (what scripts and tests read). All on stderr. */
 function progressReporter(): { readonly onProgress: (progress: SweepProgress) => void; readonly stop: () => void } {
   if (process.stderr.isTTY) {
-    let bar: SingleBar | undefined;
+    const { SingleBar } = sweepModules();
+    let bar: CliProgress.SingleBar | undefined;
     let skipped = 0;
     return {
       onProgress: (progress) => {
@@ -64,6 +73,7 @@ export function addSweepCommand(program: Command, deps: SweepCommandDeps): void 
     .option('--plugin <path>', 'load strategies from a plugin module (repeatable)', collect, [])
     .option('--report <file.html>', 'also write an HTML page with a chart of each figure against the varied keys (self-contained, no script)')
     .action(async (opts) => {
+      const { formatSweepRows, sweep, SweepInterrupted } = sweepModules();
       if (opts.report !== undefined) checkReportPath(opts.report);
       const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const registry = await deps.registryWith(opts.plugin, scenario, opts.scenario);
