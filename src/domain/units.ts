@@ -1,7 +1,4 @@
-import { InputError } from './errors';
-
 /** Virtual time is integer nanoseconds. */
-export const NS_PER_US = 1_000;
 export const NS_PER_MS = 1_000_000;
 export const NS_PER_S = 1_000_000_000;
 
@@ -66,13 +63,4 @@ export function msToNs(ms: number): number {
 
 export function nsToMs(ns: number): number {
   return Math.round(ns / 1_000) / 1_000;
-}
-
-/** Wraps a unit parser so its failure names the field. */
-export function atField<T>(path: string, parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw InputError.at(path, (error as Error).message);
-  }
 }

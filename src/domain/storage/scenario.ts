@@ -97,8 +97,6 @@ const tieringSchema = z.strictObject({
   'fast-class': z.enum(DEVICE_CLASSES).default('nvme'),
 });
 
-export const ALLOCATION_POLICIES = ['contiguous', 'cling', 'normal', 'anywhere'] as const;
-
 const poolSchema = z.strictObject({
   name: name(),
   /** Qualified device names: `array/device` or `host/device`. */

@@ -1,4 +1,4 @@
-import { decodePageList, encodePageList } from '../memory/page-set-codec';
+import { decodePageList } from '../memory/page-set-codec';
 import { geometry, locate, type Geometry } from './layout';
 import type { Layout } from './scenario';
 
@@ -91,6 +91,3 @@ export class VolumeMap {
   }
 }
 
-export function encodeRuns(runs: readonly number[]): string {
-  return encodePageList(runs);
-}
