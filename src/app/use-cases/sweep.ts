@@ -501,14 +501,23 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
 
 type Pool = Piscina<SweepTask, SweepTaskResult>;
 
+/** Tasks a worker holds: enough to outlast one run on this thread. */
+const WORKER_BACKLOG = 2;
+
 function startPool(threads: number): Pool {
-  return new Piscina<SweepTask, SweepTaskResult>({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  // Several tasks handed to each worker at once: the next ones wait in the
+  // worker itself, so it never idles while this thread, busy with its own
+  // run, has not yet read its results and fed it more.
+  return new Piscina<SweepTask, SweepTaskResult>({
+    filename: workerFile(), minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: WORKER_BACKLOG, idleTimeout: 1000,
+  });
 }
 
 /**
  * Runs the tasks on the pool's workers and on this thread at once, each
- * taking the next task when it is free. Every worker keeps one task queued
- * behind the running one, so it never waits while this thread computes.
+ * taking the next task when it is free. Every worker holds a few tasks
+ * queued behind the running one (see startPool), so it never waits while
+ * this thread computes.
  */
 async function runShared(
   pool: Pool,
@@ -537,7 +546,7 @@ async function runShared(
       record(result);
     }
   };
-  const feeders = Array.from({ length: 2 * pool.options.maxThreads }, () => feed().catch(fail));
+  const feeders = Array.from({ length: WORKER_BACKLOG * pool.options.maxThreads }, () => feed().catch(fail));
   try {
     for (let task = take(); task !== undefined; task = take()) {
       try {
