@@ -4,6 +4,7 @@ import type { MigrationResult } from '../../domain/migration/result';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
+import type { MessagePort } from 'node:worker_threads';
 import { runMigration } from './run-migration';
 
 /**
@@ -81,6 +82,39 @@ async function workerRegistry(plugins: readonly string[]): Promise<StrategyRegis
     cached = { key, registry: loadPlugins(plugins, registry).then(() => registry) };
   }
   return cached.registry;
+}
+
+/** One worker's share of a sweep: it takes task indexes from a counter shared with every thread until none are left. */
+export interface SweepShare {
+  readonly tasks: readonly SweepTask[];
+  /** Int32Array over it: [next task index, stop flag]. */
+  readonly counter: SharedArrayBuffer;
+  /** Each result goes back here as soon as it is ready. */
+  readonly port: MessagePort;
+}
+
+/** Takes the next task index, or -1 when none is left or the sweep was stopped. */
+export function nextTask(counter: Int32Array, total: number): number {
+  if (Atomics.load(counter, 1) !== 0) return -1;
+  const index = Atomics.add(counter, 0, 1);
+  return index < total ? index : -1;
+}
+
+/**
+ * piscina's entry for `drain`: runs tasks until the shared counter runs out,
+ * posting each result. Pulling from the counter (no per-task dispatch by the
+ * main thread) keeps a worker busy while the main thread runs tasks itself.
+ * Returns how many results it posted.
+ */
+export async function drain(share: SweepShare): Promise<number> {
+  const counter = new Int32Array(share.counter);
+  let posted = 0;
+  for (let index = nextTask(counter, share.tasks.length); index !== -1; index = nextTask(counter, share.tasks.length)) {
+    share.port.postMessage(await sweepWorker(share.tasks[index]));
+    posted++;
+  }
+  share.port.close();
+  return posted;
 }
 
 /** piscina calls the default export once per task. */

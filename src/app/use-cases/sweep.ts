@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../../domain/errors';
@@ -13,7 +13,7 @@ import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { checkReportPath } from '../reports/report-file';
 import type * as SweepReport from '../reports/sweep-report';
 import { resolveScenario } from './scenario-input';
-import { FIGURE_COLUMNS, runSweepTask, type SweepFigures, type SweepTask, type SweepTaskResult } from './sweep-worker';
+import { FIGURE_COLUMNS, nextTask, runSweepTask, type SweepFigures, type SweepShare, type SweepTask, type SweepTaskResult } from './sweep-worker';
 
 export { FIGURE_COLUMNS, type SweepFigures } from './sweep-worker';
 
@@ -499,25 +499,16 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
   return all;
 }
 
-type Pool = Piscina<SweepTask, SweepTaskResult>;
-
-/** Tasks a worker holds: enough to outlast one run on this thread. */
-const WORKER_BACKLOG = 2;
+type Pool = Piscina;
 
 function startPool(threads: number): Pool {
-  // Several tasks handed to each worker at once: the next ones wait in the
-  // worker itself, so it never idles while this thread, busy with its own
-  // run, has not yet read its results and fed it more.
-  return new Piscina<SweepTask, SweepTaskResult>({
-    filename: workerFile(), minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: WORKER_BACKLOG, idleTimeout: 1000,
-  });
+  return new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
 }
 
 /**
- * Runs the tasks on the pool's workers and on this thread at once, each
- * taking the next task when it is free. Every worker holds a few tasks
- * queued behind the running one (see startPool), so it never waits while
- * this thread computes.
+ * Runs the tasks on the pool's workers and on this thread at once: every
+ * thread takes the next task index from one shared counter when it is free,
+ * so no worker waits for this thread to hand it work.
  */
 async function runShared(
   pool: Pool,
@@ -526,40 +517,53 @@ async function runShared(
   record: (result: SweepTaskResult) => void,
   signal?: AbortSignal,
 ): Promise<void> {
-  const stop = new AbortController();
-  setMaxListeners(0, stop.signal);
-  const onAbort = (): void => stop.abort();
-  signal?.addEventListener('abort', onAbort);
-  let next = 0;
+  const counter = new Int32Array(new SharedArrayBuffer(8));
+  const stop = (): void => {
+    Atomics.store(counter, 1, 1);
+  };
   let failure: unknown;
   const fail = (error: unknown): void => {
-    if (failure === undefined && !stop.signal.aborted) {
-      failure = error;
-      stop.abort();
-    }
+    if (failure === undefined) failure = error;
+    stop();
   };
-  const take = (): SweepTask | undefined => (stop.signal.aborted || next >= tasks.length ? undefined : tasks[next++]);
-  const feed = async (): Promise<void> => {
-    for (let task = take(); task !== undefined; task = take()) {
-      const result = await pool.run(task, { signal: stop.signal });
-      if (stop.signal.aborted) return;
+  const accept = (result: SweepTaskResult): void => {
+    if (failure !== undefined || signal?.aborted) return;
+    try {
       record(result);
+    } catch (error) {
+      fail(error);
     }
   };
-  const feeders = Array.from({ length: WORKER_BACKLOG * pool.options.maxThreads }, () => feed().catch(fail));
+  signal?.addEventListener('abort', stop);
+  const shares = Array.from({ length: pool.options.maxThreads }, () => {
+    const { port1, port2 } = new MessageChannel();
+    let received = 0;
+    let expected = Number.POSITIVE_INFINITY;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => { done = resolve; });
+    port1.on('message', (result: SweepTaskResult) => {
+      received++;
+      accept(result);
+      if (received >= expected) done();
+    });
+    const share: SweepShare = { tasks, counter: counter.buffer as SharedArrayBuffer, port: port2 };
+    const ran = pool.run(share, { name: 'drain', transferList: [port2] }).then((posted: number) => {
+      // Results travel on their own port: wait until every posted one arrived.
+      expected = posted;
+      if (received >= expected) done();
+      return finished;
+    }).catch(fail).finally(() => port1.close());
+    return ran;
+  });
   try {
-    for (let task = take(); task !== undefined; task = take()) {
-      try {
-        record(runSweepTask(task, registry));
-      } catch (error) {
-        fail(error);
-      }
+    for (let index = nextTask(counter, tasks.length); index !== -1; index = nextTask(counter, tasks.length)) {
+      accept(runSweepTask(tasks[index], registry));
       // Let workers' results, a signal (SIGINT) and file writes' callbacks run between runs.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await Promise.all(feeders);
+    await Promise.all(shares);
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', stop);
   }
   if (failure !== undefined && !signal?.aborted) throw failure;
 }
