@@ -1,8 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { describeBrowser, launchChromium } from '../support/chromium';
+import { describeBrowser, launchChromium, openReport } from '../support/chromium';
 import { cli, EXAMPLES, removeDir, tempDir } from './helpers';
 
 /*
@@ -28,32 +27,11 @@ describeBrowser('a report in headless Chromium', () => {
     if (dir) removeDir(dir);
   });
 
-  /** Opens a report; returns what the page logged and every URL it asked for. */
-  async function open(path: string, screenshot?: string) {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    const errors: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text()); });
-    page.on('pageerror', (error) => errors.push(String(error)));
-    page.on('request', (request) => requests.push(request.url()));
-    const url = pathToFileURL(path).href;
-    await page.goto(url, { waitUntil: 'load' });
-    const charts = await page.$$eval('section.chart svg', (svgs) => svgs.map((svg) => {
-      const box = svg.getBoundingClientRect();
-      return { width: box.width, height: box.height, shapes: svg.querySelectorAll('path, rect').length };
-    }));
-    const sections = await page.$$eval('section.chart', (nodes) => nodes.map((node) => node.id));
-    const scripts = await page.$$eval('script', (nodes) => nodes.length);
-    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
-    await page.close();
-    return { errors, requests: requests.filter((r) => r !== url), charts, sections, scripts };
-  }
-
   it('shows every chart of a compare report, fetches nothing and logs no errors', async () => {
     const path = join(dir, 'compare.html');
     expect((await cli(['compare', '--set', 'vm.memory=1GiB', '--set', 'vm.workload.working-set=512MiB', '--set', 'vm.workload.dirty-rate=120000', '--report', path])).status).toBe(0);
     const shot = join(dir, 'compare.png');
-    const seen = await open(path, shot);
+    const seen = await openReport(browser, path, shot);
     expect(seen.errors).toEqual([]);
     expect(seen.requests).toEqual([]);
     expect(seen.scripts).toBe(0);
@@ -75,7 +53,7 @@ describeBrowser('a report in headless Chromium', () => {
     const lan = join(dir, 'lan.html');
     expect((await cli(['migrate', '--scenario', join(EXAMPLES, 'lan-announce.json'), '--report', lan])).status).toBe(0);
     for (const [path, sections] of [[storage, ['latency', 'iops', 'device-load', 'devices']], [lan, ['rounds', 'rates', 'timeline']]] as const) {
-      const seen = await open(path);
+      const seen = await openReport(browser, path);
       expect(seen.errors).toEqual([]);
       expect(seen.requests).toEqual([]);
       expect(seen.sections).toEqual(sections);

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../../domain/event';
+import { foldEvents } from '../use-cases/fold-events';
 import type { MigrationResult } from '../../domain/migration/result';
 import type { StorageResult } from '../../domain/storage/result';
 import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
@@ -30,21 +30,15 @@ export interface StorageRunReport {
 
 export type RunReport = MigrationRunReport | StorageRunReport;
 
-const BATCH = 512;
-
-function fold(events: readonly EventEnvelope[], projection: { handle(batch: readonly EventEnvelope[]): void }): void {
-  for (let start = 0; start < events.length; start += BATCH) projection.handle(events.slice(start, start + BATCH));
-}
-
 /** A verified log (see parseEventLog) folded into what its report shows. */
 export function foldLog(log: EventLog, source = 'log'): RunReport {
   if (log.header.kind === 'storage') {
     const projection = new StorageReportProjection();
-    fold(log.events, projection);
+    foldEvents(log.events, [projection], source);
     return { kind: 'storage', data: projection.result(), result: replayStorageLog(log, source).result, scenario: log.header.scenario };
   }
   const projection = new MigrationReportProjection();
-  fold(log.events, projection);
+  foldEvents(log.events, [projection], source);
   return { kind: 'migration', data: projection.result(), result: replayEventLog(log, source).result, scenario: log.header.scenario };
 }
 

@@ -1,8 +1,8 @@
 import { InputError } from '../../domain/errors';
-import type { EventEnvelope } from '../../domain/event';
 import { MigrationProjection } from '../../domain/migration/projection';
 import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
 import type { Scenario } from '../../domain/scenario/schema';
+import { foldEvents } from './fold-events';
 import { SectionProjections } from './sections';
 import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
 import { replayStorageLog, type StorageReplay } from './replay-storage';
@@ -13,24 +13,12 @@ export interface MigrationReplay {
   readonly result: MigrationResult;
 }
 
-const BATCH = 512;
-
 /** Folds a verified log through the same projection the live run used. */
 export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
   if (log.header.kind !== 'migration') throw InputError.at('line 1', `cannot replay a ${log.header.kind} log here`, source);
   const projection = new MigrationProjection();
   const sections = new SectionProjections();
-  const events = log.events;
-  for (let start = 0; start < events.length; start += BATCH) {
-    const batch: readonly EventEnvelope[] = events.slice(start, start + BATCH);
-    try {
-      projection.handle(batch);
-      sections.handle(batch);
-    } catch (error) {
-      // Line numbers: the header is line 1, event seq n is line n + 1.
-      throw InputError.at(`lines ${start + 2}-${start + batch.length + 1}`, `inconsistent event data: ${(error as Error).message}`, source);
-    }
-  }
+  foldEvents(log.events, [projection, sections], source);
   return { kind: 'migration', header: log.header, result: { ...migrationResult(projection.result(), log.summary, resultOptions(log.header.scenario as Scenario)), ...sections.sections() } };
 }
 
