@@ -17,7 +17,7 @@ import type { GoldenHashes } from './golden-cases';
 
 /** The checkout (bench/scenarios, bench/results.json); the CLI is the one compiled beside this file. */
 const ROOT = resolve(process.env.VIRTSIM_ROOT ?? join(__dirname, '..', '..'));
-const CLI = join(__dirname, '..', 'src', 'app', 'cli', 'main.js');
+const CLI = join(__dirname, '..', 'bin', 'virtsim.js');
 const SCENARIOS = join(ROOT, 'bench', 'scenarios');
 const TIME = '/usr/bin/time';
 

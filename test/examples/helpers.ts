@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '../..');
 /** The CLI compiled from the current sources (jest's global setup builds dist/). */
-export const CLI = resolve(ROOT, 'dist/src/app/cli/main.js');
+export const CLI = resolve(ROOT, 'dist/bin/virtsim.js');
 
 /** Runs `virtsim ARGS...` as a user would: a separate node process on the built binary. */
 export function virtsim(args: readonly string[], cwd = ROOT): { status: number | null; stdout: string; stderr: string } {

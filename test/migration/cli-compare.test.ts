@@ -7,7 +7,7 @@ import { runMigration } from '../../src/app/use-cases/run-migration';
 import { scenario } from './helpers';
 
 const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'dist/src/app/cli/main.js');
+const CLI = join(ROOT, 'dist/bin/virtsim.js');
 
 function virtsim(args: readonly string[]) {
   const run = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CLI = join(__dirname, '../../dist/src/app/cli/main.js');
+const CLI = join(__dirname, '../../dist/bin/virtsim.js');
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const SMALL = ['--set', 'vm.memory=32MiB', '--set', 'vm.workload.working-set=32MiB'];
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The binary test/global-setup.ts compiled from the current sources. */
-export const CLI_PATH = resolve(__dirname, '../../dist/src/app/cli/main.js');
+export const CLI_PATH = resolve(__dirname, '../../dist/bin/virtsim.js');
 
 export interface CliRun {
   readonly status: number | null;

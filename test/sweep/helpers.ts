@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /** The binary the jest globalSetup compiles from the current sources. */
-export const CLI_PATH = resolve(__dirname, '../../dist/src/app/cli/main.js');
+export const CLI_PATH = resolve(__dirname, '../../dist/bin/virtsim.js');
 
 export interface CliRun {
   readonly status: number | null;
