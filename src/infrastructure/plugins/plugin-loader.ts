@@ -5,6 +5,7 @@ import type { Newable } from 'inversify';
 import { InputError } from '../../domain/errors';
 import { STRATEGY_KINDS, type StrategyInfo, type StrategyKind } from '../../strategies/strategy';
 import type { StrategyRegistry } from '../container/strategy-registry';
+import { importModule } from './import-module';
 
 /** What a plugin's `register` function receives: register named strategies of any kind. */
 export interface PluginRegistry {
@@ -63,7 +64,7 @@ export async function loadPlugin(path: string, registry: StrategyRegistry): Prom
   if (!existsSync(absolute)) fail('no such file');
   let loaded: unknown;
   try {
-    loaded = await import(pathToFileURL(absolute).href);
+    loaded = await importModule(pathToFileURL(absolute).href);
   } catch (error) {
     fail(`failed to load: ${(error as Error).message}`);
   }
