@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // Runs NAME.bundle.js beside this file (esbuild's bundle of the compiled CLI
-// or sweep worker, see scripts/bundle-cli.mjs) as this very module, with the
+// or its worker threads, see scripts/bundle-cli.mjs) as this very module, with the
 // V8 code cache the build wrote for it: parsing and compiling the 1.5 MB
 // bundle costs ~50 ms per process otherwise, and Node 20 has no
 // module.enableCompileCache. A missing or stale cache (another Node) only

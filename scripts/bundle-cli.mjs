@@ -1,11 +1,11 @@
-// Bundles the compiled CLI and the sweep worker it starts into one file each
+// Bundles the compiled CLI and the worker it starts (sweep, compare) into one file each
 // under dist/bin/ (NAME.bundle.js), writes V8's code cache for each
 // (NAME.bundle.js.cache), and puts scripts/bin-loader.cjs beside them as
 // NAME.js, the file that runs. Run after tsc (`npm run build`).
 //
 // Why: `require` of our ~150 modules plus inversify's ~220 and zod's ~95 files
 // costs ~0.12 s before a command does anything; one cached bundle ~0.02 s.
-// Every CLI run and every sweep worker pays it (issue 7). The library (the
+// Every CLI run and every worker thread pays it (issue 7). The library (the
 // package's main, dist/src/index.js) stays the unbundled tsc output.
 import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
@@ -18,8 +18,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outdir = join(root, 'dist', 'bin');
 const entries = {
   virtsim: join(root, 'dist/src/app/cli/main.js'),
-  // sweep.ts starts the worker found beside itself: dist/bin/sweep-worker.js here.
-  'sweep-worker': join(root, 'dist/src/app/use-cases/sweep-worker.js'),
+  // worker-pool.ts starts the worker found beside itself: dist/bin/migration-worker.js here.
+  'migration-worker': join(root, 'dist/src/app/use-cases/migration-worker.js'),
 };
 
 /**

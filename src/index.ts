@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 export { runMigration, type MigrationRun, type RunMigrationOptions } from './app/use-cases/run-migration';
-export { compareStrategies, type CompareOptions } from './app/use-cases/compare';
+export { compareStrategies, compareStrategiesInParallel, type CompareOptions, type ParallelCompareOptions } from './app/use-cases/compare';
 export { sweep, planSweep, parseVary, formatSweepRows, SweepInterrupted, FIGURE_COLUMNS, type SweepOptions, type SweepRow, type SweepAxis, type SweepProgress, type SweepFigures, type SweepFormat, type SweepPlan } from './app/use-cases/sweep';
 export { replay, replayText, replayEventLog, type MigrationReplay } from './app/use-cases/replay';
 export { replayAny, replayAnyText } from './app/use-cases/replay';

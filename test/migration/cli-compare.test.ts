@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { execSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runMigration } from '../../src/app/use-cases/run-migration';
@@ -20,8 +20,6 @@ describe('virtsim compare (the built binary)', () => {
   let scenarioPath: string;
   const small = scenario({ vm: { memory: '16MiB' } });
   beforeAll(() => {
-    // test/global-setup.ts builds dist/ once per jest run; without it, build here.
-    if (!existsSync(join(ROOT, 'test/global-setup.ts'))) execSync('npx tsc -p tsconfig.build.json', { cwd: ROOT, stdio: 'inherit' });
     dir = mkdtempSync(join(tmpdir(), 'virtsim-cli-compare-'));
     scenarioPath = join(dir, 'scenario.json');
     writeFileSync(scenarioPath, JSON.stringify(small));
@@ -68,5 +66,50 @@ describe('virtsim compare (the built binary)', () => {
     expect(run.stderr).toMatch(/--strategies/);
     expect(run.stderr).toMatch(/teleport/);
     for (const name of ['pre-copy', 'post-copy', 'hybrid']) expect(run.stderr).toContain(name);
+  });
+
+  describe('--jobs (strategies on worker threads)', () => {
+    const strategies = 'pre-copy,post-copy,hybrid';
+    const runWith = (jobs: number, name: string) => {
+      const out = join(dir, name);
+      const run = virtsim(['compare', '--scenario', scenarioPath, '--strategies', strategies, '--jobs', String(jobs),
+        '--events-dir', join(out, 'events'), '--report', join(out, 'report.html'), '--json']);
+      return { run, out };
+    };
+
+    it('prints, logs and reports the same bytes with --jobs 1 and --jobs 3', () => {
+      const one = runWith(1, 'jobs-1');
+      const three = runWith(3, 'jobs-3');
+      expect(one.run.status).toBe(0);
+      expect(three.run.status).toBe(0);
+      expect(three.run.stdout).toBe(one.run.stdout);
+      expect(Object.keys(JSON.parse(three.run.stdout) as object)).toEqual(['pre-copy', 'post-copy', 'hybrid']);
+      for (const name of ['pre-copy', 'post-copy', 'hybrid']) {
+        const file = join('events', `${name}.ndjson`);
+        expect(readFileSync(join(three.out, file), 'utf8')).toBe(readFileSync(join(one.out, file), 'utf8'));
+      }
+      expect(readFileSync(join(three.out, 'report.html'), 'utf8')).toBe(readFileSync(join(one.out, 'report.html'), 'utf8'));
+    });
+
+    it('workers load the plugins: a plugin strategy runs on a worker and its error comes back as bad input (exit 2)', () => {
+      const coldest = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,coldest-first', '--jobs', '2',
+        '--plugin', join(ROOT, 'examples/plugins/coldest-first/index.cjs'), '--json']);
+      expect(coldest.stderr).toBe('');
+      expect(coldest.status).toBe(0);
+      expect(Object.keys(JSON.parse(coldest.stdout) as object)).toEqual(['pre-copy', 'coldest-first']);
+
+      const log = join(dir, 'explodes');
+      const throwing = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,post-copy,hybrid', '--jobs', '2',
+        '--plugin', join(ROOT, 'test/plugins/fixtures/throws.mjs'), '--stop-policy', 'explodes', '--events-dir', log]);
+      expect(throwing.status).toBe(2);
+      expect(throwing.stderr).toMatch(/stop-policy "explodes" from throwing-plugin@2\.0\.0 threw while running: boom/);
+      expect(existsSync(log) ? readdirSync(log) : []).toEqual([]);
+    });
+
+    it('refuses --jobs 0 with exit 2', () => {
+      const run = virtsim(['compare', '--scenario', scenarioPath, '--jobs', '0']);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/--jobs/);
+    });
   });
 });

@@ -8,14 +8,14 @@ import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { formatComparison, formatMigration } from '../reports/migration-text';
-import { compareStrategies } from '../use-cases/compare';
+import { compareStrategiesInParallel } from '../use-cases/compare';
 import { replayAny } from '../use-cases/replay';
 import type * as StorageText from '../reports/storage-text';
 import { reportFor } from '../reports/report-file';
 import type * as StorageRun from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
-import { collect, list, nonNegativeInteger } from './options';
+import { collect, list, nonNegativeInteger, positiveInteger } from './options';
 import { addSweepCommand } from './sweep-command';
 import type { MigrationResult } from '../../domain/migration/result';
 
@@ -127,14 +127,17 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--set <key=value>', 'override a scenario field (repeatable)', collect, [])
     .option('--workload-from <log>', 'run every strategy against the page writes recorded in an earlier event log')
     .option('--events-dir <dir>', 'write one event log per strategy here (STRATEGY.ndjson)')
+    .option('--jobs <n>', 'threads running strategies side by side (default 1); output is the same for any n', positiveInteger)
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print an object keyed by strategy, each value what migrate --json prints')
     .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
       const report = reportFor(opts.report);
       const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
-      const results = compareStrategies({
+      const results = await compareStrategiesInParallel({
         registry: await registryWith(opts.plugin, scenario, opts.scenario),
+        plugins: pluginPaths(opts.plugin, scenario, opts.scenario),
+        jobs: opts.jobs,
         scenario,
         source: opts.scenario,
         set: withWorkloadFrom(opts.set, opts.workloadFrom),

@@ -1,6 +1,6 @@
 import { InputError } from '../../domain/errors';
 import { writeFileAtomic } from '../../infrastructure/event-store/log-sink';
-import type { SweepFigures } from '../use-cases/sweep-worker';
+import type { SweepFigures } from '../use-cases/sweep-figures';
 import { sweepChart, type SweepLine } from './charts';
 import { card, escapeHtml, page, section } from './html-report';
 

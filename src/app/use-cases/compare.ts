@@ -2,8 +2,12 @@ import { join } from 'node:path';
 import { InputError } from '../../domain/errors';
 import type { MigrationResult } from '../../domain/migration/result';
 import { createRegistry } from '../../infrastructure/container/built-ins';
+import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
+import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { runMigration, type RunMigrationOptions } from './run-migration';
+import { runShared, startPool } from './worker-pool';
 
 export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'keepLog'> {
   readonly strategies: readonly string[];
@@ -13,6 +17,27 @@ export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | '
   readonly onLog?: (strategy: string, logText: string) => void;
 }
 
+export interface ParallelCompareOptions extends Omit<CompareOptions, 'sharedTrace'> {
+  /** Threads, this one included, at most one per strategy (default 1: this thread only). */
+  readonly jobs?: number;
+  /** Plugin modules each worker loads (and a default registry, when none is given). */
+  readonly plugins?: readonly string[];
+}
+
+/** Checks the list before anything runs: not empty, no name twice, every name registered. */
+function checkStrategies(strategies: readonly string[], registry: StrategyRegistry): void {
+  if (strategies.length === 0) throw InputError.at('--strategies', 'name at least one strategy');
+  const seen = new Set<string>();
+  for (const name of strategies) {
+    if (seen.has(name)) throw InputError.at('--strategies', `"${name}" is listed twice`);
+    seen.add(name);
+    registry.describe('migration-strategy', name, '--strategies');
+  }
+}
+
+const eventsPathFor = (options: CompareOptions, name: string): string | undefined =>
+  options.eventsDir ? join(options.eventsDir, `${name}.ndjson`) : undefined;
+
 /**
  * Runs several strategies on the same scenario and seed. The workload is a
  * pure function of (seed, model, guest time), or a recorded trace, so every
@@ -20,27 +45,73 @@ export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | '
  * and shared (SharedTrace).
  */
 export function compareStrategies(options: CompareOptions): Record<string, MigrationResult> {
-  if (options.strategies.length === 0) throw InputError.at('--strategies', 'name at least one strategy');
   const registry = options.registry ?? createRegistry();
-  const seen = new Set<string>();
-  for (const name of options.strategies) {
-    if (seen.has(name)) throw InputError.at('--strategies', `"${name}" is listed twice`);
-    seen.add(name);
-    registry.describe('migration-strategy', name, '--strategies');
-  }
+  checkStrategies(options.strategies, registry);
   const results: Record<string, MigrationResult> = {};
-  const sharedTrace = new SharedTrace();
+  const sharedTrace = options.sharedTrace ?? new SharedTrace();
   for (const name of options.strategies) {
     const run = runMigration({
       ...options,
       registry,
       sharedTrace,
       strategy: name,
-      eventsPath: options.eventsDir ? join(options.eventsDir, `${name}.ndjson`) : undefined,
+      eventsPath: eventsPathFor(options, name),
       keepLog: options.onLog !== undefined,
     });
     if (run.logText !== undefined) options.onLog?.(name, run.logText);
     results[name] = run.result;
   }
   return results;
+}
+
+/**
+ * {@link compareStrategies} on several threads: this one and `jobs - 1`
+ * workers take the strategies from one shared counter, each thread drawing
+ * the workload once for the strategies it runs. Results, logs and the order
+ * of `onLog` calls are the same whatever `jobs` is.
+ */
+export async function compareStrategiesInParallel(options: ParallelCompareOptions): Promise<Record<string, MigrationResult>> {
+  const plugins = options.plugins ?? [];
+  if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
+    throw InputError.at('--jobs', `must be a positive integer, got ${String(options.jobs)}`);
+  }
+  const jobs = Math.min(options.jobs ?? 1, options.strategies.length);
+  // Workers load their modules while this thread checks the names.
+  const pool = jobs > 1 ? startPool(jobs - 1) : undefined;
+  try {
+    let registry = options.registry;
+    if (!registry) {
+      registry = createRegistry();
+      await loadPlugins(plugins, registry);
+    }
+    if (!pool) return compareStrategies({ ...options, registry });
+    checkStrategies(options.strategies, registry);
+    const here = registry;
+    const sharedTrace = new SharedTrace();
+    const tasks = options.strategies.map((name, index): MigrationTask => ({
+      index, scenario: options.scenario, source: options.source, set: options.set, strategy: name,
+      stopPolicy: options.stopPolicy, seed: options.seed, plugins, reply: 'result',
+      eventsPath: eventsPathFor(options, name), keepLog: options.onLog !== undefined,
+    }));
+    const finished: (Extract<MigrationTaskResult, { result: unknown }> | undefined)[] = tasks.map(() => undefined);
+    await runShared(pool, {
+      tasks,
+      shareTrace: true,
+      runHere: (task) => runMigrationTask(task, here, sharedTrace),
+      accept: (result) => {
+        if ('error' in result) throw taskError(result);
+        if (!('result' in result)) throw new Error(`compare run ${result.index} replied without a result`);
+        finished[result.index] = result;
+      },
+    });
+    const results: Record<string, MigrationResult> = {};
+    options.strategies.forEach((name, index) => {
+      const run = finished[index] as Extract<MigrationTaskResult, { result: unknown }>;
+      if (run.logText !== undefined) options.onLog?.(name, run.logText);
+      results[name] = run.result;
+    });
+    return results;
+  } finally {
+    await pool?.destroy();
+  }
 }

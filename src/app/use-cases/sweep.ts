@@ -2,8 +2,6 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
 import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../../domain/errors';
 import type { Scenario } from '../../domain/scenario/schema';
@@ -13,9 +11,11 @@ import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { checkReportPath } from '../reports/report-file';
 import type * as SweepReport from '../reports/sweep-report';
 import { resolveScenario } from './scenario-input';
-import { FIGURE_COLUMNS, nextTask, runSweepTask, type SweepFigures, type SweepShare, type SweepTask, type SweepTaskResult } from './sweep-worker';
+import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
+import { FIGURE_COLUMNS, type SweepFigures } from './sweep-figures';
+import { runShared, startPool, type WorkerPool } from './worker-pool';
 
-export { FIGURE_COLUMNS, type SweepFigures } from './sweep-worker';
+export { FIGURE_COLUMNS, type SweepFigures } from './sweep-figures';
 
 /** One `--vary dotted.key=v1,v2,...`: the values as typed (each parsed like `--set`: JSON when it is JSON, else text). */
 export interface SweepAxis {
@@ -406,18 +406,6 @@ function readFinished(path: string, format: SweepFormat, plan: SweepPlan): Map<n
 
 // ---- running ----
 
-/** The compiled worker beside this file (dist/src/app/use-cases/sweep-worker.js). */
-function workerFile(): string {
-  const file = join(__dirname, 'sweep-worker.js');
-  if (!existsSync(file)) throw new Error(`sweep worker ${file} not found: worker threads run the compiled dist/ (npm run build), or use jobs: 1`);
-  return file;
-}
-
-function toError(result: Extract<SweepTaskResult, { error: unknown }>): Error {
-  const { message, problems, source } = result.error;
-  return problems ? new InputError(problems, source) : new Error(message);
-}
-
 /**
  * Runs the cross product of the varied keys, strategies and seeds (the
  * library form of `virtsim sweep`) and returns one row per run, in
@@ -442,7 +430,7 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
   }
 }
 
-async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool: Pool | undefined): Promise<SweepRow[]> {
+async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool: WorkerPool | undefined): Promise<SweepRow[]> {
   const plan = planSweep(options, registry);
   const format = options.out ? formatOf(options.out) : undefined;
   const rows = options.out && format ? readFinished(options.out, format, plan) : new Map<number, SweepRow>();
@@ -453,8 +441,9 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
   }
   const keys = plan.axes.map((axis) => axis.key);
   const saver = options.out && format ? new RowSaver(options.out, () => formatSweepRows(sortedRows(rows), format, keys)) : undefined;
-  const record = (result: SweepTaskResult): void => {
-    if ('error' in result) throw toError(result);
+  const record = (result: MigrationTaskResult): void => {
+    if ('error' in result) throw taskError(result);
+    if (!('figures' in result)) throw new Error(`sweep run ${result.index} replied without figures`);
     const planned = plan.runs[result.index];
     const row: SweepRow = {
       index: planned.index, run: planned.run, values: planned.values, strategy: planned.strategy, seed: planned.seed,
@@ -464,9 +453,9 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
     saver?.request();
     options.onProgress?.({ kind: 'done', row, finished: ++finished, total });
   };
-  const task = (planned: PlannedRun): SweepTask => ({
+  const task = (planned: PlannedRun): MigrationTask => ({
     index: planned.index, scenario: options.scenario, source: options.source, set: planned.set,
-    strategy: planned.strategy, seed: planned.seed, plugins: options.plugins ?? [],
+    strategy: planned.strategy, seed: planned.seed, plugins: options.plugins ?? [], reply: 'figures',
   });
   const pending = plan.runs.filter((planned) => !rows.has(planned.index));
   const interrupted = (): SweepInterrupted => new SweepInterrupted(rows.size, total, options.out);
@@ -475,13 +464,15 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
     if (options.signal?.aborted) throw interrupted();
     if (!pool || pending.length <= 1) {
       for (const planned of pending) {
-        record(runSweepTask(task(planned), registry));
+        record(runMigrationTask(task(planned), registry));
         // Let a signal (SIGINT) and the file writes' callbacks run between runs.
         await new Promise((resolve) => setImmediate(resolve));
         if (options.signal?.aborted) throw interrupted();
       }
     } else {
-      await runShared(pool, pending.map(task), registry, record, options.signal);
+      await runShared(pool, {
+        tasks: pending.map(task), runHere: (each) => runMigrationTask(each, registry), accept: record, signal: options.signal,
+      });
       if (options.signal?.aborted) throw interrupted();
     }
   } finally {
@@ -497,73 +488,4 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
     writeSweepReport(options.report, { axes: plan.axes, strategies: options.strategies, rows: all, set: options.set });
   }
   return all;
-}
-
-type Pool = Piscina;
-
-function startPool(threads: number): Pool {
-  return new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
-}
-
-/**
- * Runs the tasks on the pool's workers and on this thread at once: every
- * thread takes the next task index from one shared counter when it is free,
- * so no worker waits for this thread to hand it work.
- */
-async function runShared(
-  pool: Pool,
-  tasks: readonly SweepTask[],
-  registry: StrategyRegistry,
-  record: (result: SweepTaskResult) => void,
-  signal?: AbortSignal,
-): Promise<void> {
-  const counter = new Int32Array(new SharedArrayBuffer(8));
-  const stop = (): void => {
-    Atomics.store(counter, 1, 1);
-  };
-  let failure: unknown;
-  const fail = (error: unknown): void => {
-    if (failure === undefined) failure = error;
-    stop();
-  };
-  const accept = (result: SweepTaskResult): void => {
-    if (failure !== undefined || signal?.aborted) return;
-    try {
-      record(result);
-    } catch (error) {
-      fail(error);
-    }
-  };
-  signal?.addEventListener('abort', stop);
-  const shares = Array.from({ length: pool.options.maxThreads }, () => {
-    const { port1, port2 } = new MessageChannel();
-    let received = 0;
-    let expected = Number.POSITIVE_INFINITY;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => { done = resolve; });
-    port1.on('message', (result: SweepTaskResult) => {
-      received++;
-      accept(result);
-      if (received >= expected) done();
-    });
-    const share: SweepShare = { tasks, counter: counter.buffer as SharedArrayBuffer, port: port2 };
-    const ran = pool.run(share, { name: 'drain', transferList: [port2] }).then((posted: number) => {
-      // Results travel on their own port: wait until every posted one arrived.
-      expected = posted;
-      if (received >= expected) done();
-      return finished;
-    }).catch(fail).finally(() => port1.close());
-    return ran;
-  });
-  try {
-    for (let index = nextTask(counter, tasks.length); index !== -1; index = nextTask(counter, tasks.length)) {
-      accept(runSweepTask(tasks[index], registry));
-      // Let workers' results, a signal (SIGINT) and file writes' callbacks run between runs.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await Promise.all(shares);
-  } finally {
-    signal?.removeEventListener('abort', stop);
-  }
-  if (failure !== undefined && !signal?.aborted) throw failure;
 }

@@ -1,0 +1,117 @@
+import 'reflect-metadata';
+import type { MessagePort } from 'node:worker_threads';
+import { InputError, type FieldProblem } from '../../domain/errors';
+import type { MigrationResult } from '../../domain/migration/result';
+import { createRegistry } from '../../infrastructure/container/built-ins';
+import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
+import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
+import { runMigration } from './run-migration';
+import type { ScenarioChoices } from './scenario-input';
+import { figuresOf, type SweepFigures } from './sweep-figures';
+
+/**
+ * One migration run of a sweep or a compare: the worker threads' entry point
+ * (compiled to dist/src/app/use-cases/migration-worker.js, bundled to
+ * dist/bin/migration-worker.js) and the in-thread path alike, so both compute
+ * exactly the same results.
+ */
+
+/** What the main thread sends a worker: plain data (structured clone). */
+export interface MigrationTask extends ScenarioChoices {
+  readonly index: number;
+  readonly strategy: string;
+  /** Plugin modules to load into the worker's registry. */
+  readonly plugins: readonly string[];
+  /** `figures`: a sweep's row; `result`: the whole result, as `runMigration` returns it. */
+  readonly reply: 'figures' | 'result';
+  /** Write the run's log here (atomically). */
+  readonly eventsPath?: string;
+  /** Send the log's text back too (for a report). */
+  readonly keepLog?: boolean;
+}
+
+/** Errors cross the thread boundary as data so an InputError stays one. */
+export type MigrationTaskResult =
+  | { readonly index: number; readonly figures: SweepFigures }
+  | { readonly index: number; readonly result: MigrationResult; readonly logText?: string }
+  | { readonly index: number; readonly error: { readonly message: string; readonly problems?: readonly FieldProblem[]; readonly source?: string } };
+
+export function runMigrationTask(task: MigrationTask, registry: StrategyRegistry, sharedTrace?: SharedTrace): MigrationTaskResult {
+  try {
+    const run = runMigration({
+      registry, sharedTrace, scenario: task.scenario, source: task.source, set: task.set, strategy: task.strategy,
+      stopPolicy: task.stopPolicy, seed: task.seed, eventsPath: task.eventsPath, keepLog: task.keepLog,
+    });
+    return task.reply === 'figures'
+      ? { index: task.index, figures: figuresOf(run.result) }
+      : { index: task.index, result: run.result, logText: run.logText };
+  } catch (error) {
+    return { index: task.index, error: errorData(error) };
+  }
+}
+
+/** The result's error as an Error again (an InputError when it was one). */
+export function taskError(result: Extract<MigrationTaskResult, { error: unknown }>): Error {
+  const { message, problems, source } = result.error;
+  return problems ? new InputError(problems, source) : new Error(message);
+}
+
+function errorData(error: unknown): Extract<MigrationTaskResult, { error: unknown }>['error'] {
+  if (error instanceof InputError) return { message: error.message, problems: error.problems, source: error.source };
+  return { message: (error as Error)?.stack ?? String(error) };
+}
+
+let cached: { readonly key: string; readonly registry: Promise<StrategyRegistry> } | undefined;
+
+async function workerRegistry(plugins: readonly string[]): Promise<StrategyRegistry> {
+  const key = JSON.stringify(plugins);
+  if (cached?.key !== key) {
+    const registry = createRegistry();
+    cached = { key, registry: loadPlugins(plugins, registry).then(() => registry) };
+  }
+  return cached.registry;
+}
+
+/** One worker's share of the runs: it takes task indexes from a counter shared with every thread until none are left. */
+export interface RunShare {
+  readonly tasks: readonly MigrationTask[];
+  /** Int32Array over it: [next task index, stop flag]. */
+  readonly counter: SharedArrayBuffer;
+  /** Each result goes back here as soon as it is ready. */
+  readonly port: MessagePort;
+  /** The tasks run one workload (a compare): draw it once in this thread too. */
+  readonly shareTrace: boolean;
+}
+
+/** Takes the next task index, or -1 when none is left or the runs were stopped. */
+export function nextTask(counter: Int32Array, total: number): number {
+  if (Atomics.load(counter, 1) !== 0) return -1;
+  const index = Atomics.add(counter, 0, 1);
+  return index < total ? index : -1;
+}
+
+/**
+ * The workers' entry (piscina's `drain`): runs tasks until the shared counter
+ * runs out, posting each result. Pulling from the counter (no per-task
+ * dispatch by the main thread) keeps a worker busy while the main thread runs
+ * tasks itself. Returns how many results it posted.
+ */
+export async function drain(share: RunShare): Promise<number> {
+  const counter = new Int32Array(share.counter);
+  const sharedTrace = share.shareTrace ? new SharedTrace() : undefined;
+  let posted = 0;
+  for (let index = nextTask(counter, share.tasks.length); index !== -1; index = nextTask(counter, share.tasks.length)) {
+    const task = share.tasks[index];
+    let result: MigrationTaskResult;
+    try {
+      result = runMigrationTask(task, await workerRegistry(task.plugins), sharedTrace);
+    } catch (error) {
+      result = { index: task.index, error: errorData(error) };
+    }
+    share.port.postMessage(result);
+    posted++;
+  }
+  share.port.close();
+  return posted;
+}
