@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '../event';
-import { decodePageList } from '../memory/page-set-codec';
+import { decodedOf, decodePageList } from '../memory/page-set-codec';
 import type { StorageEvent } from './events';
 import { raid5Peers } from './layout';
 import { UNALLOCATED, VolumeMap } from './volume-map';
@@ -106,7 +106,8 @@ export class BlockTracker {
         return;
       case 'IoSliceCompleted': {
         const volume = this.volume(envelope.data.volume);
-        this.applyWrites(volume, decodePageList(envelope.data.written));
+        // May be kept until counted (see `unfolded`): a compact array (a decoded one sits in a larger buffer) nobody writes.
+        this.applyWrites(volume, decodedOf(envelope.data) ?? decodePageList(envelope.data.written).slice());
         // Without copy states every copy already holds what a good read returns: nothing to repair.
         if (volume.slots) {
           const repaired = decodePageList(envelope.data.repaired);
@@ -159,8 +160,7 @@ export class BlockTracker {
     }
     const slots = volume.slots;
     if (!slots) {
-      // A compact copy: a decoded list may sit in a larger buffer.
-      volume.unfolded.push(blocks.slice());
+      volume.unfolded.push(blocks);
       volume.unfoldedCount += blocks.length;
       // Once the writes outnumber the blocks, counting them is the smaller record.
       if (volume.unfoldedCount > volume.blocks) this.ackedCounts(volume);

@@ -1,6 +1,6 @@
 import { InputError } from '../../domain/errors';
 import { event } from '../../domain/event';
-import { encodePageList } from '../../domain/memory/page-set-codec';
+import { encodePageList, withDecoded } from '../../domain/memory/page-set-codec';
 import type * as E from '../../domain/storage/events';
 import { bucketOf, drainSparse, HISTOGRAM_BUCKETS } from '../../domain/storage/latency-histogram';
 import { geometry } from '../../domain/storage/layout';
@@ -1117,13 +1117,14 @@ export class StorageRuntime {
         v.thinExtents = 0;
       }
       if (v.reads + v.writes + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
-      this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, {
+      // The decoded set recorded is `written`'s: the block tracker takes it instead of decoding.
+      this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, withDecoded({
         volume: v.name, fromNs: this.sliceStart, toNs: now, reads: v.reads, writes: v.writes, readBytes: v.readBytes, writeBytes: v.writeBytes,
         errors: v.errors, written: encodePageList(v.written, v.writtenCount), histogram: encodePageList(drainSparse(v.histogram)),
         latencySumNs: v.latencySum, latencyMaxNs: v.latencyMax, cacheHits: v.cacheHits,
         repaired: encodePageList(v.repaired), readErrors: encodePageList(v.readErrors), silentCorruptReads: v.silentCorrupt,
         metadataLookups: v.lookups, metadataChanges: v.metaChanges, lockMessages: v.lockMessages,
-      }));
+      }, v.written.slice(0, v.writtenCount))));
       v.reads = v.writes = v.readBytes = v.writeBytes = v.errors = v.latencySum = v.latencyMax = v.cacheHits = v.silentCorrupt = 0;
       v.lookups = v.metaChanges = v.lockMessages = 0;
       v.writtenCount = 0;
