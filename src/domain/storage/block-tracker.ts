@@ -40,7 +40,7 @@ interface Tracked {
   readonly copies: number;
   readonly raid5: boolean;
   readonly blocks: number;
-  /** Acknowledged writes per block, but for those still in `unfolded`; created on first need (see `ackedCounts`). */
+  /** Acknowledged writes per block, not counting those still in `unfolded`; created on first need (see `ackedCounts`). */
   acked: Uint32Array | null;
   /**
    * Writes not yet counted into `acked`, in order. While no copy state exists
@@ -106,7 +106,7 @@ export class BlockTracker {
         return;
       case 'IoSliceCompleted': {
         const volume = this.volume(envelope.data.volume);
-        // May be kept until counted (see `unfolded`): a compact array (a decoded one sits in a larger buffer) nobody writes.
+        // Kept as is until counted (see `unfolded`): compact (a freshly decoded list sits in a larger buffer) and written by nobody.
         this.applyWrites(volume, decodedOf(envelope.data) ?? decodePageList(envelope.data.written).slice());
         // Without copy states every copy already holds what a good read returns: nothing to repair.
         if (volume.slots) {
