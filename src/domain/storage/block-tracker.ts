@@ -1,6 +1,5 @@
 import type { EventEnvelope } from '../event';
-import { PageBitmap } from '../memory/page-bitmap';
-import { decodePageList } from '../memory/page-set-codec';
+import { decodedOf, decodePageList } from '../memory/page-set-codec';
 import type { StorageEvent } from './events';
 import { raid5Peers } from './layout';
 import { UNALLOCATED, VolumeMap } from './volume-map';
@@ -27,31 +26,47 @@ export interface BlockVerdict {
   readonly volumes: readonly VolumeVerdict[];
 }
 
+/** Per copy slot (block * copies + copy). */
+interface CopyStates {
+  readonly version: Uint32Array;
+  /** 0 readable; device index + 1 when the copy's device failed. */
+  readonly lost: Uint16Array;
+  readonly corrupt: Uint8Array;
+}
+
 interface Tracked {
   readonly name: string;
   readonly map: VolumeMap;
   readonly copies: number;
   readonly raid5: boolean;
-  readonly acked: Uint32Array;
-  readonly version: Uint32Array;
-  /** 0 readable; device index + 1 when the copy's device failed. */
-  readonly lost: Uint16Array;
-  readonly corrupt: Uint8Array;
-  /** Blocks ever written. */
-  readonly written: PageBitmap;
-  /** Some copy was ever lost or corrupted: the verdict must look at every block, not only written ones. */
-  damaged: boolean;
+  readonly blocks: number;
+  /** Acknowledged writes per block, not counting those still in `unfolded`; created on first need (see `ackedCounts`). */
+  acked: Uint32Array | null;
+  /**
+   * Writes not yet counted into `acked`, in order. While no copy state exists
+   * only the counts matter and they can wait: keeping the writes costs memory
+   * in proportion to them, not to the volume, and no random access per write.
+   */
+  unfolded: Uint32Array[];
+  unfoldedCount: number;
+  /**
+   * Null until some copy is lost, corrupted or rebuilt: until then every copy
+   * holds the acknowledged version, so nothing is lost and nothing is stale.
+   */
+  slots: CopyStates | null;
 }
 
 const RANGE_SAMPLE = 16;
 
 /**
  * Tracks a version per block and per copy from the events alone (typed
- * arrays, never immer state). A write acknowledged in an IoSliceCompleted
- * lands on every copy whose device is alive; a failed device loses its
- * copies; a rebuild reconstructs copies from the survivors; a move keeps
- * contents. At the end each block must read back its last acknowledged
- * version, or be listed lost with the cause.
+ * arrays, never immer state; per-copy arrays only once some copy is lost,
+ * corrupted or rebuilt, since until then every copy holds the acknowledged
+ * version). A write acknowledged in an IoSliceCompleted lands on every copy
+ * whose device is alive; a failed device loses its copies; a rebuild
+ * reconstructs copies from the survivors; a move keeps contents. At the end
+ * each block must read back its last acknowledged version, or be listed lost
+ * with the cause.
  */
 export class BlockTracker {
   private readonly volumes = new Map<string, Tracked>();
@@ -79,11 +94,9 @@ export class BlockTracker {
         const d = envelope.data;
         const map = new VolumeMap(d);
         map.applyEncoded(d.runs);
-        const slots = d.blocks * d.copies;
         this.volumes.set(d.volume, {
           name: d.volume, map, copies: d.copies, raid5: d.layout === 'raid5',
-          acked: new Uint32Array(d.blocks), version: new Uint32Array(slots), lost: new Uint16Array(slots), corrupt: new Uint8Array(slots),
-          written: new PageBitmap(d.blocks), damaged: false,
+          blocks: d.blocks, acked: null, unfolded: [], unfoldedCount: 0, slots: null,
         });
         return;
       }
@@ -93,9 +106,13 @@ export class BlockTracker {
         return;
       case 'IoSliceCompleted': {
         const volume = this.volume(envelope.data.volume);
-        this.applyWrites(volume, decodePageList(envelope.data.written));
-        const repaired = decodePageList(envelope.data.repaired);
-        for (let i = 0; i < repaired.length; i++) this.repair(volume, repaired[i]);
+        // Kept as is until counted (see `unfolded`): compact (a freshly decoded list sits in a larger buffer) and written by nobody.
+        this.applyWrites(volume, decodedOf(envelope.data) ?? decodePageList(envelope.data.written).slice());
+        // Without copy states every copy already holds what a good read returns: nothing to repair.
+        if (volume.slots) {
+          const repaired = decodePageList(envelope.data.repaired);
+          for (let i = 0; i < repaired.length; i++) this.repair(volume, volume.slots, repaired[i]);
+        }
         return;
       }
       case 'DeviceFailed':
@@ -105,20 +122,22 @@ export class BlockTracker {
       case 'BlocksCorrupted': {
         const volume = this.volume(envelope.data.volume);
         const slots = decodePageList(envelope.data.slots);
-        for (let i = 0; i < slots.length; i++) if (volume.lost[slots[i]] === 0) volume.corrupt[slots[i]] = 1;
-        if (slots.length > 0) volume.damaged = true;
+        if (slots.length === 0) return;
+        const { lost, corrupt } = this.copyStates(volume);
+        for (let i = 0; i < slots.length; i++) if (lost[slots[i]] === 0) corrupt[slots[i]] = 1;
         return;
       }
       case 'ScrubCompleted': {
         const volume = this.volume(envelope.data.volume);
+        if (!volume.slots) return;
         const slots = decodePageList(envelope.data.repaired);
-        for (let i = 0; i < slots.length; i++) this.repair(volume, slots[i]);
+        for (let i = 0; i < slots.length; i++) this.repair(volume, volume.slots, slots[i]);
         return;
       }
       case 'ExtentsRebuilt': {
         const volume = this.volume(envelope.data.volume);
         const runs = volume.map.applyEncoded(envelope.data.runs);
-        this.rebuild(volume, runs);
+        this.rebuild(volume, this.copyStates(volume), runs);
         return;
       }
       case 'StorageRunEnded':
@@ -136,46 +155,76 @@ export class BlockTracker {
   }
 
   private applyWrites(volume: Tracked, blocks: Uint32Array): void {
-    const { acked, version, lost, corrupt, copies } = volume;
-    const total = acked.length;
+    for (let i = 0; i < blocks.length; i++) {
+      if (blocks[i] >= volume.blocks) throw new Error(`block ${blocks[i]} is beyond volume ${volume.name}'s ${volume.blocks} blocks`);
+    }
+    const slots = volume.slots;
+    if (!slots) {
+      volume.unfolded.push(blocks);
+      volume.unfoldedCount += blocks.length;
+      // Once the writes outnumber the blocks, counting them is the smaller record.
+      if (volume.unfoldedCount > volume.blocks) this.ackedCounts(volume);
+      return;
+    }
+    const acked = this.ackedCounts(volume);
+    const copies = volume.copies;
     for (let i = 0; i < blocks.length; i++) {
       const block = blocks[i];
-      if (block >= total) throw new Error(`block ${block} is beyond volume ${volume.name}'s ${total} blocks`);
       const v = ++acked[block];
-      volume.written.add(block);
       const base = block * copies;
       for (let c = 0; c < copies; c++) {
-        if (lost[base + c] !== 0) continue;
-        version[base + c] = v;
-        corrupt[base + c] = 0;
+        if (slots.lost[base + c] !== 0) continue;
+        slots.version[base + c] = v;
+        slots.corrupt[base + c] = 0;
       }
     }
+  }
+
+  /** Acknowledged writes per block, with every write so far counted. */
+  private ackedCounts(volume: Tracked): Uint32Array {
+    const acked = volume.acked ?? new Uint32Array(volume.blocks);
+    for (const blocks of volume.unfolded) for (let i = 0; i < blocks.length; i++) acked[blocks[i]]++;
+    volume.acked = acked;
+    volume.unfolded = [];
+    volume.unfoldedCount = 0;
+    return acked;
+  }
+
+  /** The volume's copy states, created on first use: every copy then holds its block's acknowledged version. */
+  private copyStates(volume: Tracked): CopyStates {
+    if (volume.slots) return volume.slots;
+    const acked = this.ackedCounts(volume);
+    const copies = volume.copies;
+    const version = new Uint32Array(acked.length * copies);
+    for (let block = 0; block < acked.length; block++) if (acked[block] !== 0) version.fill(acked[block], block * copies, (block + 1) * copies);
+    volume.slots = { version, lost: new Uint16Array(version.length), corrupt: new Uint8Array(version.length) };
+    return volume.slots;
   }
 
   /** Copy slot rewritten from a good copy: it now holds what a good read returns. */
-  private repair(volume: Tracked, slot: number): void {
+  private repair(volume: Tracked, slots: CopyStates, slot: number): void {
     const block = Math.floor(slot / volume.copies);
-    const good = this.readable(volume, block, slot);
+    const good = this.readable(volume, slots, block, slot);
     if (good < 0) return;
-    volume.version[slot] = good;
-    volume.corrupt[slot] = 0;
+    slots.version[slot] = good;
+    slots.corrupt[slot] = 0;
   }
 
   private loseCopiesOn(volume: Tracked, device: number): void {
-    const { map, copies, lost } = volume;
+    const { map, copies } = volume;
     const out = this.locateOut;
+    let lost: Uint16Array | null = null;
     for (let block = 0; block < map.geometry.blocks; block++) {
       map.locate(block, out);
       for (let c = 0; c < copies; c++) {
-        if (map.device[map.slot(out[2 * c], out[2 * c + 1])] === device && lost[block * copies + c] === 0) {
-          lost[block * copies + c] = device + 1;
-          volume.damaged = true;
-        }
+        if (map.device[map.slot(out[2 * c], out[2 * c + 1])] !== device) continue;
+        lost ??= this.copyStates(volume).lost;
+        if (lost[block * copies + c] === 0) lost[block * copies + c] = device + 1;
       }
     }
   }
 
-  private rebuild(volume: Tracked, runs: Uint32Array): void {
+  private rebuild(volume: Tracked, slots: CopyStates, runs: Uint32Array): void {
     const { map, copies } = volume;
     const out = this.locateOut;
     for (let block = 0; block < map.geometry.blocks; block++) {
@@ -185,14 +234,11 @@ export class BlockTracker {
         const le = Math.floor(out[2 * c + 1] / map.shape.blocksPerExtent);
         if (!inRuns(runs, leg, le)) continue;
         const slot = block * copies + c;
-        const good = this.readable(volume, block, slot);
-        volume.lost[slot] = 0;
-        volume.corrupt[slot] = 0;
-        if (good >= 0) volume.version[slot] = good;
-        else {
-          volume.lost[slot] = 0xffff;
-          volume.damaged = true;
-        }
+        const good = this.readable(volume, slots, block, slot);
+        slots.lost[slot] = 0;
+        slots.corrupt[slot] = 0;
+        if (good >= 0) slots.version[slot] = good;
+        else slots.lost[slot] = 0xffff;
       }
     }
   }
@@ -202,8 +248,9 @@ export class BlockTracker {
    * raid5 data comes from the data copy, else from parity when every other
    * data chunk of the row is on a live device.
    */
-  private readable(volume: Tracked, block: number, except = -1): number {
-    const { copies, lost, corrupt, version } = volume;
+  private readable(volume: Tracked, slots: CopyStates, block: number, except = -1): number {
+    const { copies } = volume;
+    const { lost, corrupt, version } = slots;
     const base = block * copies;
     if (!volume.raid5) {
       for (let c = 0; c < copies; c++) {
@@ -241,7 +288,11 @@ export class BlockTracker {
   }
 
   private judgeVolume(volume: Tracked): VolumeVerdict {
-    const { acked, copies, lost, corrupt, version } = volume;
+    const { copies, slots } = volume;
+    // Every copy holds its block's acknowledged version: nothing lost, nothing stale.
+    if (!slots) return { volume: volume.name, blocks: volume.blocks, intactBlocks: volume.blocks, lostBlocks: 0, causes: {}, lostRanges: [], staleCopies: 0 };
+    const acked = this.ackedCounts(volume);
+    const { lost, corrupt, version } = slots;
     const causes: Record<string, number> = {};
     const ranges: [number, number][] = [];
     let lostBlocks = 0;
@@ -260,7 +311,7 @@ export class BlockTracker {
         if (volume.raid5 && c === 1) continue;
         if (lost[base + c] === 0 && corrupt[base + c] === 0 && version[base + c] !== acked[block]) stale++;
       }
-      const got = this.readable(volume, block);
+      const got = this.readable(volume, slots, block);
       if (got === acked[block]) return;
       if (got >= 0) {
         addLost(block, 'stale copy');
@@ -276,12 +327,7 @@ export class BlockTracker {
       }
       addLost(block, cause);
     };
-    if (volume.damaged) {
-      for (let block = 0; block < acked.length; block++) judgeBlock(block);
-    } else {
-      // Without a lost or corrupt copy, a block never written reads back 0 as acknowledged: only written ones can differ.
-      for (let block = volume.written.nextSet(0); block !== -1; block = volume.written.nextSet(block + 1)) judgeBlock(block);
-    }
+    for (let block = 0; block < acked.length; block++) judgeBlock(block);
     return {
       volume: volume.name,
       blocks: acked.length,

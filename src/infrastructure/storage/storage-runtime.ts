@@ -1,6 +1,6 @@
 import { InputError } from '../../domain/errors';
 import { event } from '../../domain/event';
-import { encodePageList } from '../../domain/memory/page-set-codec';
+import { encodePageList, withDecoded } from '../../domain/memory/page-set-codec';
 import type * as E from '../../domain/storage/events';
 import { bucketOf, drainSparse, HISTOGRAM_BUCKETS } from '../../domain/storage/latency-histogram';
 import { geometry } from '../../domain/storage/layout';
@@ -42,6 +42,8 @@ interface Route {
   readonly front: Int32Array;
   /** Per device: its back hops as pairs; the device's own resource last. */
   readonly back: (Int32Array | null)[];
+  /** Tags of the last caching hop in front (the cache that answers reads and takes writes), or null. */
+  readonly cache: Float64Array | null;
 }
 
 interface PoolRuntime {
@@ -226,6 +228,9 @@ export class StorageRuntime {
   private readonly caches = new Map<number, Float64Array>();
   private readonly paths: { name: string; host: string; target: string; group: number; resource: number; implicit: boolean }[] = [];
   private pathUp = new Uint8Array(0);
+  private pathResource = new Int32Array(0);
+  /** Multipath policy failover: the first live path of a group takes every I/O. */
+  private readonly failover: boolean;
   /** Path groups per (host, target): path indices ordered by group. */
   private readonly pathGroups: number[][] = [];
   private readonly pathGroupIndex = new Map<string, number>();
@@ -259,6 +264,7 @@ export class StorageRuntime {
     this.sliceNs = msToNs(this.s.slice);
     this.maxNs = msToNs(this.s['max-duration']);
     this.faults = options.random.stream('storage.faults');
+    this.failover = this.s.multipath.policy === 'failover';
     this.buildDevices();
     this.failed = new Uint8Array(this.devices.length);
     this.checkPools();
@@ -399,6 +405,7 @@ export class StorageRuntime {
       }
     }
     this.pathUp = new Uint8Array(this.paths.length).fill(1);
+    this.pathResource = Int32Array.from(this.paths, (p) => p.resource);
     const busy = new Float64Array(this.paths.length);
     const perByte = new Float64Array(this.paths.length);
     this.paths.forEach((p, i) => { perByte[i] = this.nsPerByte[p.resource]; });
@@ -625,7 +632,9 @@ export class StorageRuntime {
     const front = compile(model.route(host, first, mode).front, first.index);
     const back: (Int32Array | null)[] = this.devices.map(() => null);
     for (const d of candidates) back[d] = compile(model.route(host, this.devices[d], mode).back, d);
-    return { front, back };
+    let cache: Float64Array | null = null;
+    for (let h = 0; h < front.length; h += 2) if (front[h] === HOP_CACHE) cache = this.caches.get(front[h + 1]) as Float64Array;
+    return { front, back, cache };
   }
 
   private buildWorkloads(): void {
@@ -728,14 +737,12 @@ export class StorageRuntime {
     }
     // Front hops: once per I/O.
     const front = w.route.front;
-    let cacheResource = -1;
     for (let h = 0; h < front.length; h += 2) {
       const code = front[h];
       if (code === HOP_PATHS) {
         const path = this.pickPath(front[h + 1], bytes, t);
         if (path < 0) return this.noPath(w, block, write, issuedAt, slot, t);
-        t = this.serve(this.paths[path].resource, t, bytes, false, false);
-        this.pathLoad.busyUntilNs[path] = this.busyUntil[this.paths[path].resource];
+        t = this.servePath(path, t, bytes);
       } else if (code === HOP_LOOKUP) {
         const extent = Math.floor(block / volume.map.shape.blocksPerExtent);
         if (w.lookedUp && w.lookedUp[extent] === 0) {
@@ -745,7 +752,6 @@ export class StorageRuntime {
         }
       } else {
         t = this.serve(front[h + 1], t, bytes, false, false);
-        if (code === HOP_CACHE) cacheResource = front[h + 1];
       }
     }
     const back = w.route.back;
@@ -754,8 +760,11 @@ export class StorageRuntime {
     const map = volume.map;
     let done = t;
     let failedIo = false;
+    const cache = w.route.cache;
     const key = volume.index * 2 ** 26 + Math.floor((block * volume.blockBytes) / CACHE_LINE_BYTES);
-    if (!write && cacheResource >= 0 && this.cacheHit(cacheResource, key)) {
+    // Direct-mapped: the line's one possible place in the cache.
+    const line = cache === null ? -1 : key % cache.length;
+    if (!write && cache !== null && cache[line] === key) {
       volume.cacheHits++;
       this.record(volume, write, bytes, issuedAt, done, false);
       return done;
@@ -798,12 +807,12 @@ export class StorageRuntime {
         volume.written[volume.writtenCount++] = b;
         if (volume.corruptCount > 0) this.clearCorruption(volume, b);
       }
-      if (cacheResource >= 0) {
-        this.cacheInstall(cacheResource, key);
+      if (cache !== null) {
+        cache[line] = key;
         if (done - t < WRITE_BACK_WINDOW_NS) done = t;
       }
-    } else if (!write && !failedIo && cacheResource >= 0) {
-      this.cacheInstall(cacheResource, key);
+    } else if (!write && !failedIo && cache !== null) {
+      cache[line] = key;
     }
     if (failedIo) volume.errors++;
     this.record(volume, write, failedIo ? 0 : bytes, issuedAt, done, failedIo);
@@ -921,8 +930,7 @@ export class StorageRuntime {
       if (code === HOP_PATHS) {
         const path = this.pickPath(hops[h + 1], bytes, t);
         if (path < 0) return -1;
-        t = this.serve(this.paths[path].resource, t, bytes, false, false);
-        this.pathLoad.busyUntilNs[path] = this.busyUntil[this.paths[path].resource];
+        t = this.servePath(path, t, bytes);
       } else {
         const resource = hops[h + 1];
         t = this.serve(resource, t, bytes, sequential && resource < this.devices.length, false);
@@ -945,11 +953,19 @@ export class StorageRuntime {
     return start + hold + this.latencyNs[resource];
   }
 
+  /** Crosses path `path`, keeping the selector's view of its load current. */
+  private servePath(path: number, at: number, bytes: number): number {
+    const resource = this.pathResource[path];
+    const done = this.serve(resource, at, bytes, false, false);
+    this.pathLoad.busyUntilNs[path] = this.busyUntil[resource];
+    return done;
+  }
+
   private pickPath(group: number, bytes: number, at: number): number {
     const paths = this.pathGroups[group];
     const candidates = this.pathCandidates;
     let count = 0;
-    if (this.s.multipath.policy === 'failover') {
+    if (this.failover) {
       for (const p of paths) {
         if (this.pathUp[p]) {
           candidates[count++] = p;
@@ -972,16 +988,6 @@ export class StorageRuntime {
     w.volume.errors++;
     this.record(w.volume, write, 0, issuedAt, at, true);
     return at;
-  }
-
-  private cacheHit(resource: number, key: number): boolean {
-    const tags = this.caches.get(resource) as Float64Array;
-    return tags[key % tags.length] === key;
-  }
-
-  private cacheInstall(resource: number, key: number): void {
-    const tags = this.caches.get(resource) as Float64Array;
-    tags[key % tags.length] = key;
   }
 
   private record(volume: VolumeRuntime, write: boolean, bytes: number, issuedAt: number, done: number, failed: boolean): void {
@@ -1111,13 +1117,14 @@ export class StorageRuntime {
         v.thinExtents = 0;
       }
       if (v.reads + v.writes + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
-      this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, {
+      // The decoded set recorded is `written`'s: the block tracker takes it instead of decoding.
+      this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, withDecoded({
         volume: v.name, fromNs: this.sliceStart, toNs: now, reads: v.reads, writes: v.writes, readBytes: v.readBytes, writeBytes: v.writeBytes,
         errors: v.errors, written: encodePageList(v.written, v.writtenCount), histogram: encodePageList(drainSparse(v.histogram)),
         latencySumNs: v.latencySum, latencyMaxNs: v.latencyMax, cacheHits: v.cacheHits,
         repaired: encodePageList(v.repaired), readErrors: encodePageList(v.readErrors), silentCorruptReads: v.silentCorrupt,
         metadataLookups: v.lookups, metadataChanges: v.metaChanges, lockMessages: v.lockMessages,
-      }));
+      }, v.written.slice(0, v.writtenCount))));
       v.reads = v.writes = v.readBytes = v.writeBytes = v.errors = v.latencySum = v.latencyMax = v.cacheHits = v.silentCorrupt = 0;
       v.lookups = v.metaChanges = v.lockMessages = 0;
       v.writtenCount = 0;
