@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { HotColdWorkload } from '../../src/strategies/workload/hot-cold';
+import type { GuestAccesses, WorkloadSetup } from '../../src/strategies/workload/model';
 import { eventsOfType, events, expectWellFormed, migrate, replayed, scenario } from './helpers';
 
 /** The dirty-page counts of the syncs pre-copy made while the guest still ran on the source (sync 1 marks all). */
@@ -75,5 +77,37 @@ describe('hybrid', () => {
     const switchAt = (logText: string) => eventsOfType(logText, 'PostcopyStarted')[0].at;
     expect(switchAt(early.logText)).toBeLessThan(switchAt(late.logText));
     expect(early.result.ram['precopy-bytes']).toBeLessThan(late.result.ram['precopy-bytes']);
+  });
+
+  it('skips the reads of its pre-copy phase without drawing them, and sees the same reads after as a workload that draws them', () => {
+    // Reads matter only once pages can be missing: at the switch, the guest moves its read stream to guest time.
+    const hybrid = scenario({ vm: { workload: { model: 'hot-cold', 'dirty-rate': 20000, 'read-rate': 400000 } } });
+    const accesses = HotColdWorkload.prototype.accesses;
+    const skipped: number[] = [];
+    const spy = jest.spyOn(HotColdWorkload.prototype, 'accesses').mockImplementation(function (this: HotColdWorkload, setup: WorkloadSetup): GuestAccesses {
+      const real = accesses.call(this, setup);
+      return { ...real, skipReads: (count: number) => { skipped.push(count); return (real.skipReads as (n: number) => number)(count); } };
+    });
+    let fast;
+    try {
+      fast = migrate({ scenario: hybrid, strategy: 'hybrid' });
+    } finally {
+      spy.mockRestore();
+    }
+    // More reads than the guest's 64 Ki read-ahead buffer were skipped at the source in one go.
+    expect(Math.max(...skipped)).toBeGreaterThan(1 << 16);
+
+    const drawing = jest.spyOn(HotColdWorkload.prototype, 'accesses').mockImplementation(function (this: HotColdWorkload, setup: WorkloadSetup): GuestAccesses {
+      const { skipReads: _drawnInstead, ...real } = accesses.call(this, setup);
+      return real;
+    });
+    let drawn;
+    try {
+      drawn = migrate({ scenario: hybrid, strategy: 'hybrid' });
+    } finally {
+      drawing.mockRestore();
+    }
+    expect(fast.result.ram['postcopy-requests']).toBeGreaterThan(0);
+    expect(fast.logText).toBe(drawn.logText);
   });
 });

@@ -17,7 +17,12 @@ class AccessCursor {
   taken = 0;
   exhausted = false;
 
-  constructor(private readonly fill: (out: Uint32Array, count: number) => number, readonly perSecond: number) {}
+  constructor(
+    private readonly fill: (out: Uint32Array, count: number) => number,
+    readonly perSecond: number,
+    /** Moves the source past accesses without producing them, when it can. */
+    private readonly skipAtSource?: (count: number) => number,
+  ) {}
 
   /** Guest time (ns) of the next access, or Infinity. */
   nextAtNs(): number {
@@ -42,6 +47,29 @@ class AccessCursor {
     }
     this.taken++;
     return this.buffer[this.position++];
+  }
+
+  /** Moves past up to `count` accesses without looking at them; returns how many there were. */
+  skip(count: number): number {
+    const buffered = Math.min(count, this.filled - this.position);
+    this.position += buffered;
+    this.taken += buffered;
+    if (buffered === count || this.exhausted) return buffered;
+    const rest = count - buffered;
+    let skipped = 0;
+    if (this.skipAtSource) {
+      skipped = this.skipAtSource(rest);
+      this.taken += skipped;
+    } else {
+      const scratch = new Uint32Array(Math.min(rest, CHUNK));
+      while (skipped < rest) {
+        const got = this.takeMany(scratch, Math.min(scratch.length, rest - skipped));
+        skipped += got;
+        if (got === 0) break;
+      }
+    }
+    if (skipped < rest) this.exhausted = true;
+    return buffered + skipped;
   }
 
   /** Takes up to `count` accesses into `out` (bulk path, no per-access work). */
@@ -107,7 +135,11 @@ export class Guest implements GuestControl {
     this.lastNs = clock.now;
     this.currentHost = host;
     this.writes = new AccessCursor((out, n) => accesses.nextWrites(out, n), accesses.writesPerSecond);
-    this.reads = new AccessCursor((out, n) => accesses.nextReads(out, n), accesses.readsPerSecond);
+    this.reads = new AccessCursor(
+      (out, n) => accesses.nextReads(out, n),
+      accesses.readsPerSecond,
+      accesses.skipReads ? (n) => (accesses.skipReads as (count: number) => number)(n) : undefined,
+    );
   }
 
   get running(): boolean {
@@ -220,9 +252,7 @@ export class Guest implements GuestControl {
   }
 
   private skipReadsTo(due: number): void {
-    while (this.reads.taken < due && !this.reads.exhausted) {
-      this.reads.takeMany(this.scratch, Math.min(CHUNK, due - this.reads.taken));
-    }
+    if (this.reads.taken < due && !this.reads.exhausted) this.reads.skip(due - this.reads.taken);
   }
 
   private applyWrites(pages: Uint32Array, count: number, first: number): void {

@@ -18,6 +18,17 @@ class Recording {
     return available;
   }
 
+  /**
+   * Moves a cursor at `from` past `count` accesses; returns how many there
+   * were. Past the record they are drawn and recorded all the same: another
+   * run may read them.
+   */
+  skip(from: number, count: number): number {
+    const wanted = from + count;
+    if (wanted > this.length && !this.ended) this.extend(wanted);
+    return Math.max(0, Math.min(count, this.length - from));
+  }
+
   private extend(wanted: number): void {
     if (wanted > this.pages.length) {
       const grown = new Uint32Array(Math.max(wanted, this.pages.length * 2));
@@ -71,6 +82,11 @@ export class SharedTrace {
       },
       nextReads(out, count) {
         const got = reads.read(readPosition, out, count);
+        readPosition += got;
+        return got;
+      },
+      skipReads(count) {
+        const got = reads.skip(readPosition, count);
         readPosition += got;
         return got;
       },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../../domain/errors';
 import { bytes, ratio } from '../../domain/scenario/schema';
 import type { GuestAccesses, WorkloadModel, WorkloadSetup, WorkloadVm } from './model';
-import { accessFields, completeAccessFields, dirtyRate, localPages, parseWorkloadParameters } from './parameters';
+import { accessFields, completeAccessFields, dirtyRate, localPages, parseWorkloadParameters, skipLocalPages } from './parameters';
 
 const schema = z.strictObject({
   'dirty-rate': dirtyRate().default(5000),
@@ -44,6 +44,7 @@ export class HotColdWorkload implements WorkloadModel {
       bytesPerWrite: p['write-size'] as number,
       nextWrites: (out, count) => localPages(writes, out, count, hotPages, pages, hotFraction),
       nextReads: (out, count) => localPages(reads, out, count, hotPages, pages, locality),
+      skipReads: (count) => skipLocalPages(reads, count),
     };
   }
 }

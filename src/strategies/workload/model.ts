@@ -36,6 +36,13 @@ export interface GuestAccesses {
   /** Fills `out` with the pages of the next `count` writes; returns how many it had (a trace can run out). */
   nextWrites(out: Uint32Array, count: number): number;
   nextReads(out: Uint32Array, count: number): number;
+  /**
+   * Moves past the next `count` reads as `nextReads` would, without producing
+   * them (a hybrid switching to post-copy skips the reads of its pre-copy
+   * phase); returns how many there were. Optional: without it they are drawn
+   * and dropped.
+   */
+  skipReads?(count: number): number;
 }
 
 export interface WorkloadModel extends StrategyInfo {

@@ -31,3 +31,9 @@ export function localPages(random: RandomStream, out: Uint32Array, count: number
   for (let i = 0; i < count; i++) out[i] = random.nextFloat() < locality ? random.nextInt(hotPages) : random.nextInt(pages);
   return count;
 }
+
+/** Moves past `count` pages of {@link localPages}: two draws each, whichever way the first falls. */
+export function skipLocalPages(random: RandomStream, count: number): number {
+  random.skipFloats(2 * count);
+  return count;
+}

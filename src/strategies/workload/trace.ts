@@ -50,6 +50,11 @@ export class TraceWorkload implements WorkloadModel {
         for (let i = 0; i < count; i++) out[i] = recorded.pages[reads.nextInt(recorded.pages.length)];
         return count;
       },
+      skipReads(count) {
+        // One draw per read (an index into the recorded writes).
+        reads.skipFloats(count);
+        return count;
+      },
     };
   }
 }

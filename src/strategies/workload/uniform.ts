@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../../domain/errors';
 import { bytes } from '../../domain/scenario/schema';
 import type { GuestAccesses, WorkloadModel, WorkloadSetup, WorkloadVm } from './model';
-import { accessFields, completeAccessFields, dirtyRate, localPages, parseWorkloadParameters } from './parameters';
+import { accessFields, completeAccessFields, dirtyRate, localPages, parseWorkloadParameters, skipLocalPages } from './parameters';
 
 const schema = z.strictObject({
   'dirty-rate': dirtyRate().default(5000),
@@ -41,6 +41,7 @@ export class UniformWorkload implements WorkloadModel {
         return count;
       },
       nextReads: (out, count) => localPages(reads, out, count, workingSetPages, setup.vm.pages, locality),
+      skipReads: (count) => skipLocalPages(reads, count),
     };
   }
 }
