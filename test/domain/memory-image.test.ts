@@ -219,7 +219,7 @@ describe('taking dirty pages to send', () => {
     image.toSend.add(1);
     image.recordWrites(Uint32Array.from([1, 2, 2, 5]), 4);
     expect(image.sync()).toBe(2);
-    expect(image.toSend.toRanges()).toEqual([1, 2, 5, 1]);
+    expect([...image.toSend.toRanges()]).toEqual([1, 2, 5, 1]);
     expect(image.dirtyLog.count).toBe(0);
   });
 });

@@ -168,7 +168,7 @@ describe('page bitmap', () => {
         expect(bitmap.count).toBe(model.size);
       }
       for (let p = 0; p < size; p++) expect(bitmap.has(p)).toBe(model.has(p));
-      expect(bitmap.toRanges()).toEqual(modelRanges(model));
+      expect([...bitmap.toRanges()]).toEqual(modelRanges(model));
       const sorted = [...model].sort((a, b) => a - b);
       for (let from = 0; from <= size; from++) {
         expect(bitmap.nextSet(from)).toBe(sorted.find((p) => p >= from) ?? -1);
@@ -180,7 +180,7 @@ describe('page bitmap', () => {
     const bitmap = new PageBitmap(33);
     bitmap.fill();
     expect(bitmap.count).toBe(33);
-    expect(bitmap.toRanges()).toEqual([0, 33]);
+    expect([...bitmap.toRanges()]).toEqual([0, 33]);
     expect(bitmap.words[1]).toBe(1);
   });
 });

@@ -155,16 +155,29 @@ export class PageBitmap {
     return (index << 5) + (31 - Math.clz32(word & -word));
   }
 
-  /** Every set page in ascending order, as a flat `[start, length, ...]` range list. */
-  toRanges(): number[] {
-    const flat: number[] = [];
+  /** Every set page in ascending order, as a flat `[start, length, ...]` range list (sized exactly: no growing array). */
+  toRanges(): Uint32Array {
+    const flat = new Uint32Array(2 * this.runCount());
+    let n = 0;
     let page = this.nextSet(0);
     while (page !== -1) {
       let end = page + 1;
       while (end < this.size && this.has(end)) end++;
-      flat.push(page, end - page);
+      flat[n++] = page;
+      flat[n++] = end - page;
       page = this.nextSet(end);
     }
     return flat;
+  }
+
+  /** Maximal runs of set pages: a run starts at each set bit whose predecessor is clear. */
+  private runCount(): number {
+    let runs = 0;
+    let carry = 0;
+    for (const word of this.words) {
+      runs += popcount32((word & ~((word << 1) | carry)) >>> 0);
+      carry = word >>> 31;
+    }
+    return runs;
   }
 }

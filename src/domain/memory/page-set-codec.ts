@@ -86,17 +86,22 @@ export function encodeRanges(flat: ArrayLike<number>, pairs = flat.length / 2): 
 
 /** Inverse of {@link encodeRanges}: a flat `[start, length, ...]` array. */
 export function decodeRanges(encoded: string): Uint32Array {
-  const reader = new VarintReader(decodeBase64(encoded));
-  const flat: number[] = [];
+  const bytes = decodeBase64(encoded);
+  // Each varint ends at a byte below 0x80: size the result before reading (no growing array).
+  let varints = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] < 0x80) varints++;
+  const flat = new Uint32Array(varints - (varints % 2));
+  const reader = new VarintReader(bytes);
   let previousEnd = 0;
-  while (!reader.done) {
+  for (let n = 0; !reader.done; n += 2) {
     const start = previousEnd + reader.next();
     const length = reader.next();
     if (length <= 0) throw new Error('empty range');
-    flat.push(start, length);
+    flat[n] = start;
+    flat[n + 1] = length;
     previousEnd = start + length;
   }
-  return Uint32Array.from(flat);
+  return flat;
 }
 
 export function countRangePages(flat: ArrayLike<number>): number {

@@ -74,7 +74,7 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
         this.applySent(decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges), envelope.data.phase === 'postcopy');
         return;
       case 'PagesDiscarded': {
-        const flat = decodeRanges(envelope.data.ranges);
+        const flat = decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges);
         for (let i = 0; i < flat.length; i += 2) {
           this.checkRange(flat[i], flat[i + 1]);
           this.present.deleteRange(flat[i], flat[i + 1]);

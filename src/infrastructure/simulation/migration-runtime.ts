@@ -244,7 +244,8 @@ export class MigrationRuntime implements MigrationContext {
   startPostcopy(): void {
     const stale = this.memory.toSend;
     if (this.sent > 0 && stale.count > 0) {
-      this.options.bus.emit(event<PagesDiscarded>('PagesDiscarded', 1, { ranges: encodeRanges(stale.toRanges()), pages: stale.count }));
+      const ranges = stale.toRanges();
+      this.options.bus.emit(event<PagesDiscarded>('PagesDiscarded', 1, withDecoded({ ranges: encodeRanges(ranges), pages: stale.count }, ranges)));
     }
     this.postcopy = true;
     this.options.bus.emit(event<PostcopyStarted>('PostcopyStarted', 1, { pagesOnSource: stale.count }));
