@@ -1,4 +1,5 @@
 import { PageBitmap, popcount32 } from './page-bitmap';
+import { concatRanges, RangeBuilder } from './range-builder';
 import type { XbzrleCache } from './xbzrle-cache';
 
 /** Bytes a page costs on the wire: QEMU puts an 8-byte header before each. */
@@ -10,7 +11,7 @@ export interface PageBatch {
   readonly zeroPages: number;
   readonly bytes: number;
   /** Sorted, disjoint flat `[start, length, ...]` ranges. */
-  readonly ranges: number[];
+  readonly ranges: Uint32Array;
 }
 
 /**
@@ -27,6 +28,8 @@ export class MemoryImage {
   readonly dirtyLog: PageBitmap;
   readonly zero: PageBitmap;
   private cursor = 0;
+  private readonly beforeWrap = new RangeBuilder();
+  private readonly afterWrap = new RangeBuilder();
   /** Set when the xbzrle capability is on. */
   xbzrle: XbzrleCache | null = null;
 
@@ -97,32 +100,19 @@ export class MemoryImage {
     const normalCost = this.normalPageCost;
     const zeroCost = this.zeroPageCost;
     const xbzrle = this.xbzrle;
-    const afterWrap: number[] = [];
-    const beforeWrap: number[] = [];
+    const afterWrap = this.afterWrap;
+    const beforeWrap = this.beforeWrap;
+    afterWrap.reset();
+    beforeWrap.reset();
     let ranges = beforeWrap;
     let bytes = 0;
     let pages = 0;
     let zeroPages = 0;
-    let runStart = -1;
-    let runEnd = -1;
-    const closeRun = (): void => {
-      if (runStart >= 0) ranges.push(runStart, runEnd - runStart);
-      runStart = -1;
-    };
-    const extend = (start: number, length: number): void => {
-      if (runStart >= 0 && runEnd === start) runEnd += length;
-      else {
-        closeRun();
-        runStart = start;
-        runEnd = start + length;
-      }
-    };
 
     let page = this.cursor;
     let wrapped = false;
     while (bytes < budgetBytes && this.toSend.count > 0) {
       if (page >= this.pages) {
-        closeRun();
         page = 0;
         if (wrapped) break;
         wrapped = true;
@@ -131,7 +121,10 @@ export class MemoryImage {
       const index = page >>> 5;
       const word = (words[index] & (0xffffffff << (page & 31))) >>> 0;
       if (word === 0) {
-        page = (index + 1) << 5;
+        // Late rounds leave a few pages scattered over a large bitmap: skip empty words in one tight loop.
+        let next = index + 1;
+        while (next < words.length && words[next] === 0) next++;
+        page = next << 5;
         continue;
       }
       if (word === 0xffffffff && xbzrle === null && zeroWords[index] === 0) {
@@ -150,7 +143,7 @@ export class MemoryImage {
           this.toSend.clearFullWords(index, index + count);
           bytes += count * wordCost;
           pages += 32 * count;
-          extend(index << 5, 32 * count);
+          ranges.extend(index << 5, 32 * count);
           page = (index + count) << 5;
           continue;
         }
@@ -169,8 +162,9 @@ export class MemoryImage {
           // The run's length is the count of trailing ones from `low`: the lowest zero of ~(bits >>> low).
           const holes = ~(bits >>> low);
           const high = low + (holes === 0 ? 32 - low : 31 - Math.clz32(holes & -holes)) - 1;
-          extend((index << 5) + low, high - low + 1);
-          bits = high === 31 ? 0 : (bits & ~((2 ** (high + 1) - 1) >>> 0)) >>> 0;
+          ranges.extend((index << 5) + low, high - low + 1);
+          // Clears bits 0..high (-2 << high has exactly those clear; 0 when high is 31). No float pow.
+          bits = (bits & (-2 << high)) >>> 0;
         }
         // The cursor goes right after the last page taken, not to the next
         // word: a sync may dirty the rest of this word before the next call.
@@ -188,26 +182,12 @@ export class MemoryImage {
         bytes += isZero ? zeroCost : xbzrle ? xbzrle.sendCost(pageNumber, normalCost) : normalCost;
         pages++;
         if (isZero) zeroPages++;
-        extend((index << 5) + bit, 1);
+        ranges.extend((index << 5) + bit, 1);
         bits = (bits & ~mask) >>> 0;
         page = (index << 5) + bit + 1;
       }
     }
-    closeRun();
     this.cursor = page >= this.pages ? 0 : page;
-    return { pages, normalPages: pages - zeroPages, zeroPages, bytes, ranges: mergeWrapped(afterWrap, beforeWrap) };
+    return { pages, normalPages: pages - zeroPages, zeroPages, bytes, ranges: concatRanges(afterWrap.view(), beforeWrap.view()) };
   }
-}
-
-/** Pages taken after the wrap lie below those taken before it. */
-function mergeWrapped(low: number[], high: number[]): number[] {
-  if (low.length === 0) return high;
-  if (high.length === 0) return low;
-  const lastStart = low[low.length - 2];
-  const lastLength = low[low.length - 1];
-  if (lastStart + lastLength === high[0]) {
-    low[low.length - 1] = lastLength + high[1];
-    return low.concat(high.slice(2));
-  }
-  return low.concat(high);
 }

@@ -1,6 +1,7 @@
 import { event } from '../../domain/event';
 import { MemoryImage, type PageBatch } from '../../domain/memory/memory-image';
 import { encodePageList, encodeRanges, withDecoded } from '../../domain/memory/page-set-codec';
+import { RangeBuilder } from '../../domain/memory/range-builder';
 import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
 import type {
   DeviceStateSent, DirtyBitmapSynced, HostCrashed, LinkDown, LinkUp, MigrationCancelled, MigrationCompleted,
@@ -59,6 +60,8 @@ export class MigrationRuntime implements MigrationContext {
   private periodNewlyDirty = 0;
   private periodSentStart = 0;
   private dirtyRateHighCount = 0;
+  /** The pages a post-copy request sends, as ranges. */
+  private readonly requestedRanges = new RangeBuilder();
   private readonly faultHandlers: Array<(fault: FaultRecord) => void> = [];
 
   constructor(private readonly options: MigrationRuntimeOptions) {
@@ -217,13 +220,10 @@ export class MigrationRuntime implements MigrationContext {
     }
     if (taken.length === 0) return 0;
     taken.sort((a, b) => a - b);
-    const ranges: number[] = [];
-    for (const page of taken) {
-      const last = ranges.length - 2;
-      if (last >= 0 && ranges[last] + ranges[last + 1] === page) ranges[last + 1]++;
-      else ranges.push(page, 1);
-    }
-    this.emitSent('postcopy', { pages: taken.length, normalPages: taken.length - zeroPages, zeroPages, bytes, ranges });
+    const ranges = this.requestedRanges;
+    ranges.reset();
+    for (const page of taken) ranges.extend(page, 1);
+    this.emitSent('postcopy', { pages: taken.length, normalPages: taken.length - zeroPages, zeroPages, bytes, ranges: ranges.view().slice() });
     return bytes;
   }
 
@@ -295,7 +295,7 @@ export class MigrationRuntime implements MigrationContext {
       normalPages: batch.normalPages,
       zeroPages: batch.zeroPages,
       bytes: batch.bytes,
-    }, Uint32Array.from(batch.ranges))));
+    }, batch.ranges)));
     const xbzrle = this.memory.xbzrle;
     if (xbzrle && (xbzrle.stats.cacheHits > 0 || xbzrle.stats.cacheMisses > 0)) {
       this.options.bus.emit(event<XbzrleEncoded>('XbzrleEncoded', 1, xbzrle.drain()));

@@ -26,9 +26,23 @@ export function completeAccessFields(parsed: { 'dirty-rate'?: number; 'read-rate
   return { 'read-rate': parsed['read-rate'] ?? 4 * (parsed['dirty-rate'] ?? 0), 'write-size': writeSize };
 }
 
+/** Two draws per page, drawn in bulk; grown as needed and reused (no fresh megabyte per call). */
+let draws = new Float64Array(0);
+
 /** Picks `count` pages: `locality` of them in [0, hotPages), the rest anywhere. */
 export function localPages(random: RandomStream, out: Uint32Array, count: number, hotPages: number, pages: number, locality: number): number {
-  for (let i = 0; i < count; i++) out[i] = random.nextFloat() < locality ? random.nextInt(hotPages) : random.nextInt(pages);
+  if (draws.length < 2 * count) draws = new Float64Array(2 * count);
+  random.fillFloats(draws, 2 * count);
+  // As nextFloat() < locality ? nextInt(hotPages) : nextInt(pages), with nextInt(n) = floor(nextFloat() * n).
+  for (let i = 0; i < count; i++) out[i] = Math.floor(draws[2 * i + 1] * (draws[2 * i] < locality ? hotPages : pages));
+  return count;
+}
+
+/** Picks `count` pages uniformly in [0, bound): nextInt(bound) each, drawn in bulk. */
+export function uniformPages(random: RandomStream, out: Uint32Array, count: number, bound: number): number {
+  if (draws.length < count) draws = new Float64Array(count);
+  random.fillFloats(draws, count);
+  for (let i = 0; i < count; i++) out[i] = Math.floor(draws[i] * bound);
   return count;
 }
 
