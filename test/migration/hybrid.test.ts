@@ -94,7 +94,7 @@ describe('hybrid', () => {
     } finally {
       spy.mockRestore();
     }
-    // More reads than the guest's 64 Ki read-ahead buffer were skipped at the source in one go.
+    // Far more reads than the guest's 4 Ki read-ahead were skipped at the source in one go.
     expect(Math.max(...skipped)).toBeGreaterThan(1 << 16);
 
     const drawing = jest.spyOn(HotColdWorkload.prototype, 'accesses').mockImplementation(function (this: HotColdWorkload, setup: WorkloadSetup): GuestAccesses {

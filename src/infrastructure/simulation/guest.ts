@@ -6,11 +6,14 @@ import type { GuestControl } from '../../strategies/migration/context';
 import type { GuestAccesses } from '../../strategies/workload/model';
 import type { EventBus } from '../event-bus';
 
+/** Writes logged per PagesDirtied event at most: part of what a log holds, so fixed. */
 const CHUNK = 1 << 16;
+/** Accesses drawn from the workload at a time: 16 KiB stays in cache beside the page bitmaps. */
+const READ_AHEAD = 1 << 12;
 
 /** A buffered, sequential view of one access stream (writes or reads). */
 class AccessCursor {
-  private readonly buffer = new Uint32Array(CHUNK);
+  private readonly buffer = new Uint32Array(READ_AHEAD);
   private filled = 0;
   private position = 0;
   /** Accesses taken so far: access i happens at guest time (i + 1) / rate. */
@@ -38,7 +41,7 @@ class AccessCursor {
 
   take(): number {
     if (this.position === this.filled) {
-      this.filled = this.fill(this.buffer, CHUNK);
+      this.filled = this.fill(this.buffer, READ_AHEAD);
       this.position = 0;
       if (this.filled === 0) {
         this.exhausted = true;
@@ -61,7 +64,7 @@ class AccessCursor {
       skipped = this.skipAtSource(rest);
       this.taken += skipped;
     } else {
-      const scratch = new Uint32Array(Math.min(rest, CHUNK));
+      const scratch = new Uint32Array(Math.min(rest, READ_AHEAD));
       while (skipped < rest) {
         const got = this.takeMany(scratch, Math.min(scratch.length, rest - skipped));
         skipped += got;
@@ -77,7 +80,7 @@ class AccessCursor {
     let got = 0;
     while (got < count) {
       if (this.position === this.filled) {
-        this.filled = this.fill(this.buffer, CHUNK);
+        this.filled = this.fill(this.buffer, READ_AHEAD);
         this.position = 0;
         if (this.filled === 0) {
           this.exhausted = true;
