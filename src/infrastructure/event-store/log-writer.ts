@@ -28,16 +28,14 @@ export class EventLogWriter {
   }
 
   append(batch: readonly EventEnvelope[]): void {
-    const lines: string[] = [];
     for (const envelope of batch) {
       const content = JSON.stringify({ seq: envelope.seq, at: envelope.at, type: envelope.type, v: envelope.v, data: envelope.data });
       this.previousHash = chainHash(this.previousHash, content);
-      lines.push(withHash(content, this.previousHash), '\n');
+      // withHash's line, in two pieces: a page list's line is not copied again to append 24 characters.
+      this.emit(content.slice(0, -1));
+      this.emit(`,"h":"${this.previousHash}"}\n`);
     }
     this.events += batch.length;
-    const chunk = lines.join('');
-    this.digest.update(chunk);
-    this.sink.write(chunk);
   }
 
   /** Writes the trailer and makes the log visible; returns its count and hash. */
@@ -58,8 +56,11 @@ export class EventLogWriter {
 
   private writeLine(content: string): void {
     this.previousHash = chainHash(this.previousHash, content);
-    const line = `${withHash(content, this.previousHash)}\n`;
-    this.digest.update(line);
-    this.sink.write(line);
+    this.emit(`${withHash(content, this.previousHash)}\n`);
+  }
+
+  private emit(text: string): void {
+    this.digest.update(text);
+    this.sink.write(text);
   }
 }
