@@ -174,7 +174,9 @@ export class PageBitmap {
   private runCount(): number {
     let runs = 0;
     let carry = 0;
-    for (const word of this.words) {
+    const words = this.words;
+    for (let i = 0; i < words.length; i++) {
+      const word = words[i];
       runs += popcount32((word & ~((word << 1) | carry)) >>> 0);
       carry = word >>> 31;
     }
