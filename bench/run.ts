@@ -287,7 +287,7 @@ function option(argv: readonly string[], name: string): string | undefined {
 
 function main(argv: readonly string[]): number {
   if (!existsSync(CLI)) {
-    process.stderr.write(`bench: ${CLI} not found; build first (npx tsc -p tsconfig.build.json)\n`);
+    process.stderr.write(`bench: ${CLI} not found; build first (npm run build)\n`);
     return 2;
   }
   const runs = Number(option(argv, '--runs') ?? 5);
