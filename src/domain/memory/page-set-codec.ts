@@ -68,9 +68,21 @@ function decodeBase64(encoded: string): Uint8Array {
   return Buffer.from(encoded, 'base64');
 }
 
+/**
+ * The varint bytes of the encoding in progress, reused call after call (each
+ * call overwrites what it reads): a fresh buffer per event was a calloc of up
+ * to 320 KiB, mapped and unmapped, and its page faults serialize threads.
+ */
+let encodeBuffer = new Uint8Array(1 << 16);
+
+function encodeScratch(bytes: number): Uint8Array {
+  if (encodeBuffer.length < bytes) encodeBuffer = new Uint8Array(Math.max(bytes, 2 * encodeBuffer.length));
+  return encodeBuffer;
+}
+
 /** Ranges given as a flat list `[start0, length0, start1, length1, ...]`. */
 export function encodeRanges(flat: ArrayLike<number>, pairs = flat.length / 2): string {
-  const out = new Uint8Array(pairs * 10);
+  const out = encodeScratch(pairs * 10);
   let offset = 0;
   let previousEnd = 0;
   for (let i = 0; i < pairs; i++) {
@@ -111,7 +123,7 @@ export function countRangePages(flat: ArrayLike<number>): number {
 }
 
 export function encodePageList(pages: ArrayLike<number>, count = pages.length): string {
-  const out = new Uint8Array(count * 5);
+  const out = encodeScratch(count * 5);
   let offset = 0;
   let previous = 0;
   for (let i = 0; i < count; i++) {

@@ -11,6 +11,9 @@ const CHUNK = 1 << 16;
 /** Accesses drawn from the workload at a time: 16 KiB stays in cache beside the page bitmaps. */
 const READ_AHEAD = 1 << 12;
 
+/** Where a catch-up gathers a chunk of writes before logging them; shared: one chunk is logged before the next is read. */
+const writeChunk = new Uint32Array(CHUNK);
+
 /** A buffered, sequential view of one access stream (writes or reads). */
 class AccessCursor {
   private readonly buffer = new Uint32Array(READ_AHEAD);
@@ -116,7 +119,6 @@ export class Guest implements GuestControl {
   private currentHost: string | null;
   private readonly writes: AccessCursor;
   private readonly reads: AccessCursor;
-  private readonly scratch = new Uint32Array(CHUNK);
   private pendingWrites: number[] = [];
   private firstPendingWrite = 0;
   /**
@@ -168,8 +170,8 @@ export class Guest implements GuestControl {
     const due = this.writes.dueBy(this.guestNs);
     while (this.writes.taken < due && !this.writes.exhausted) {
       const first = this.writes.taken;
-      const got = this.writes.takeMany(this.scratch, Math.min(CHUNK, due - first));
-      if (got > 0) this.applyWrites(this.scratch, got, first);
+      const got = this.writes.takeMany(writeChunk, Math.min(CHUNK, due - first));
+      if (got > 0) this.applyWrites(writeChunk, got, first);
     }
     // Reads matter only when pages can be missing; keep their stream aligned to guest time.
     this.readsDue = Math.max(this.readsDue, this.reads.dueBy(this.guestNs));
