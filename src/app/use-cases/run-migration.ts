@@ -11,6 +11,7 @@ import { AtomicFileSink, MemoryLogSink, NullLogSink, type LogSink } from '../../
 import { EventLogWriter } from '../../infrastructure/event-store/log-writer';
 import { RandomStreams } from '../../infrastructure/random';
 import { Scheduler } from '../../infrastructure/scheduler';
+import { WordPool } from '../../infrastructure/word-pool';
 import { MigrationRuntime } from '../../infrastructure/simulation/migration-runtime';
 import type { SharedTrace } from '../../infrastructure/simulation/shared-trace';
 import type { MigrationStrategy } from '../../strategies/migration/context';
@@ -52,6 +53,9 @@ function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unkno
   return InputError.at('--plugin', `${names} threw while running: ${(error as Error).message}`);
 }
 
+/** This thread's page-bitmap arrays, lent to one run at a time and taken back when it ends. */
+const bitmaps = new WordPool();
+
 /** Runs one migration from a scenario: the library form of `virtsim migrate`. */
 export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const registry = options.registry ?? createRegistry();
@@ -88,7 +92,9 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const scheduler = new Scheduler();
   const bus = new EventBus(scheduler);
   const random = new RandomStreams(scenario.seed);
-  const projection = new MigrationProjection();
+  // Nothing outside this call keeps the projection or the runtime: their bitmaps go back when it returns.
+  const lease = bitmaps.lease();
+  const projection = new MigrationProjection(lease.words);
   bus.batches$.subscribe((batch) => projection.handle(batch));
   const sections = new SectionProjections();
   bus.batches$.subscribe((batch) => sections.handle(batch));
@@ -105,7 +111,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     });
     const traceKey = JSON.stringify([scenario.seed, scenario.vm.memory, scenario.vm['page-size'], scenario.vm.workload]);
     const accesses = options.sharedTrace ? options.sharedTrace.view(traceKey, createAccesses) : createAccesses();
-    const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name });
+    const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name, words: lease.words });
     scheduler.onAfterStep(() => bus.flush());
     attachSections(scenario, scheduler, bus, random);
     strategy.start(runtime);
@@ -126,5 +132,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
       registry.describe('stop-policy', stopPolicy.name),
       registry.describe('workload', workload.name),
     ]);
+  } finally {
+    lease.release();
   }
 }

@@ -1,4 +1,4 @@
-import { PageBitmap, popcount32 } from './page-bitmap';
+import { PageBitmap, popcount32, type WordSource } from './page-bitmap';
 import { concatRanges, RangeBuilder } from './range-builder';
 import type { XbzrleCache } from './xbzrle-cache';
 
@@ -33,10 +33,10 @@ export class MemoryImage {
   /** Set when the xbzrle capability is on. */
   xbzrle: XbzrleCache | null = null;
 
-  constructor(readonly pages: number, readonly pageSizeBytes: number) {
-    this.toSend = new PageBitmap(pages);
-    this.dirtyLog = new PageBitmap(pages);
-    this.zero = new PageBitmap(pages);
+  constructor(readonly pages: number, readonly pageSizeBytes: number, words?: WordSource) {
+    this.toSend = new PageBitmap(pages, words);
+    this.dirtyLog = new PageBitmap(pages, words);
+    this.zero = new PageBitmap(pages, words);
   }
 
   get normalPageCost(): number {

@@ -5,6 +5,11 @@ export function popcount32(word: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/** Where a bitmap's words come from: a zeroed array of `length` words. */
+export type WordSource = (length: number) => Uint32Array;
+
+const freshWords: WordSource = (length) => new Uint32Array(length);
+
 /**
  * A set of page (or block) numbers as a bitmap, with a running count so a
  * pending check costs nothing. Word-level operations keep a 16.7 M page VM
@@ -14,8 +19,9 @@ export class PageBitmap {
   readonly words: Uint32Array;
   private setCount = 0;
 
-  constructor(readonly size: number) {
-    this.words = new Uint32Array(Math.ceil(size / 32));
+  /** `words` hands out zeroed arrays: fresh ones by default, recycled ones when a run lends them. */
+  constructor(readonly size: number, words: WordSource = freshWords) {
+    this.words = words(Math.ceil(size / 32));
   }
 
   get count(): number {

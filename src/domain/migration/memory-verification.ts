@@ -1,6 +1,6 @@
 import type { EventEnvelope, Projection } from '../event';
 import { decodedOf, decodePageList, decodeRanges } from '../memory/page-set-codec';
-import { PageBitmap, popcount32 } from '../memory/page-bitmap';
+import { PageBitmap, popcount32, type WordSource } from '../memory/page-bitmap';
 import type { MigrationEvent } from './events';
 
 export interface MemoryVerdict {
@@ -45,6 +45,9 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
   private crashedHost: string | null = null;
   private verdict: MemoryVerdict = { checked: false, consistent: false, verifiedOn: 'none', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
 
+  /** `words`: where the page bitmaps get their arrays (a run may lend recycled ones). */
+  constructor(private readonly words?: WordSource) {}
+
   handle(batch: readonly EventEnvelope[]): void {
     for (const envelope of batch) this.apply(envelope as EventEnvelope<MigrationEvent>);
   }
@@ -58,10 +61,10 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
       case 'MigrationStarted': {
         const pages = envelope.data.pages;
         this.pages = pages;
-        this.present = new PageBitmap(pages);
-        this.current = new PageBitmap(pages);
-        this.lostWrites = new PageBitmap(pages);
-        this.writtenOnDestination = new PageBitmap(pages);
+        this.present = new PageBitmap(pages, this.words);
+        this.current = new PageBitmap(pages, this.words);
+        this.lostWrites = new PageBitmap(pages, this.words);
+        this.writtenOnDestination = new PageBitmap(pages, this.words);
         this.source = envelope.data.source;
         this.destinationHost = envelope.data.destination;
         this.runningOn = this.source;

@@ -2,6 +2,7 @@ import type { EventEnvelope, Projection } from '../event';
 import { MIGRATION_EVENT_VERSIONS, type MigrationEvent } from './events';
 import { DiskVerification, type DiskVerdict } from './disk-verification';
 import { FaultStalls, type StallDistribution } from './fault-stalls';
+import type { WordSource } from '../memory/page-bitmap';
 import { MemoryVerification, type MemoryVerdict } from './memory-verification';
 import { evolveMigrationBatch, initialMigrationState, type MigrationState } from './state';
 
@@ -18,9 +19,14 @@ export interface MigrationView {
 export class MigrationProjection implements Projection<MigrationView> {
   readonly name = 'migration';
   private state: MigrationState = initialMigrationState;
-  private readonly verification = new MemoryVerification();
+  private readonly verification: MemoryVerification;
   private readonly stalls = new FaultStalls();
   private readonly disk = new DiskVerification();
+
+  /** `words`: where the verification's page bitmaps get their arrays (a run may lend recycled ones). */
+  constructor(words?: WordSource) {
+    this.verification = new MemoryVerification(words);
+  }
 
   handle(batch: readonly EventEnvelope[]): void {
     const mine = batch.filter((envelope) => MIGRATION_TYPES.has(envelope.type)) as EventEnvelope<MigrationEvent>[];

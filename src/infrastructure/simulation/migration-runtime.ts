@@ -1,5 +1,6 @@
 import { event } from '../../domain/event';
 import { MemoryImage, type PageBatch } from '../../domain/memory/memory-image';
+import type { WordSource } from '../../domain/memory/page-bitmap';
 import { encodePageList, encodeRanges, withDecoded } from '../../domain/memory/page-set-codec';
 import { RangeBuilder } from '../../domain/memory/range-builder';
 import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
@@ -32,6 +33,8 @@ export interface MigrationRuntimeOptions {
   readonly accesses: GuestAccesses;
   readonly stopPolicy: StopPolicy;
   readonly strategyName: string;
+  /** Where the page bitmaps get their arrays (default: fresh ones). */
+  readonly words?: WordSource;
 }
 
 /** Implements the context a migration strategy drives: every change it makes is an event. */
@@ -71,7 +74,7 @@ export class MigrationRuntime implements MigrationContext {
     const parameters = scenario.migration.parameters;
     const pageSize = scenario.vm['page-size'];
     const pages = scenario.vm.memory / pageSize;
-    this.memory = new MemoryImage(pages, pageSize);
+    this.memory = new MemoryImage(pages, pageSize, options.words);
     if (capabilities['zero-page-detection']) this.seedZeroPages(scenario.vm['zero-page-ratio']);
     if (capabilities.xbzrle) {
       this.memory.xbzrle = new XbzrleCache(pages, parameters['xbzrle-cache-size'], pageSize, options.accesses.bytesPerWrite);
