@@ -34,7 +34,7 @@ export function migrationTls(scenario: Scenario): boolean {
  * again whenever the migrating VM reserves, arrives or leaves, and an
  * unencrypted stream over a segment shared with another tenant is reported.
  */
-export class IsolationSimulation {
+export class IsolationSimulation extends SideProcess {
   private readonly iso: IsolationScenario;
   private readonly vmName: string;
   private readonly hostOf = new Map<string, string>();
@@ -43,10 +43,9 @@ export class IsolationSimulation {
   private stage: MigrationStage = 'before-switchover';
   private reservedOn: string | null = null;
   private endedAtNs: number | null = null;
-  private readonly process: SideProcess;
 
   constructor(private readonly options: IsolationOptions) {
-    this.process = new SideProcess(options.scheduler);
+    super(options.scheduler, options.bus);
     this.iso = options.isolation;
     this.vmName = options.scenario.vm.name;
     for (const vm of this.iso.vms) {
@@ -55,22 +54,8 @@ export class IsolationSimulation {
     }
   }
 
-  attach(): this {
-    this.options.bus.batches$.subscribe((batch) => this.observe(batch));
-    this.at(this.options.scheduler.now, () => this.start());
-    return this;
-  }
 
-  private get now(): number {
-    return this.options.scheduler.now;
-  }
-
-  /** Every action goes through here: counted, and dropped once stopped. */
-  private at(timeNs: number, action: () => void): void {
-    this.process.at(timeNs, action);
-  }
-
-  private observe(batch: readonly EventEnvelope[]): void {
+  protected observe(batch: readonly EventEnvelope[]): void {
     for (const e of batch) {
       if (e.type === 'MigrationStarted') {
         this.reservedOn = this.options.scenario.hosts.destination;
@@ -101,12 +86,12 @@ export class IsolationSimulation {
           this.reservedOn = null;
           this.at(e.at, () => this.reallocate(reserved, 'released'));
         }
-        this.at(e.at + msToNs(this.iso['observe-after']), () => { this.process.stopped = true; });
+        this.at(e.at + msToNs(this.iso['observe-after']), () => { this.stopped = true; });
       }
     }
   }
 
-  private start(): void {
+  protected start(): void {
     const scenario = this.options.scenario;
     const own = this.byName.get(this.vmName) as IsolatedVm;
     const migrationSegment = this.iso['migration-segment'] ?? own.segment;
@@ -129,7 +114,7 @@ export class IsolationSimulation {
     this.iso.attempts.forEach((attempt, i) => {
       const intervalNs = msToNs(attempt.interval);
       const tick = () => {
-        if (this.endedAtNs === null && this.process.alone) return;
+        if (this.endedAtNs === null && this.alone) return;
         this.attempt(attempt.from, attempt.to, attempt.port);
         this.at(this.now + intervalNs, tick);
       };

@@ -58,7 +58,7 @@ const ENDING = new Set(['MigrationCompleted', 'MigrationCancelled', 'MigrationFa
  * events, and emits only network events. After the migration ends it runs
  * until every connection recovered or broke, or `observe-after` passes.
  */
-export class LanSimulation {
+export class LanSimulation extends SideProcess {
   private readonly network: NetworkScenario;
   private readonly topology: Topology;
   private readonly timers: TcpTimers;
@@ -76,14 +76,13 @@ export class LanSimulation {
   private movedAtNs: number | null = null;
   private endedAtNs: number | null = null;
   private announcing = false;
-  private readonly process: SideProcess;
   private requests = 0;
   private framesSent = 0;
   private framesDelivered = 0;
   private readonly rtt = { before: { sum: 0, n: 0 }, after: { sum: 0, n: 0 } };
 
   constructor(private readonly options: LanOptions) {
-    this.process = new SideProcess(options.scheduler);
+    super(options.scheduler, options.bus);
     const network = options.network;
     this.network = network;
     this.topology = new Topology(network);
@@ -120,28 +119,13 @@ export class LanSimulation {
     });
   }
 
-  /** Subscribes to the bus and schedules the LAN's start at the current time. */
-  attach(): this {
-    this.options.bus.batches$.subscribe((batch) => this.observe(batch));
-    this.at(this.options.scheduler.now, () => this.start());
-    return this;
-  }
-
-  private get now(): number {
-    return this.options.scheduler.now;
-  }
-
-  /** Every action goes through here: counted, and dropped once stopped. */
-  private at(timeNs: number, action: () => void): void {
-    this.process.at(timeNs, action);
-  }
 
   private emit<E extends Parameters<EventBus['emit']>[0]>(e: E): void {
     this.options.bus.emit(e);
   }
 
   /** Where the VM is, from the migration's own events; reactions that emit are scheduled, never run inside a flush. */
-  private observe(batch: readonly EventEnvelope[]): void {
+  protected observe(batch: readonly EventEnvelope[]): void {
     for (const envelope of batch) {
       if (envelope.type === 'VmPaused') {
         this.vmHost = null;
@@ -162,7 +146,7 @@ export class LanSimulation {
     }
   }
 
-  private start(): void {
+  protected start(): void {
     const network = this.network;
     const source = this.options.scenario.hosts.source;
     const destination = this.options.scenario.hosts.destination;
@@ -208,7 +192,7 @@ export class LanSimulation {
 
   private tick(c: Connection): void {
     if (c.broken) return;
-    if (this.endedAtNs === null && this.process.alone) {
+    if (this.endedAtNs === null && this.alone) {
       // Nothing but the LAN is scheduled and the migration has not ended: it never will.
       this.stop('migration-stalled');
       return;
@@ -416,14 +400,14 @@ export class LanSimulation {
 
   /** Stops early once the migration ended, the announce finished and every connection answered since the move (or broke). */
   private checkSettled(): void {
-    if (this.process.stopped || this.endedAtNs === null || this.announcing) return;
+    if (this.stopped || this.endedAtNs === null || this.announcing) return;
     const since = this.movedAtNs ?? this.endedAtNs;
     const settled = this.connections.every((c) => c.broken || (c.lastAnsweredNs >= since && (c.outstanding === null || !c.outstanding.lost)));
     if (settled) this.stop('settled');
   }
 
   private stop(reason: NetworkStopped['data']['reason']): void {
-    if (this.process.stopped) return;
+    if (this.stopped) return;
     const mean = (s: { sum: number; n: number }) => (s.n === 0 ? 0 : Math.round(s.sum / s.n));
     this.emit(event<NetworkStopped>('NetworkStopped', 1, {
       reason,
@@ -436,6 +420,6 @@ export class LanSimulation {
         .filter((c) => !c.broken && c.outstanding !== null && c.outstanding.lost)
         .map((c) => ({ conn: c.id, stalledSinceNs: (c.outstanding as Outstanding).firstSentNs })),
     }));
-    this.process.stopped = true;
+    this.stopped = true;
   }
 }
