@@ -1,16 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { virtsim as runCli, type CliRun } from '../support/cli';
 
 export const ROOT = resolve(__dirname, '../..');
-/** The CLI compiled from the current sources (jest's global setup builds dist/). */
-export const CLI = resolve(ROOT, 'dist/bin/virtsim.js');
 
-/** Runs `virtsim ARGS...` as a user would: a separate node process on the built binary. */
-export function virtsim(args: readonly string[], cwd = ROOT): { status: number | null; stdout: string; stderr: string } {
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+/** `virtsim ARGS...` on the built binary, from the checkout (where the examples' relative paths start) unless told otherwise. */
+export const virtsim = (args: readonly string[], cwd = ROOT): CliRun => runCli(args, cwd);
 
 /**
  * Runs ES-module code in a separate node process (jest's CommonJS runtime

@@ -1,19 +1,13 @@
 import 'reflect-metadata';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runMigration } from '../../src/app/use-cases/run-migration';
+import { virtsim as runCli } from '../support/cli';
 import { scenario } from './helpers';
 
 const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'dist/bin/virtsim.js');
-
-function virtsim(args: readonly string[]) {
-  const run = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  return run;
-}
+const virtsim = (args: readonly string[]) => runCli(args, ROOT);
 
 describe('virtsim compare (the built binary)', () => {
   let dir: string;

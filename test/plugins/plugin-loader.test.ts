@@ -1,16 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { virtsim as runCli } from '../support/cli';
 
-const CLI = join(__dirname, '../../dist/bin/virtsim.js');
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const SMALL = ['--set', 'vm.memory=32MiB', '--set', 'vm.workload.working-set=32MiB'];
 
-function virtsim(...args: string[]) {
-  const run = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const virtsim = (...args: string[]) => runCli(args);
 
 describe('plugins', () => {
   it('lists a plugin strategy with its origin', () => {

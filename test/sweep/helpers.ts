@@ -1,25 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { tempDir as supportTempDir } from '../support/cli';
 
-/** The binary the jest globalSetup compiles from the current sources. */
-export const CLI_PATH = resolve(__dirname, '../../dist/bin/virtsim.js');
+export { CLI_PATH, removeDir, virtsim, type CliRun } from '../support/cli';
 
-export interface CliRun {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export function virtsim(args: readonly string[]): CliRun {
-  const run = spawnSync(process.execPath, [CLI_PATH, ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (run.error) throw run.error;
-  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-export const tempDir = (): string => mkdtempSync(join(tmpdir(), 'virtsim-sweep-'));
-export const removeDir = (path: string): void => rmSync(path, { recursive: true, force: true });
+export const tempDir = (): string => supportTempDir('virtsim-sweep-');
 export const listDir = (path: string): string[] => readdirSync(path).sort();
 
 export function writeJson(path: string, value: unknown): string {
