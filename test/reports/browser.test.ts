@@ -1,8 +1,7 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { describeBrowser, launchChromium, openReport } from '../support/chromium';
-import { cli, EXAMPLES, removeDir, tempDir } from './helpers';
+import { browserSession, describeBrowser, openReport } from '../support/chromium';
+import { cli, EXAMPLES } from './helpers';
 
 /*
  * Opens reports in Debian's headless Chromium (installed by .ci/run) and
@@ -14,24 +13,13 @@ import { cli, EXAMPLES, removeDir, tempDir } from './helpers';
 const SCREENSHOT = resolve(__dirname, '../../docs/report-screenshot.png');
 
 describeBrowser('a report in headless Chromium', () => {
-  let browser: Browser;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = tempDir();
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    if (dir) removeDir(dir);
-  });
+  const session = browserSession();
 
   it('shows every chart of a compare report, fetches nothing and logs no errors', async () => {
-    const path = join(dir, 'compare.html');
+    const path = join(session.dir, 'compare.html');
     expect((await cli(['compare', '--set', 'vm.memory=1GiB', '--set', 'vm.workload.working-set=512MiB', '--set', 'vm.workload.dirty-rate=120000', '--report', path])).status).toBe(0);
-    const shot = join(dir, 'compare.png');
-    const seen = await openReport(browser, path, shot);
+    const shot = join(session.dir, 'compare.png');
+    const seen = await openReport(session.browser, path, shot);
     expect(seen.errors).toEqual([]);
     expect(seen.requests).toEqual([]);
     expect(seen.scripts).toBe(0);
@@ -43,17 +31,17 @@ describeBrowser('a report in headless Chromium', () => {
       expect(chart.shapes).toBeGreaterThan(5);
     }
     expect(existsSync(shot)).toBe(true);
-    // VIRTSIM_UPDATE_SCREENSHOT=1 npx jest test/reports/browser refreshes the one in docs/.
+    // VIRTSIM_UPDATE_SCREENSHOT=1 npx jest test/reports/session.browser refreshes the one in docs/.
     if (process.env.VIRTSIM_UPDATE_SCREENSHOT) copyFileSync(shot, SCREENSHOT);
   });
 
   it('shows a storage report and a network timeline the same way', async () => {
-    const storage = join(dir, 'storage.html');
+    const storage = join(session.dir, 'storage.html');
     expect((await cli(['storage', '--scenario', join(EXAMPLES, 'storage-multipath-thin.json'), '--report', storage])).status).toBe(0);
-    const lan = join(dir, 'lan.html');
+    const lan = join(session.dir, 'lan.html');
     expect((await cli(['migrate', '--scenario', join(EXAMPLES, 'lan-announce.json'), '--report', lan])).status).toBe(0);
     for (const [path, sections] of [[storage, ['latency', 'iops', 'device-load', 'devices']], [lan, ['rounds', 'rates', 'timeline']]] as const) {
-      const seen = await openReport(browser, path);
+      const seen = await openReport(session.browser, path);
       expect(seen.errors).toEqual([]);
       expect(seen.requests).toEqual([]);
       expect(seen.sections).toEqual(sections);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { removeDir, tempDir } from './cli';
 
 /**
  * Debian's headless Chromium (installed by .ci/run), as every browser test
@@ -16,6 +17,32 @@ export const describeBrowser = available || process.env.CI ? describe : describe
 export async function launchChromium(): Promise<Browser> {
   if (!available) throw new Error(`Chromium not found at ${CHROMIUM}: .ci/run installs the Debian package "chromium"`);
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+/**
+ * A Chromium and a scratch directory for the enclosing describe: launched
+ * and made before its tests, closed and removed after them.
+ */
+export function browserSession(): { readonly browser: Browser; readonly dir: string } {
+  let browser: Browser | undefined;
+  let dir = '';
+  beforeAll(async () => {
+    dir = tempDir('virtsim-browser-');
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) removeDir(dir);
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('no browser: use the session inside a test');
+      return browser;
+    },
+    get dir() {
+      return dir;
+    },
+  };
 }
 
 /** What a reader's browser saw of a report page. */
