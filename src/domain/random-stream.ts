@@ -4,8 +4,6 @@ export interface RandomStream {
   nextFloat(): number;
   /** Uniform integer in [0, bound). */
   nextInt(bound: number): number;
-  /** Writes the next `count` nextFloat() draws into `out` (bulk: the same numbers, faster). */
-  fillFloats(out: Float64Array, count: number): void;
   /** Moves past the next `count` draws (nextFloat or nextInt: one each) as if they had been made, in far less time. */
   skipFloats(count: number): void;
 }

@@ -21,38 +21,6 @@ class XoroshiroStream implements RandomStream {
     return Math.floor(this.nextFloat() * bound);
   }
 
-  fillFloats(out: Float64Array, count: number): void {
-    // pure-rand's xoroshiro128plus step, twice per float, on locals instead
-    // of object fields (a test checks it against nextFloat).
-    const state = this.generator.getState() as number[];
-    let s01 = state[0];
-    let s00 = state[1];
-    let s11 = state[2];
-    let s10 = state[3];
-    for (let i = 0; i < count; i++) {
-      const high = ((s00 + s10) | 0) >>> 5;
-      let a0 = s10 ^ s00;
-      let a1 = s11 ^ s01;
-      let t00 = s00;
-      let t01 = s01;
-      s00 = (t00 << 24) ^ (t01 >>> 8) ^ a0 ^ (a0 << 16);
-      s01 = (t01 << 24) ^ (t00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
-      s10 = (a1 << 5) ^ (a0 >>> 27);
-      s11 = (a0 << 5) ^ (a1 >>> 27);
-      const low = ((s00 + s10) | 0) >>> 6;
-      a0 = s10 ^ s00;
-      a1 = s11 ^ s01;
-      t00 = s00;
-      t01 = s01;
-      s00 = (t00 << 24) ^ (t01 >>> 8) ^ a0 ^ (a0 << 16);
-      s01 = (t01 << 24) ^ (t00 >>> 8) ^ a1 ^ ((a1 << 16) | (a0 >>> 16));
-      s10 = (a1 << 5) ^ (a0 >>> 27);
-      s11 = (a0 << 5) ^ (a1 >>> 27);
-      out[i] = (high * TWO_POW_26 + low) / TWO_POW_53;
-    }
-    this.generator = xoroshiro128plusFromState([s01, s00, s11, s10]);
-  }
-
   skipFloats(count: number): void {
     const steps = 2 * count;
     if (steps < JUMP_MIN_STEPS) {

@@ -26,29 +26,9 @@ export function completeAccessFields(parsed: { 'dirty-rate'?: number; 'read-rate
   return { 'read-rate': parsed['read-rate'] ?? 4 * (parsed['dirty-rate'] ?? 0), 'write-size': writeSize };
 }
 
-/** Draws made in bulk, a block at a time: 64 KiB, reused, stays in cache. */
-const draws = new Float64Array(1 << 13);
-
 /** Picks `count` pages: `locality` of them in [0, hotPages), the rest anywhere. */
 export function localPages(random: RandomStream, out: Uint32Array, count: number, hotPages: number, pages: number, locality: number): number {
-  for (let done = 0; done < count;) {
-    const block = Math.min(count - done, draws.length / 2);
-    random.fillFloats(draws, 2 * block);
-    // As nextFloat() < locality ? nextInt(hotPages) : nextInt(pages), with nextInt(n) = floor(nextFloat() * n).
-    for (let i = 0; i < block; i++) out[done + i] = Math.floor(draws[2 * i + 1] * (draws[2 * i] < locality ? hotPages : pages));
-    done += block;
-  }
-  return count;
-}
-
-/** Picks `count` pages uniformly in [0, bound): nextInt(bound) each, drawn in bulk. */
-export function uniformPages(random: RandomStream, out: Uint32Array, count: number, bound: number): number {
-  for (let done = 0; done < count;) {
-    const block = Math.min(count - done, draws.length);
-    random.fillFloats(draws, block);
-    for (let i = 0; i < block; i++) out[done + i] = Math.floor(draws[i] * bound);
-    done += block;
-  }
+  for (let i = 0; i < count; i++) out[i] = random.nextFloat() < locality ? random.nextInt(hotPages) : random.nextInt(pages);
   return count;
 }
 

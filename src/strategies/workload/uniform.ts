@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { InputError } from '../../domain/errors';
 import { bytes } from '../../domain/scenario/schema';
 import type { GuestAccesses, WorkloadModel, WorkloadSetup, WorkloadVm } from './model';
-import { accessFields, completeAccessFields, dirtyRate, localPages, parseWorkloadParameters, skipLocalPages, uniformPages } from './parameters';
+import { accessFields, completeAccessFields, dirtyRate, localPages, parseWorkloadParameters, skipLocalPages } from './parameters';
 
 const schema = z.strictObject({
   'dirty-rate': dirtyRate().default(5000),
@@ -36,7 +36,10 @@ export class UniformWorkload implements WorkloadModel {
       writesPerSecond: p['dirty-rate'] as number,
       readsPerSecond: p['read-rate'] as number,
       bytesPerWrite: p['write-size'] as number,
-      nextWrites: (out, count) => uniformPages(writes, out, count, workingSetPages),
+      nextWrites(out, count) {
+        for (let i = 0; i < count; i++) out[i] = writes.nextInt(workingSetPages);
+        return count;
+      },
       nextReads: (out, count) => localPages(reads, out, count, workingSetPages, setup.vm.pages, locality),
       skipReads: (count) => skipLocalPages(reads, count),
     };
