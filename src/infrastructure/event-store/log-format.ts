@@ -54,7 +54,12 @@ export function genesisHash(): string {
 
 /** Appends `"h"` as the last key of a serialized JSON object. */
 export function withHash(content: string, hash: string): string {
-  return `${content.slice(0, -1)},"h":"${hash}"}`;
+  return `${content.slice(0, -1)}${hashSuffix(hash)}`;
+}
+
+/** What {@link withHash} puts in place of the object's closing brace. */
+export function hashSuffix(hash: string): string {
+  return `,"h":"${hash}"}`;
 }
 
 const HASH_SUFFIX = /,"h":"([0-9a-f]{16})"\}$/;

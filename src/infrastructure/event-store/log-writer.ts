@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import type { EventEnvelope } from '../../domain/event';
 import type { EventBus } from '../event-bus';
-import { chainHash, genesisHash, withHash, type LogHeader, type LogTrailer } from './log-format';
+import { chainHash, genesisHash, hashSuffix, withHash, type LogHeader, type LogTrailer } from './log-format';
 import type { LogSink } from './log-sink';
 
 export interface LogSummary {
@@ -33,7 +33,7 @@ export class EventLogWriter {
       this.previousHash = chainHash(this.previousHash, content);
       // withHash's line, in two pieces: a page list's line is not copied again to append 24 characters.
       this.emit(content.slice(0, -1));
-      this.emit(`,"h":"${this.previousHash}"}\n`);
+      this.emit(`${hashSuffix(this.previousHash)}\n`);
     }
     this.events += batch.length;
   }
