@@ -35,6 +35,9 @@ function checkStrategies(strategies: readonly string[], registry: StrategyRegist
   }
 }
 
+/** A strategy's run, back from whichever thread ran it. */
+type FinishedRun = Extract<MigrationTaskResult, { result: unknown }>;
+
 const eventsPathFor = (options: CompareOptions, name: string): string | undefined =>
   options.eventsDir ? join(options.eventsDir, `${name}.ndjson`) : undefined;
 
@@ -93,7 +96,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
       stopPolicy: options.stopPolicy, seed: options.seed, plugins, reply: 'result',
       eventsPath: eventsPathFor(options, name), keepLog: options.onLog !== undefined,
     }));
-    const finished: (Extract<MigrationTaskResult, { result: unknown }> | undefined)[] = tasks.map(() => undefined);
+    const finished: (FinishedRun | undefined)[] = tasks.map(() => undefined);
     await runShared(pool, {
       tasks,
       shareTrace: true,
@@ -106,7 +109,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     });
     const results: Record<string, MigrationResult> = {};
     options.strategies.forEach((name, index) => {
-      const run = finished[index] as Extract<MigrationTaskResult, { result: unknown }>;
+      const run = finished[index] as FinishedRun;
       if (run.logText !== undefined) options.onLog?.(name, run.logText);
       results[name] = run.result;
     });
