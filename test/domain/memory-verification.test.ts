@@ -83,6 +83,22 @@ describe('memory verification', () => {
     expect(verdict).toMatchObject({ consistent: true, verifiedOn: 'source' });
   });
 
+  it('lets a post-copy send fill only the pages the destination lacks', () => {
+    const verdict = verdictOf([
+      [0, started(64)],
+      [ms(1), sent('precopy', [0, 40])],
+      [ms(2), dirtied(0, [3])],
+      [ms(3), paused()],
+      [ms(4), resumed()],
+      // On the destination: 5 is written there (current), 50 is written before it arrives (a lost write).
+      [ms(5), dirtied(1, [5, 50])],
+      // Re-sending 0..63: 40..63 arrive; stale 3 is not refreshed, and 5 keeps the guest's write.
+      [ms(6), sent('postcopy', [0, 64])],
+      [ms(7), completed()],
+    ]);
+    expect(verdict).toMatchObject({ consistent: false, mismatchedPages: 2, mismatchedSample: [3, 50] });
+  });
+
   it('rejects a page batch beyond the VM', () => {
     expect(() => verdictOf([[0, started(8)], [1, sent('precopy', [6, 4])]])).toThrow(/beyond/);
   });

@@ -66,8 +66,8 @@ export class PageBitmap {
     this.setCount = 0;
   }
 
-  /** Sets `[start, start + length)`, a word at a time. */
-  addRange(start: number, length: number): void {
+  /** Sets `[start, start + length)`, a word at a time; the bits that were clear here are set in `newlyAddedTo` too. */
+  addRange(start: number, length: number, newlyAddedTo?: PageBitmap): void {
     const words = this.words;
     const end = start + length;
     let page = start;
@@ -81,6 +81,7 @@ export class PageBitmap {
       if (added !== 0) {
         words[index] = (before | mask) >>> 0;
         this.setCount += popcount32(added);
+        newlyAddedTo?.orWord(index, added);
       }
       page += span;
     }

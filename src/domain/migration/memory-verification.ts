@@ -138,10 +138,7 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
       }
       // After switchover the destination keeps what it already has: a page
       // re-sent while in flight must not undo the guest's newer writes.
-      PageBitmap.forEachWordMask(start, length, (index, mask) => {
-        const arrived = this.present.orWord(index, mask);
-        if (arrived !== 0) this.current.orWord(index, arrived);
-      });
+      this.present.addRange(start, length, this.current);
     }
   }
 
