@@ -137,7 +137,7 @@ const STORAGE_SCENARIO: Scenario = {
 
 /**
  * sweep-200 (issue 7): 200 runs of a 4 GiB scenario (10 dirty rates x pre-copy, hybrid x 10 seeds), the
- * same sweep with `--jobs 1` (in the CLI's own thread) and `--jobs 2` (two piscina workers), alternately;
+ * same sweep with `--jobs 1` (in the CLI's own thread) and `--jobs 2` (that thread and one worker), alternately;
  * reports the speed-up of the median walls and checks both wrote the same bytes. Each sample is 200
  * runs already, so no warm-up and at most 2 samples per setting.
  */

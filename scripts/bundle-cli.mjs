@@ -45,9 +45,8 @@ await build({
   // Keeps names (stack traces stay readable) but drops ~30 % of what V8 parses.
   minifyWhitespace: true,
   minifySyntax: true,
-  // echarts is large and loaded only for --report; piscina starts its own
-  // worker script from its package directory.
-  external: ['echarts', 'piscina'],
+  // echarts is large and loaded only for --report.
+  external: ['echarts'],
   plugins: [importModuleFromTscOutput],
   logLevel: 'warning',
 });
@@ -81,7 +80,7 @@ const TRAINING = {
   async 'migration-worker'(worker) {
     const tasks = ['pre-copy', 'post-copy', 'hybrid'].map((strategy, index) => ({ index, scenario: SMALL_VM, set: [], strategy, plugins: [], reply: 'figures' }));
     const results = [];
-    await worker.drain({ tasks, counter: new SharedArrayBuffer(8), port: { postMessage: (result) => results.push(result), close() {} }, shareTrace: false });
+    await worker.drain({ tasks, counter: new SharedArrayBuffer(8), shareTrace: false }, (result) => results.push(result));
     const failed = results.find((result) => 'error' in result);
     if (results.length !== tasks.length || failed) throw new Error(`training runs of the worker failed: ${failed?.error.message ?? 'missing results'}`);
   },

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import type { MessagePort } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { InputError, type FieldProblem } from '../../domain/errors';
 import type { MigrationResult } from '../../domain/migration/result';
 import { createRegistry } from '../../infrastructure/container/built-ins';
@@ -13,8 +13,8 @@ import { figuresOf, type SweepFigures } from './sweep-figures';
 /**
  * One migration run of a sweep or a compare: the worker threads' entry point
  * (compiled to dist/src/app/use-cases/migration-worker.js, bundled to
- * dist/bin/migration-worker.js) and the in-thread path alike, so both compute
- * exactly the same results.
+ * dist/bin/migration-worker.js; worker-pool.ts starts it) and the in-thread
+ * path alike, so both compute exactly the same results.
  */
 
 /** What the main thread sends a worker: plain data (structured clone). */
@@ -78,11 +78,14 @@ export interface RunShare {
   readonly tasks: readonly MigrationTask[];
   /** Int32Array over it: [next task index, stop flag]. */
   readonly counter: SharedArrayBuffer;
-  /** Each result goes back here as soon as it is ready. */
-  readonly port: MessagePort;
   /** The tasks run one workload (a compare): draw it once in this thread too. */
   readonly shareTrace: boolean;
 }
+
+/** What a worker posts back for a share: each result as soon as it is ready, then `drained` (same port, so in that order). */
+export type WorkerMessage =
+  | { readonly kind: 'result'; readonly result: MigrationTaskResult }
+  | { readonly kind: 'drained' };
 
 /** Takes the next task index, or -1 when none is left or the runs were stopped. */
 export function nextTask(counter: Int32Array, total: number): number {
@@ -92,12 +95,12 @@ export function nextTask(counter: Int32Array, total: number): number {
 }
 
 /**
- * The workers' entry (piscina's `drain`): runs tasks until the shared counter
- * runs out, posting each result. Pulling from the counter (no per-task
- * dispatch by the main thread) keeps a worker busy while the main thread runs
- * tasks itself. Returns how many results it posted.
+ * Runs tasks until the shared counter runs out, handing each result to
+ * `post`. Pulling from the counter (no per-task dispatch by the main thread)
+ * keeps a worker busy while the main thread runs tasks itself. Returns how
+ * many results it posted.
  */
-export async function drain(share: RunShare): Promise<number> {
+export async function drain(share: RunShare, post: (result: MigrationTaskResult) => void): Promise<number> {
   const counter = new Int32Array(share.counter);
   const sharedTrace = share.shareTrace ? new SharedTrace() : undefined;
   let posted = 0;
@@ -109,9 +112,21 @@ export async function drain(share: RunShare): Promise<number> {
     } catch (error) {
       result = { index: task.index, error: errorData(error) };
     }
-    share.port.postMessage(result);
+    post(result);
     posted++;
   }
-  share.port.close();
   return posted;
 }
+
+/** The `workerData` that marks a thread as a migration worker (a library user's own worker threads are left alone). */
+export const MIGRATION_WORKER = 'virtsim-migration-worker';
+
+/** A migration worker drains every share it is sent, posting on `port`. */
+function serve(port: MessagePort): void {
+  port.on('message', (share: RunShare) => {
+    const post = (message: WorkerMessage): void => port.postMessage(message);
+    void drain(share, (result) => post({ kind: 'result', result })).then(() => post({ kind: 'drained' }));
+  });
+}
+
+if (!isMainThread && parentPort && workerData === MIGRATION_WORKER) serve(parentPort);

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { MessageChannel } from 'node:worker_threads';
-import type * as PiscinaModule from 'piscina';
-import { nextTask, type MigrationTask, type MigrationTaskResult, type RunShare } from './migration-worker';
+import { Worker } from 'node:worker_threads';
+import { MIGRATION_WORKER, nextTask, type MigrationTask, type MigrationTaskResult, type RunShare, type WorkerMessage } from './migration-worker';
 
 /**
  * Migration runs spread over this thread and worker threads (sweep,
  * compare): every thread takes the next task index from one shared counter
  * when it is free, so no worker waits for this thread to hand it work.
  */
-export type WorkerPool = PiscinaModule.Piscina;
 
 /** The compiled worker beside this file (dist/src/app/use-cases/, or dist/bin/ in the bundled CLI). */
 function workerFile(): string {
@@ -18,12 +16,83 @@ function workerFile(): string {
   return file;
 }
 
+/** One worker thread, and the error that ended it, if one did (kept even while no share is running). */
+interface PooledWorker {
+  readonly thread: Worker;
+  failure?: Error;
+}
+
+/**
+ * Plain worker threads, each one long task (a share of the runs), so a pool
+ * library's per-task dispatch buys nothing; a worker starts ~50 ms sooner
+ * without one (no ES-module loader in the worker to import the handler).
+ */
+export class WorkerPool {
+  private readonly workers: PooledWorker[];
+
+  /** Starts `threads` workers now, so they load their modules while this thread prepares. */
+  constructor(threads: number) {
+    const file = workerFile();
+    this.workers = Array.from({ length: threads }, () => {
+      const worker: PooledWorker = { thread: new Worker(file, { workerData: MIGRATION_WORKER }) };
+      worker.thread.on('error', (error) => {
+        worker.failure ??= error;
+      });
+      worker.thread.on('exit', (code) => {
+        worker.failure ??= new Error(`a migration worker exited (code ${code}) before its runs were done`);
+      });
+      return worker;
+    });
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  /** Every worker drains `share`; each result goes to `onResult` as it arrives. */
+  drainAll(share: RunShare, onResult: (result: MigrationTaskResult) => void): Promise<void>[] {
+    return this.workers.map((worker) => drainOn(worker, share, onResult));
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.thread.terminate()));
+  }
+}
+
+function drainOn(worker: PooledWorker, share: RunShare, onResult: (result: MigrationTaskResult) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (worker.failure) {
+      reject(worker.failure);
+      return;
+    }
+    const stop = (): void => {
+      worker.thread.off('message', onMessage);
+      worker.thread.off('error', onEnd);
+      worker.thread.off('exit', onEnd);
+    };
+    const onMessage = (message: WorkerMessage): void => {
+      if (message.kind === 'result') {
+        onResult(message.result);
+        return;
+      }
+      stop();
+      resolve();
+    };
+    // The listeners added in the constructor run first and record why.
+    const onEnd = (): void => {
+      stop();
+      reject(worker.failure);
+    };
+    worker.thread.on('message', onMessage);
+    worker.thread.on('error', onEnd);
+    worker.thread.on('exit', onEnd);
+    worker.thread.postMessage(share);
+  });
+}
+
 /** Starts `threads` workers now, so they load their modules while this thread prepares. */
 export function startPool(threads: number): WorkerPool {
-  // Loaded (~20 ms) only by the commands that start workers.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Piscina } = require('piscina') as typeof PiscinaModule;
-  return new Piscina({ filename: workerFile(), minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  return new WorkerPool(threads);
 }
 
 export interface SharedRuns {
@@ -59,32 +128,15 @@ export async function runShared(pool: WorkerPool, runs: SharedRuns): Promise<voi
     }
   };
   signal?.addEventListener('abort', stop);
-  const shares = Array.from({ length: pool.options.maxThreads }, () => {
-    const { port1, port2 } = new MessageChannel();
-    let received = 0;
-    let expected = Number.POSITIVE_INFINITY;
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => { done = resolve; });
-    port1.on('message', (result: MigrationTaskResult) => {
-      received++;
-      accept(result);
-      if (received >= expected) done();
-    });
-    const share: RunShare = { tasks, counter: counter.buffer as SharedArrayBuffer, port: port2, shareTrace: runs.shareTrace ?? false };
-    return pool.run(share, { name: 'drain', transferList: [port2] }).then((posted: number) => {
-      // Results travel on their own port: wait until every posted one arrived.
-      expected = posted;
-      if (received >= expected) done();
-      return finished;
-    }).catch(fail).finally(() => port1.close());
-  });
+  const share: RunShare = { tasks, counter: counter.buffer as SharedArrayBuffer, shareTrace: runs.shareTrace ?? false };
+  const workers = pool.drainAll(share, accept).map((drained) => drained.catch(fail));
   try {
     for (let index = nextTask(counter, tasks.length); index !== -1; index = nextTask(counter, tasks.length)) {
       accept(runs.runHere(tasks[index]));
       // Let workers' results, a signal (SIGINT) and file writes' callbacks run between runs.
       await new Promise((resolve) => setImmediate(resolve));
     }
-    await Promise.all(shares);
+    await Promise.all(workers);
   } finally {
     signal?.removeEventListener('abort', stop);
   }
