@@ -162,21 +162,28 @@ export function decodePageList(encoded: string): Uint32Array {
 }
 
 /**
- * The decoded page set of event data built in this process, keyed by the data
- * object: a live run's projections take it instead of decoding the string that
- * was just encoded from it. A replay finds no entry and decodes. An entry holds
- * exactly what decoding the data's encoded field yields (a fresh copy, never
+ * The field of event data built in this process that holds this codec's
+ * output, and that field's decoded page set, keyed by the data object. A live
+ * run's projections take the set instead of decoding the string that was just
+ * encoded from it (a replay finds no entry and decodes), and the log writer
+ * copies the field into the line as it is: base64 needs no JSON escaping. An
+ * entry holds exactly what decoding the field yields (a fresh copy, never
  * written afterwards).
  */
-const decodedSets = new WeakMap<object, Uint32Array>();
+const encodedFields = new WeakMap<object, { readonly field: string; readonly decoded: Uint32Array }>();
 
-/** Records `decoded` as the decoded page set `data` carries; returns `data`. */
-export function withDecoded<T extends object>(data: T, decoded: Uint32Array): T {
-  decodedSets.set(data, decoded);
+/** Records that `data[field]` is this codec's encoding of `decoded`; returns `data`. */
+export function withDecoded<T extends object>(data: T, field: keyof T & string, decoded: Uint32Array): T {
+  encodedFields.set(data, { field, decoded });
   return data;
 }
 
 /** The decoded page set recorded for `data` by {@link withDecoded}, if this process built it. */
 export function decodedOf(data: object): Uint32Array | undefined {
-  return decodedSets.get(data);
+  return encodedFields.get(data)?.decoded;
+}
+
+/** The field of `data` that {@link withDecoded} recorded as this codec's output, if this process built it. */
+export function encodedFieldOf(data: object): string | undefined {
+  return encodedFields.get(data)?.field;
 }

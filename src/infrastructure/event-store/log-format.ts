@@ -38,12 +38,15 @@ const GENESIS = '0'.repeat(16);
  * line's content, so a replay can name the first line that was edited,
  * dropped or reordered.
  */
-export function chainHash(previous: string, content: string): string {
+export function chainHash(previous: string, content: string | readonly string[]): string {
   // Short lines: one-shot hash of the concatenation (Node >= 20.12), a third
-  // of createHash's cost. Long ones (page lists): streamed, so the line is not
-  // first copied into a new string. The same bytes are hashed either way.
-  if (content.length < STREAMED_LINE_CHARS) return hash('sha256', previous + content, 'hex').slice(0, 16);
-  return createHash('sha256').update(previous).update(content).digest('hex').slice(0, 16);
+  // of createHash's cost. Long ones (page lists), or a line given in pieces:
+  // streamed, so the line is not first copied into a new string. The same
+  // bytes are hashed either way.
+  if (typeof content === 'string' && content.length < STREAMED_LINE_CHARS) return hash('sha256', previous + content, 'hex').slice(0, 16);
+  const digest = createHash('sha256').update(previous);
+  for (const piece of typeof content === 'string' ? [content] : content) digest.update(piece);
+  return digest.digest('hex').slice(0, 16);
 }
 
 const STREAMED_LINE_CHARS = 4096;

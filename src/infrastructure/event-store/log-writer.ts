@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import type { Subscription } from 'rxjs';
 import type { EventEnvelope } from '../../domain/event';
+import { encodedFieldOf } from '../../domain/memory/page-set-codec';
 import type { EventBus } from '../event-bus';
 import { chainHash, genesisHash, hashSuffix, withHash, type LogHeader, type LogTrailer } from './log-format';
 import type { LogSink } from './log-sink';
@@ -29,10 +30,12 @@ export class EventLogWriter {
 
   append(batch: readonly EventEnvelope[]): void {
     for (const envelope of batch) {
-      const content = JSON.stringify({ seq: envelope.seq, at: envelope.at, type: envelope.type, v: envelope.v, data: envelope.data });
-      this.previousHash = chainHash(this.previousHash, content);
-      // withHash's line, in two pieces: a page list's line is not copied again to append 24 characters.
-      this.emit(content.slice(0, -1));
+      const pieces = contentPieces(envelope);
+      this.previousHash = chainHash(this.previousHash, pieces);
+      // withHash's line, in pieces: a page list's line is not copied again to append 24 characters.
+      const last = pieces.length - 1;
+      for (let i = 0; i < last; i++) this.emit(pieces[i]);
+      this.emit(pieces[last].slice(0, -1));
       this.emit(`${hashSuffix(this.previousHash)}\n`);
     }
     this.events += batch.length;
@@ -64,3 +67,36 @@ export class EventLogWriter {
     this.sink.write(text);
   }
 }
+
+/** Below this, a codec field is serialized with the rest of the line. */
+const SPLICED_FIELD_CHARS = 4096;
+
+/**
+ * The event's line content (JSON.stringify's text, hash aside) in pieces. A
+ * long page list the codec encoded (base64: nothing to escape) goes in as it
+ * is, between the JSON of the rest: serializing it copies it once more, and
+ * hashing that copy flattens it into another (each a large-object allocation
+ * that two threads pay for in page faults).
+ */
+function contentPieces(envelope: EventEnvelope): readonly string[] {
+  const { seq, at, type, v, data } = envelope;
+  const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
+  const field = record && encodedFieldOf(record);
+  const value = field === undefined ? undefined : record?.[field];
+  if (!record || field === undefined || typeof value !== 'string' || value.length < SPLICED_FIELD_CHARS || !flat(record)) {
+    return [JSON.stringify({ seq, at, type, v, data })];
+  }
+  const stub = JSON.stringify({ seq, at, type, v, data: { ...record, [field]: '' } });
+  // Every other value is a number, boolean, null or a string (whose quotes are
+  // escaped), so `"field":""` occurs once: the value goes between its quotes.
+  const emptyField = `${JSON.stringify(field)}:""`;
+  const split = stub.indexOf(emptyField) + emptyField.length - 1;
+  return [stub.slice(0, split), value, stub.slice(split)];
+}
+
+/** No value of `data` is an object or an array. */
+function flat(data: object): boolean {
+  for (const value of Object.values(data)) if (typeof value === 'object' && value !== null) return false;
+  return true;
+}
+

@@ -263,7 +263,7 @@ export class Guest implements GuestControl {
   private applyWrites(pages: Uint32Array, count: number, first: number): void {
     // On the source, writes are dirty-logged for re-sending; on the destination they are the truth.
     if (this.currentHost !== this.destination) this.memory.recordWrites(pages, count);
-    const data = withDecoded({ first, count, pages: encodePageList(pages, count) }, pages.slice(0, count));
+    const data = withDecoded({ first, count, pages: encodePageList(pages, count) }, 'pages', pages.slice(0, count));
     this.bus.emit(event<PagesDirtied>('PagesDirtied', 1, data));
   }
 }

@@ -248,7 +248,7 @@ export class MigrationRuntime implements MigrationContext {
     const stale = this.memory.toSend;
     if (this.sent > 0 && stale.count > 0) {
       const ranges = stale.toRanges();
-      this.options.bus.emit(event<PagesDiscarded>('PagesDiscarded', 1, withDecoded({ ranges: encodeRanges(ranges), pages: stale.count }, ranges)));
+      this.options.bus.emit(event<PagesDiscarded>('PagesDiscarded', 1, withDecoded({ ranges: encodeRanges(ranges), pages: stale.count }, 'ranges', ranges)));
     }
     this.postcopy = true;
     this.options.bus.emit(event<PostcopyStarted>('PostcopyStarted', 1, { pagesOnSource: stale.count }));
@@ -298,7 +298,7 @@ export class MigrationRuntime implements MigrationContext {
       normalPages: batch.normalPages,
       zeroPages: batch.zeroPages,
       bytes: batch.bytes,
-    }, batch.ranges)));
+    }, 'ranges', batch.ranges)));
     const xbzrle = this.memory.xbzrle;
     if (xbzrle && (xbzrle.stats.cacheHits > 0 || xbzrle.stats.cacheMisses > 0)) {
       this.options.bus.emit(event<XbzrleEncoded>('XbzrleEncoded', 1, xbzrle.drain()));

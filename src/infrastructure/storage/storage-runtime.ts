@@ -1117,14 +1117,13 @@ export class StorageRuntime {
         v.thinExtents = 0;
       }
       if (v.reads + v.writes + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
-      // The decoded set recorded is `written`'s: the block tracker takes it instead of decoding.
       this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, withDecoded({
         volume: v.name, fromNs: this.sliceStart, toNs: now, reads: v.reads, writes: v.writes, readBytes: v.readBytes, writeBytes: v.writeBytes,
         errors: v.errors, written: encodePageList(v.written, v.writtenCount), histogram: encodePageList(drainSparse(v.histogram)),
         latencySumNs: v.latencySum, latencyMaxNs: v.latencyMax, cacheHits: v.cacheHits,
         repaired: encodePageList(v.repaired), readErrors: encodePageList(v.readErrors), silentCorruptReads: v.silentCorrupt,
         metadataLookups: v.lookups, metadataChanges: v.metaChanges, lockMessages: v.lockMessages,
-      }, v.written.slice(0, v.writtenCount))));
+      }, 'written', v.written.slice(0, v.writtenCount))));
       v.reads = v.writes = v.readBytes = v.writeBytes = v.errors = v.latencySum = v.latencyMax = v.cacheHits = v.silentCorrupt = 0;
       v.lookups = v.metaChanges = v.lockMessages = 0;
       v.writtenCount = 0;
