@@ -114,11 +114,19 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
 
   private applyWrites(pages: Uint32Array): void {
     for (let i = 0; i < pages.length; i++) if (pages[i] >= this.pages) throw new Error(`page ${pages[i]} is beyond the VM's ${this.pages} pages`);
-    if (this.runningOn !== this.destinationHost) {
-      const current = this.current;
-      for (let i = 0; i < pages.length; i++) current.delete(pages[i]);
-      return;
-    }
+    // Two methods, not two branches: optimized before the first switchover, a
+    // single method kept a deopt exit in its destination branch and took it
+    // once in every run after (V8 does not recompile for such an exit).
+    if (this.runningOn === this.destinationHost) this.applyDestinationWrites(pages);
+    else this.applySourceWrites(pages);
+  }
+
+  private applySourceWrites(pages: Uint32Array): void {
+    const current = this.current;
+    for (let i = 0; i < pages.length; i++) current.delete(pages[i]);
+  }
+
+  private applyDestinationWrites(pages: Uint32Array): void {
     for (let i = 0; i < pages.length; i++) {
       const page = pages[i];
       this.writtenOnDestination.add(page);
