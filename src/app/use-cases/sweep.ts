@@ -279,9 +279,34 @@ function renderRow(format: SweepFormat, keys: readonly string[], row: SweepRow):
  * given; `keys` are the varied keys (default: the first row's).
  */
 export function formatSweepRows(rows: readonly SweepRow[], format: SweepFormat, keys: readonly string[] = Object.keys(rows[0]?.values ?? {})): string {
-  const lines = format === 'csv' ? [[...keys, 'strategy', 'seed', ...FIGURE_COLUMNS, 'run'].map(csvField).join(',')] : [];
-  for (const row of rows) lines.push(renderRow(format, keys, row));
-  return lines.map((line) => `${line}\n`).join('');
+  return fileText(format, keys, rows.map((row) => renderRow(format, keys, row)));
+}
+
+/** The output file: the CSV header (for CSV), then the lines given, in their order. */
+function fileText(format: SweepFormat, keys: readonly string[], lines: Iterable<string>): string {
+  const all = format === 'csv' ? [[...keys, 'strategy', 'seed', ...FIGURE_COLUMNS, 'run'].map(csvField).join(',')] : [];
+  for (const line of lines) all.push(line);
+  return all.map((line) => `${line}\n`).join('');
+}
+
+/**
+ * Each finished row's line, rendered once, by plan index: the file is
+ * rewritten as rows finish, and rendering every row for every rewrite made a
+ * long sweep quadratic.
+ */
+class RenderedRows {
+  private readonly lines = new Map<number, string>();
+
+  constructor(private readonly format: SweepFormat, private readonly keys: readonly string[]) {}
+
+  add(row: SweepRow): void {
+    this.lines.set(row.index, renderRow(this.format, this.keys, row));
+  }
+
+  text(): string {
+    const indexes = [...this.lines.keys()].sort((a, b) => a - b);
+    return fileText(this.format, this.keys, indexes.map((index) => this.lines.get(index) as string));
+  }
 }
 
 function sortedRows(rows: ReadonlyMap<number, SweepRow>): SweepRow[] {
@@ -440,7 +465,9 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
     options.onProgress?.({ kind: 'skipped', row, finished: ++finished, total });
   }
   const keys = plan.axes.map((axis) => axis.key);
-  const saver = options.out && format ? new RowSaver(options.out, () => formatSweepRows(sortedRows(rows), format, keys)) : undefined;
+  const rendered = format ? new RenderedRows(format, keys) : undefined;
+  for (const row of rows.values()) rendered?.add(row);
+  const saver = options.out && rendered ? new RowSaver(options.out, () => rendered.text()) : undefined;
   const record = (result: MigrationTaskResult): void => {
     if ('error' in result) throw taskError(result);
     if (!('figures' in result)) throw new Error(`sweep run ${result.index} replied without figures`);
@@ -450,6 +477,7 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
       figures: result.figures, skipped: false,
     };
     rows.set(row.index, row);
+    rendered?.add(row);
     saver?.request();
     options.onProgress?.({ kind: 'done', row, finished: ++finished, total });
   };
