@@ -139,11 +139,16 @@ const STORAGE_SCENARIO: Scenario = {
  * sweep-200 (issue 7): 200 runs of a 4 GiB scenario (10 dirty rates x pre-copy, hybrid x 10 seeds), the
  * same sweep with `--jobs 1` (in the CLI's own thread) and `--jobs 2` (that thread and one worker), alternately;
  * reports the speed-up of the median walls and checks both wrote the same bytes. Each sample is 200
- * runs already, so no warm-up and at most 2 samples per setting.
+ * runs already, so no warm-up and at most 3 samples per setting (the machine drifts: a median of 3).
+ * sweep-800 (only with `--only sweep-800`) is the same sweep with 40 seeds: how the speed-up grows once
+ * the worker's start and JIT warm-up are spread over more runs.
  */
-const SWEEP_ARGS = [
+const SWEEP_SEEDS = { 'sweep-200': 10, 'sweep-800': 40 } as const;
+type SweepId = keyof typeof SWEEP_SEEDS;
+
+const sweepArgs = (id: SweepId): string[] => [
   '--vary', 'vm.workload.dirty-rate=10000,20000,30000,40000,50000,60000,70000,80000,90000,100000',
-  '--strategies', 'pre-copy,hybrid', '--seeds', '10',
+  '--strategies', 'pre-copy,hybrid', '--seeds', String(SWEEP_SEEDS[id]),
 ];
 
 interface SweepSample {
@@ -152,16 +157,16 @@ interface SweepSample {
   readonly rssKiB: number | null;
 }
 
-function sweepOnce(dir: string, jobs: number): SweepSample {
-  const out = join(dir, `sweep-200-jobs-${jobs}.csv`);
+function sweepOnce(dir: string, id: SweepId, jobs: number): SweepSample {
+  const out = join(dir, `${id}-jobs-${jobs}.csv`);
   rmSync(out, { force: true }); // a file left by the previous sample would be skipped row by row
-  const args = [CLI, 'sweep', '--scenario', scenarioFile('sweep-4g'), ...SWEEP_ARGS, '--jobs', String(jobs), '--out', out];
+  const args = [CLI, 'sweep', '--scenario', scenarioFile('sweep-4g'), ...sweepArgs(id), '--jobs', String(jobs), '--out', out];
   const rssFile = join(dir, 'rss.txt');
   const timed = existsSync(TIME);
   const started = process.hrtime.bigint();
   const child = spawnSync(timed ? TIME : process.execPath, timed ? ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args] : args, { encoding: 'utf8', maxBuffer: 64 << 20 });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (child.status !== 0) throw new Error(`sweep-200 --jobs ${jobs}: exit ${String(child.status)}\n${child.stderr}`);
+  if (child.status !== 0) throw new Error(`${id} --jobs ${jobs}: exit ${String(child.status)}\n${child.stderr}`);
   const measured = timed ? (readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number) : [];
   return {
     wallMs,
@@ -170,13 +175,14 @@ function sweepOnce(dir: string, jobs: number): SweepSample {
   };
 }
 
-function runSweep200(dir: string, runs: number) {
+function runSweep(dir: string, id: SweepId, runs: number) {
   const samples: Record<1 | 2, SweepSample[]> = { 1: [], 2: [] };
-  for (let i = 0; i < Math.min(runs, 2); i++) {
-    for (const jobs of [1, 2] as const) samples[jobs].push(sweepOnce(dir, jobs));
+  for (let i = 0; i < Math.min(runs, 3); i++) {
+    for (const jobs of [1, 2] as const) samples[jobs].push(sweepOnce(dir, id, jobs));
   }
-  const rows = readFileSync(join(dir, 'sweep-200-jobs-1.csv'), 'utf8').trimEnd().split('\n').length - 1;
-  const identical = readFileSync(join(dir, 'sweep-200-jobs-1.csv'), 'utf8') === readFileSync(join(dir, 'sweep-200-jobs-2.csv'), 'utf8');
+  const output = (jobs: number): string => readFileSync(join(dir, `${id}-jobs-${jobs}.csv`), 'utf8');
+  const rows = output(1).trimEnd().split('\n').length - 1;
+  const identical = output(1) === output(2);
   const summary = (list: readonly SweepSample[]) => {
     const cpu = list.map((s) => s.cpuMs).filter((v): v is number => v !== null);
     const rss = list.map((s) => s.rssKiB).filter((v): v is number => v !== null);
@@ -189,8 +195,8 @@ function runSweep200(dir: string, runs: number) {
   const one = summary(samples[1]);
   const two = summary(samples[2]);
   return {
-    id: 'sweep-200',
-    description: `virtsim sweep over bench/scenarios/sweep-4g.json (4 GiB, hot-cold, 1 GiB hot): ${SWEEP_ARGS.join(' ')}, --jobs 1 vs --jobs 2`,
+    id,
+    description: `virtsim sweep over bench/scenarios/sweep-4g.json (4 GiB, hot-cold, 1 GiB hot): ${sweepArgs(id).join(' ')}, --jobs 1 vs --jobs 2`,
     runs: samples[1].length,
     rows,
     'jobs-1': one,
@@ -234,7 +240,7 @@ function totalBytes(files: readonly string[]): number {
   return files.reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0);
 }
 
-/** The CLI's subcommands, to include scenarios whose commands exist yet (storage-1m, sweep-200). */
+/** The CLI's subcommands, to include scenarios whose commands exist yet (storage-1m, the sweeps). */
 function cliCommands(): Set<string> {
   const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
   const commands = new Set<string>();
@@ -302,15 +308,16 @@ function main(argv: readonly string[]): number {
   const available = [...MIGRATION_SCENARIOS];
   if (commands.has('storage')) available.push(STORAGE_SCENARIO);
   else skipped['storage-1m'] = 'no `virtsim storage` command in this build';
-  // sweep-200 (200 runs of a 4 GiB scenario, --jobs 2 vs --jobs 1) needs `virtsim sweep`.
-  const sweepWanted = commands.has('sweep') && (!only || only.includes('sweep-200'));
+  // The sweeps (--jobs 2 vs --jobs 1) need `virtsim sweep`; sweep-800 runs only when asked for.
+  const sweepsWanted = (Object.keys(SWEEP_SEEDS) as SweepId[])
+    .filter((id) => commands.has('sweep') && (only ? only.includes(id) : id === 'sweep-200'));
   if (!commands.has('sweep')) skipped['sweep-200'] = 'no `virtsim sweep` command in this build';
   const scenarios = available.filter((s) => !only || only.includes(s.id));
   const golden = goldenLarge();
   const dir = mkdtempSync(join(tmpdir(), 'virtsim-bench-'));
   const load = loadavg();
   const results = [];
-  let sweep200: ReturnType<typeof runSweep200> | undefined;
+  const sweeps: ReturnType<typeof runSweep>[] = [];
   try {
     for (const scenario of scenarios) {
       scenario.prepare?.(dir);
@@ -340,9 +347,10 @@ function main(argv: readonly string[]): number {
       results.push(result);
       process.stderr.write(`${scenario.id}: ${result['wall-ms'].median} ms\n`);
     }
-    if (sweepWanted) {
-      sweep200 = runSweep200(dir, runs);
-      process.stderr.write(`sweep-200: ${sweep200['jobs-1']['wall-ms'].median} ms with --jobs 1, ${sweep200['jobs-2']['wall-ms'].median} ms with --jobs 2\n`);
+    for (const id of sweepsWanted) {
+      const sweep = runSweep(dir, id, runs);
+      sweeps.push(sweep);
+      process.stderr.write(`${id}: ${sweep['jobs-1']['wall-ms'].median} ms with --jobs 1, ${sweep['jobs-2']['wall-ms'].median} ms with --jobs 2\n`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -365,12 +373,12 @@ function main(argv: readonly string[]): number {
       r['log-check'],
     ]);
   }
-  process.stdout.write(`${table.toString()}\n`);
-  if (sweep200) {
-    const cpu = (side: typeof sweep200['jobs-1']): string => (side['cpu-ms'] ? `, CPU ${side['cpu-ms'].median.toFixed(0)} ms` : '');
-    process.stdout.write(`sweep-200: ${sweep200.rows} runs; --jobs 1 ${sweep200['jobs-1']['wall-ms'].median.toFixed(0)} ms${cpu(sweep200['jobs-1'])}; `
-      + `--jobs 2 ${sweep200['jobs-2']['wall-ms'].median.toFixed(0)} ms${cpu(sweep200['jobs-2'])}; speed-up ${sweep200['speed-up'].toFixed(2)}x (target >= 1.7x); `
-      + `outputs ${sweep200['identical-output'] ? 'identical' : 'DIFFER'} (median of ${sweep200.runs} each)\n`);
+  if (results.length > 0) process.stdout.write(`${table.toString()}\n`);
+  for (const sweep of sweeps) {
+    const cpu = (side: typeof sweep['jobs-1']): string => (side['cpu-ms'] ? `, CPU ${side['cpu-ms'].median.toFixed(0)} ms` : '');
+    process.stdout.write(`${sweep.id}: ${sweep.rows} runs; --jobs 1 ${sweep['jobs-1']['wall-ms'].median.toFixed(0)} ms${cpu(sweep['jobs-1'])}; `
+      + `--jobs 2 ${sweep['jobs-2']['wall-ms'].median.toFixed(0)} ms${cpu(sweep['jobs-2'])}; speed-up ${sweep['speed-up'].toFixed(2)}x`
+      + `${sweep.id === 'sweep-200' ? ' (target >= 1.7x)' : ''}; outputs ${sweep['identical-output'] ? 'identical' : 'DIFFER'} (median of ${sweep.runs} each)\n`);
   }
   for (const [id, reason] of Object.entries(skipped)) process.stdout.write(`${id}: skipped (${reason})\n`);
   process.stdout.write(`${runs} timed runs each after one warm-up; load average at start ${load.map((l) => l.toFixed(2)).join(' ')}\n`);
@@ -380,14 +388,14 @@ function main(argv: readonly string[]): number {
     commit: gitCommit(),
     machine: { cpus: cpus().length, 'cpu-model': cpuModel(), node: process.version, 'load-average-at-start': load.map((l) => round(l, 2)) },
     scenarios: results,
-    ...(sweep200 ? { sweep: sweep200 } : {}),
+    ...Object.fromEntries(sweeps.map((sweep) => [sweep.id === 'sweep-200' ? 'sweep' : sweep.id, sweep])),
     skipped,
   };
   const temp = `${out}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(report, null, 2)}\n`);
   renameSync(temp, out);
   process.stdout.write(`wrote ${out}\n`);
-  return results.some((r) => r['log-check'] === 'CHANGED') || sweep200?.['identical-output'] === false ? 1 : 0;
+  return results.some((r) => r['log-check'] === 'CHANGED') || sweeps.some((sweep) => !sweep['identical-output']) ? 1 : 0;
 }
 
 function round(value: number, digits: number): number {
