@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/domain/errors';
 import { createRegistry } from '../../src/infrastructure/container/built-ins';
+import { resolveScenario } from '../../src/app/use-cases/scenario-input';
 import { parseVary, planSweep, sweep, type SweepProgress } from '../../src/app/use-cases/sweep';
 import { removeDir, tempDir, tinyScenario } from './helpers';
 
@@ -45,6 +46,15 @@ describe('sweep (library, in this thread)', () => {
       'pre-copy/5', 'pre-copy/6', 'pre-copy/7', 'post-copy/5', 'post-copy/6', 'post-copy/7', 'hybrid/5', 'hybrid/6', 'hybrid/7',
     ]);
     expect(plan.columns.slice(0, 3)).toEqual(['strategy', 'seed', 'status']);
+  });
+
+  it('plans each run with the scenario its choices resolve to, which the run starts from', () => {
+    const registry = createRegistry();
+    const plan = planSweep({ scenario, vary: ['vm.workload.dirty-rate=1000,30000'], strategies: ['pre-copy', 'hybrid'], seeds: 2 }, registry);
+    for (const run of plan.runs) {
+      expect(run.resolved).toEqual(resolveScenario({ scenario, set: run.set, strategy: run.strategy, seed: run.seed }, registry));
+    }
+    expect(plan.runs[3].resolved).toMatchObject({ seed: 6, vm: { workload: { 'dirty-rate': 1000 } }, migration: { strategy: 'hybrid' } });
   });
 
   it('parses --vary and rejects bad syntax', () => {

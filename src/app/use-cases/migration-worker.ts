@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { InputError, type FieldProblem } from '../../domain/errors';
 import type { MigrationResult } from '../../domain/migration/result';
+import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
@@ -29,6 +30,8 @@ export interface MigrationTask extends ScenarioChoices {
   readonly eventsPath?: string;
   /** Send the log's text back too (for a report). */
   readonly keepLog?: boolean;
+  /** The scenario the choices resolve to, if the sender resolved them already (runMigration's `resolved`). */
+  readonly resolved?: Scenario;
 }
 
 /** Errors cross the thread boundary as data so an InputError stays one. */
@@ -41,7 +44,7 @@ export function runMigrationTask(task: MigrationTask, registry: StrategyRegistry
   try {
     const run = runMigration({
       registry, sharedTrace, scenario: task.scenario, source: task.source, set: task.set, strategy: task.strategy,
-      stopPolicy: task.stopPolicy, seed: task.seed, eventsPath: task.eventsPath, keepLog: task.keepLog,
+      stopPolicy: task.stopPolicy, seed: task.seed, eventsPath: task.eventsPath, keepLog: task.keepLog, resolved: task.resolved,
     });
     return task.reply === 'figures'
       ? { index: task.index, figures: figuresOf(run.result) }

@@ -30,6 +30,8 @@ export interface RunMigrationOptions extends ScenarioChoices {
   readonly registry?: StrategyRegistry;
   /** Draw the workload once for several runs (compare): same accesses, generated once. */
   readonly sharedTrace?: SharedTrace;
+  /** What the choices above resolve to, when the caller resolved them already (a sweep's plan): not validated twice. */
+  readonly resolved?: Scenario;
 }
 
 export interface MigrationRun {
@@ -59,7 +61,7 @@ const bitmaps = new WordPool();
 /** Runs one migration from a scenario: the library form of `virtsim migrate`. */
 export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const registry = options.registry ?? createRegistry();
-  let scenario = resolveScenario(options, registry);
+  let scenario = options.resolved ?? resolveScenario(options, registry);
   const strategy = registry.resolve<MigrationStrategy>('migration-strategy', scenario.migration.strategy, 'migration.strategy');
   const stopPolicy = registry.resolve<StopPolicy>('stop-policy', scenario.migration['stop-policy'], 'migration.stop-policy');
   const workload = registry.resolve<WorkloadModel>('workload', scenario.vm.workload.model, 'vm.workload.model');

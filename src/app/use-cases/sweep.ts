@@ -92,6 +92,8 @@ interface PlannedRun {
   readonly strategy: string;
   readonly seed: number;
   readonly set: readonly string[];
+  /** The scenario these choices resolve to: the run starts from it instead of validating it again. */
+  readonly resolved: Scenario;
 }
 
 export interface SweepPlan {
@@ -198,7 +200,7 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
         } catch (error) {
           throw within(error);
         }
-        const planned: PlannedRun = { index: runs.length, run: runId(resolved), tokens, values, strategy, seed, set: overrides };
+        const planned: PlannedRun = { index: runs.length, run: runId(resolved), tokens, values, strategy, seed, set: overrides, resolved };
         const twin = byId.get(planned.run);
         if (twin) {
           throw InputError.at('--vary', `${describe(axes, planned)} and ${describe(axes, twin)} are the same run (same resolved scenario, strategy and seed)`);
@@ -483,7 +485,7 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
   };
   const task = (planned: PlannedRun): MigrationTask => ({
     index: planned.index, scenario: options.scenario, source: options.source, set: planned.set,
-    strategy: planned.strategy, seed: planned.seed, plugins: options.plugins ?? [], reply: 'figures',
+    strategy: planned.strategy, seed: planned.seed, resolved: planned.resolved, plugins: options.plugins ?? [], reply: 'figures',
   });
   const pending = plan.runs.filter((planned) => !rows.has(planned.index));
   const interrupted = (): SweepInterrupted => new SweepInterrupted(rows.size, total, options.out);
