@@ -48,13 +48,15 @@ describe('sweep (library, in this thread)', () => {
     expect(plan.columns.slice(0, 3)).toEqual(['strategy', 'seed', 'status']);
   });
 
-  it('plans each run with the scenario its choices resolve to, which the run starts from', () => {
+  it('plans each run with the scenario its choices resolve to, field order included (the run starts from it)', () => {
     const registry = createRegistry();
-    const plan = planSweep({ scenario, vary: ['vm.workload.dirty-rate=1000,30000'], strategies: ['pre-copy', 'hybrid'], seeds: 2 }, registry);
+    const set = ['seed=9', 'migration.strategy="post-copy"'];
+    const plan = planSweep({ scenario, set, vary: ['vm.workload.dirty-rate=1000,30000'], strategies: ['pre-copy', 'hybrid'], seeds: 2 }, registry);
     for (const run of plan.runs) {
-      expect(run.resolved).toEqual(resolveScenario({ scenario, set: run.set, strategy: run.strategy, seed: run.seed }, registry));
+      const resolved = resolveScenario({ scenario, set: run.set, strategy: run.strategy, seed: run.seed }, registry);
+      expect(JSON.stringify(run.resolved)).toBe(JSON.stringify(resolved));
     }
-    expect(plan.runs[3].resolved).toMatchObject({ seed: 6, vm: { workload: { 'dirty-rate': 1000 } }, migration: { strategy: 'hybrid' } });
+    expect(plan.runs[3].resolved).toMatchObject({ seed: 10, vm: { workload: { 'dirty-rate': 1000 } }, migration: { strategy: 'hybrid' } });
   });
 
   it('parses --vary and rejects bad syntax', () => {

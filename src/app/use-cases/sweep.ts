@@ -194,12 +194,10 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
     for (const strategy of options.strategies) {
       for (let i = 0; i < seeds; i++) {
         const seed = first.seed + i;
-        let resolved: Scenario;
-        try {
-          resolved = resolveScenario({ ...base, set: overrides, strategy, seed }, registry);
-        } catch (error) {
-          throw within(error);
-        }
+        // Strategy and seed are fields the schema checks on their own (and
+        // the strategy's name was checked above): resolving the whole scenario
+        // again per run gave the same object, field order included, at ~0.2 ms a run.
+        const resolved: Scenario = { ...first, seed, migration: { ...first.migration, strategy } };
         const planned: PlannedRun = { index: runs.length, run: runId(resolved), tokens, values, strategy, seed, set: overrides, resolved };
         const twin = byId.get(planned.run);
         if (twin) {
