@@ -7,7 +7,7 @@ import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
 import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { runMigration, type RunMigrationOptions } from './run-migration';
-import { runShared, startPool } from './worker-pool';
+import { runShared, WorkerPool } from './worker-pool';
 
 export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'keepLog'> {
   readonly strategies: readonly string[];
@@ -80,7 +80,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
   }
   const jobs = Math.min(options.jobs ?? 1, options.strategies.length);
   // Workers load their modules while this thread checks the names.
-  const pool = jobs > 1 ? startPool(jobs - 1) : undefined;
+  const pool = jobs > 1 ? new WorkerPool(jobs - 1) : undefined;
   try {
     let registry = options.registry;
     if (!registry) {

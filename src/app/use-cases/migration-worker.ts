@@ -100,13 +100,11 @@ export function nextTask(counter: Int32Array, total: number): number {
 /**
  * Runs tasks until the shared counter runs out, handing each result to
  * `post`. Pulling from the counter (no per-task dispatch by the main thread)
- * keeps a worker busy while the main thread runs tasks itself. Returns how
- * many results it posted.
+ * keeps a worker busy while the main thread runs tasks itself.
  */
-export async function drain(share: RunShare, post: (result: MigrationTaskResult) => void): Promise<number> {
+export async function drain(share: RunShare, post: (result: MigrationTaskResult) => void): Promise<void> {
   const counter = new Int32Array(share.counter);
   const sharedTrace = share.shareTrace ? new SharedTrace() : undefined;
-  let posted = 0;
   for (let index = nextTask(counter, share.tasks.length); index !== -1; index = nextTask(counter, share.tasks.length)) {
     const task = share.tasks[index];
     let result: MigrationTaskResult;
@@ -116,9 +114,7 @@ export async function drain(share: RunShare, post: (result: MigrationTaskResult)
       result = { index: task.index, error: errorData(error) };
     }
     post(result);
-    posted++;
   }
-  return posted;
 }
 
 /** The `workerData` that marks a thread as a migration worker (a library user's own worker threads are left alone). */

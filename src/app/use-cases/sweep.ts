@@ -13,7 +13,7 @@ import type * as SweepReport from '../reports/sweep-report';
 import { resolveScenario } from './scenario-input';
 import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { FIGURE_COLUMNS, type SweepFigures } from './sweep-figures';
-import { runShared, startPool, type WorkerPool } from './worker-pool';
+import { runShared, WorkerPool } from './worker-pool';
 
 export { FIGURE_COLUMNS, type SweepFigures } from './sweep-figures';
 
@@ -447,7 +447,7 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
   const jobs = positiveInteger(options.jobs ?? availableParallelism(), '--jobs');
   // This thread runs tasks too, so `jobs` threads take `jobs - 1` workers;
   // they load their modules while this thread validates the plan.
-  const pool = jobs > 1 ? startPool(jobs - 1) : undefined;
+  const pool = jobs > 1 ? new WorkerPool(jobs - 1) : undefined;
   try {
     return await sweepWith(options, registry, pool);
   } finally {

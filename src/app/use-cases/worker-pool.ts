@@ -90,11 +90,6 @@ function drainOn(worker: PooledWorker, share: RunShare, onResult: (result: Migra
   });
 }
 
-/** Starts `threads` workers now, so they load their modules while this thread prepares. */
-export function startPool(threads: number): WorkerPool {
-  return new WorkerPool(threads);
-}
-
 export interface SharedRuns {
   readonly tasks: readonly MigrationTask[];
   /** Runs one task on this thread. */
