@@ -32,8 +32,10 @@ describe('worker pool', () => {
       const plugin = join(ROOT, 'test/plugins/fixtures/exits-in-worker.cjs');
       const share = { tasks: [task(0, [plugin])], counter: new SharedArrayBuffer(8), shareTrace: false };
       const results: MigrationTaskResult[] = [];
-      await expect(Promise.all(pool.drainAll(share, (result) => results.push(result))))
-        .rejects.toThrow('a migration worker exited (code 3) before its runs were done');
+      const failure = Promise.all(pool.drainAll(share, (result) => results.push(result)));
+      await expect(failure).rejects.toThrow('a migration worker exited (code 3) before its runs were done');
+      // The plugin it had loaded is named, as bad input.
+      await expect(failure).rejects.toMatchObject({ name: 'InputError', problems: [{ path: '--plugin', reason: expect.stringContaining(plugin) }] });
       expect(results).toEqual([]);
       // A dead worker takes no further share.
       await expect(Promise.all(pool.drainAll(share, () => undefined))).rejects.toThrow(/exited \(code 3\)/);

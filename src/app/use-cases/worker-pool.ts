@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { InputError } from '../../domain/errors';
 import { MIGRATION_WORKER, nextTask, type MigrationTask, type MigrationTaskResult, type RunShare, type WorkerMessage } from './migration-worker';
 
 /**
@@ -62,7 +63,7 @@ export class WorkerPool {
 function drainOn(worker: PooledWorker, share: RunShare, onResult: (result: MigrationTaskResult) => void): Promise<void> {
   return new Promise((resolve, reject) => {
     if (worker.failure) {
-      reject(worker.failure);
+      reject(lost(worker.failure, share));
       return;
     }
     const stop = (): void => {
@@ -81,13 +82,20 @@ function drainOn(worker: PooledWorker, share: RunShare, onResult: (result: Migra
     // The listeners added in the constructor run first and record why.
     const onEnd = (): void => {
       stop();
-      reject(worker.failure);
+      reject(lost(worker.failure as Error, share));
     };
     worker.thread.on('message', onMessage);
     worker.thread.on('error', onEnd);
     worker.thread.on('exit', onEnd);
     worker.thread.postMessage(share);
   });
+}
+
+/** A lost worker's error; with plugins loaded there, they are the likely cause: bad input, naming them (exit 2). */
+function lost(failure: Error, share: RunShare): Error {
+  const plugins = [...new Set(share.tasks.flatMap((task) => task.plugins))];
+  if (plugins.length === 0) return failure;
+  return InputError.at('--plugin', `${failure.message} (the worker had loaded ${plugins.join(', ')})`);
 }
 
 export interface SharedRuns {
