@@ -43,9 +43,10 @@ export function chainHash(previous: string, content: string | readonly string[])
   // of createHash's cost. Long ones (page lists), or a line given in pieces:
   // streamed, so the line is not first copied into a new string. The same
   // bytes are hashed either way.
-  if (typeof content === 'string' && content.length < STREAMED_LINE_CHARS) return hash('sha256', previous + content, 'hex').slice(0, 16);
+  const pieces = typeof content === 'string' ? [content] : content;
+  if (pieces.length === 1 && pieces[0].length < STREAMED_LINE_CHARS) return hash('sha256', previous + pieces[0], 'hex').slice(0, 16);
   const digest = createHash('sha256').update(previous);
-  for (const piece of typeof content === 'string' ? [content] : content) digest.update(piece);
+  for (const piece of pieces) digest.update(piece);
   return digest.digest('hex').slice(0, 16);
 }
 

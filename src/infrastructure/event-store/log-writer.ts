@@ -80,10 +80,10 @@ const SPLICED_FIELD_CHARS = 4096;
  */
 function contentPieces(envelope: EventEnvelope): readonly string[] {
   const { seq, at, type, v, data } = envelope;
-  const record = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : undefined;
-  const field = record && encodedFieldOf(record);
-  const value = field === undefined ? undefined : record?.[field];
-  if (!record || field === undefined || typeof value !== 'string' || value.length < SPLICED_FIELD_CHARS || !flat(record)) {
+  const record = data as Record<string, unknown>;
+  const field = typeof data === 'object' && data !== null ? encodedFieldOf(record) : undefined;
+  const value = field === undefined ? undefined : record[field];
+  if (field === undefined || typeof value !== 'string' || value.length < SPLICED_FIELD_CHARS || !flat(record)) {
     return [JSON.stringify({ seq, at, type, v, data })];
   }
   const stub = JSON.stringify({ seq, at, type, v, data: { ...record, [field]: '' } });
