@@ -93,7 +93,7 @@ describe('page bitmap', () => {
 
   type Op =
     | { kind: 'add' | 'delete'; page: number }
-    | { kind: 'addRange'; start: number; length: number }
+    | { kind: 'addRange' | 'addRangeNoting'; start: number; length: number }
     | { kind: 'fill' | 'clearAll' }
     | { kind: 'absorb'; pages: number[] }
     | { kind: 'clearWord'; index: number; mask: number };
@@ -103,7 +103,7 @@ describe('page bitmap', () => {
     return fc.array(fc.oneof(
       { weight: 5, arbitrary: fc.record({ kind: fc.constant('add' as const), page }) },
       { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), page }) },
-      { weight: 1, arbitrary: page.chain((start) => fc.record({ kind: fc.constant('addRange' as const), start: fc.constant(start), length: fc.integer({ min: 1, max: size - start }) })) },
+      { weight: 2, arbitrary: page.chain((start) => fc.record({ kind: fc.constantFrom('addRange' as const, 'addRangeNoting' as const), start: fc.constant(start), length: fc.integer({ min: 1, max: size - start }) })) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('fill' as const, 'clearAll' as const) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('absorb' as const), pages: fc.array(page, { maxLength: 20 }) }) },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant('clearWord' as const), index: fc.nat({ max: Math.ceil(size / 32) - 1 }), mask: fc.nat({ max: 0xffffffff }) }) },
@@ -139,6 +139,20 @@ describe('page bitmap', () => {
             bitmap.addRange(op.start, op.length);
             for (let p = op.start; p < op.start + op.length; p++) model.add(p);
             break;
+          case 'addRangeNoting': {
+            // The noting bitmap starts with a stray page set: noting adds to it, never clears.
+            const noted = new PageBitmap(size);
+            noted.add(size - 1);
+            bitmap.addRangeNoting(op.start, op.length, noted);
+            const expected = new Set([size - 1]);
+            for (let p = op.start; p < op.start + op.length; p++) {
+              if (!model.has(p)) expected.add(p);
+              model.add(p);
+            }
+            expect(noted.count).toBe(expected.size);
+            for (let p = 0; p < size; p++) expect(noted.has(p)).toBe(expected.has(p));
+            break;
+          }
           case 'fill':
             bitmap.fill();
             for (let p = 0; p < size; p++) model.add(p);

@@ -197,7 +197,9 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
         // Strategy and seed are fields the schema checks on their own (and
         // the strategy's name was checked above): resolving the whole scenario
         // again per run gave the same object, field order included, at ~0.2 ms a run.
-        const resolved: Scenario = { ...first, seed, migration: { ...first.migration, strategy } };
+        // Cloned, as a worker receives it: spread copies change V8's hidden
+        // class partway through a plan, which deoptimized the runs' hot code.
+        const resolved: Scenario = structuredClone({ ...first, seed, migration: { ...first.migration, strategy } });
         const planned: PlannedRun = { index: runs.length, run: runId(resolved), tokens, values, strategy, seed, set: overrides, resolved };
         const twin = byId.get(planned.run);
         if (twin) {

@@ -181,7 +181,8 @@ export class MemoryImage {
         const pageNumber = (index << 5) + bit;
         bytes += isZero ? zeroCost : xbzrle ? xbzrle.sendCost(pageNumber, normalCost) : normalCost;
         pages++;
-        if (isZero) zeroPages++;
+        // Counted on every page, not in a branch: a branch that had not run yet when V8 optimized this deoptimized it.
+        zeroPages += isZero ? 1 : 0;
         ranges.extend((index << 5) + bit, 1);
         bits = (bits & ~mask) >>> 0;
         page = (index << 5) + bit + 1;

@@ -5,6 +5,38 @@ export function popcount32(word: number): number {
   return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
+/**
+ * mine |= theirs, then theirs is cleared; returns how many bits were new in
+ * mine. A loop of its own: V8 compiles it on-stack during the first long call,
+ * and code after the loop had no type feedback yet, so that compiled loop
+ * deoptimized at every later call.
+ */
+function moveWords(mine: Uint32Array, theirs: Uint32Array): number {
+  let added = 0;
+  for (let i = 0; i < mine.length; i++) {
+    const incoming = theirs[i];
+    if (incoming === 0) continue;
+    const before = mine[i];
+    const after = (before | incoming) >>> 0;
+    if (after !== before) added += popcount32((after & ~before) >>> 0);
+    mine[i] = after;
+    theirs[i] = 0;
+  }
+  return added;
+}
+
+/** The bits of `page`'s word from `page` up to `end` (exclusive) or the word's end. */
+function spanMask(page: number, end: number): number {
+  const bit = page & 31;
+  const span = Math.min(32 - bit, end - page);
+  return ((0xffffffff >>> (32 - span)) << bit) >>> 0;
+}
+
+/** The first page of the next word, or `end` if that comes first. */
+function nextWord(page: number, end: number): number {
+  return Math.min(page - (page & 31) + 32, end);
+}
+
 /** Where a bitmap's words come from: a zeroed array of `length` words. */
 export type WordSource = (length: number) => Uint32Array;
 
@@ -66,25 +98,20 @@ export class PageBitmap {
     this.setCount = 0;
   }
 
-  /** Sets `[start, start + length)`, a word at a time; the bits that were clear here are set in `newlyAddedTo` too. */
-  addRange(start: number, length: number, newlyAddedTo?: PageBitmap): void {
-    const words = this.words;
+  /** Sets `[start, start + length)`, a word at a time. */
+  addRange(start: number, length: number): void {
     const end = start + length;
-    let page = start;
-    while (page < end) {
-      const index = page >>> 5;
-      const bit = page & 31;
-      const span = Math.min(32 - bit, end - page);
-      const mask = ((0xffffffff >>> (32 - span)) << bit) >>> 0;
-      const before = words[index];
-      const added = (mask & ~before) >>> 0;
-      if (added !== 0) {
-        words[index] = (before | mask) >>> 0;
-        this.setCount += popcount32(added);
-        newlyAddedTo?.orWord(index, added);
-      }
-      page += span;
-    }
+    for (let page = start; page < end; page = nextWord(page, end)) this.orWord(page >>> 5, spanMask(page, end));
+  }
+
+  /**
+   * addRange that also sets, in `newlyAddedTo`, the bits that were clear
+   * here. Its own method: an optional argument left the loop, trained on
+   * pre-copy, with no feedback for it: a deoptimization in every post-copy run.
+   */
+  addRangeNoting(start: number, length: number, newlyAddedTo: PageBitmap): void {
+    const end = start + length;
+    for (let page = start; page < end; page = nextWord(page, end)) newlyAddedTo.orWord(page >>> 5, this.orWord(page >>> 5, spanMask(page, end)));
   }
 
   /** Clears words `[from, to)`, every bit of which is set (32 pages each). */
@@ -95,18 +122,7 @@ export class PageBitmap {
 
   /** this |= other, then other is cleared; returns how many bits were new here. */
   absorb(other: PageBitmap): number {
-    const mine = this.words;
-    const theirs = other.words;
-    let added = 0;
-    for (let i = 0; i < mine.length; i++) {
-      const incoming = theirs[i];
-      if (incoming === 0) continue;
-      const before = mine[i];
-      const after = (before | incoming) >>> 0;
-      if (after !== before) added += popcount32((after & ~before) >>> 0);
-      mine[i] = after;
-      theirs[i] = 0;
-    }
+    const added = moveWords(this.words, other.words);
     this.setCount += added;
     other.setCount = 0;
     return added;

@@ -154,7 +154,10 @@ export function decodePageList(encoded: string): Uint32Array {
       zigzag = reader.next();
       offset = reader.position;
     }
-    previous += zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+    // Zigzag: even 2h is +h, odd 2h + 1 is -(h + 1). Arithmetic, not a branch: lists
+    // whose first deltas were all positive left V8 no feedback for the negative case.
+    const half = Math.floor(zigzag / 2);
+    previous += half - (zigzag % 2) * (2 * half + 1);
     if (previous < 0 || previous > 0xffffffff) throw new Error('page number out of range');
     pages[count++] = previous;
   }

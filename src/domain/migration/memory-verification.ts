@@ -112,13 +112,19 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     if (start + length > this.pages) throw new Error(`page ${start + length - 1} is beyond the VM's ${this.pages} pages`);
   }
 
+  // Each loop below is alone in its method, with nothing rare inside or
+  // after it. V8 compiles a long loop on-stack during its first call, before
+  // code that has not run yet (the destination's writes, post-copy's sends)
+  // has type feedback; that compiled loop then deoptimized on every later
+  // call that reached such code, thousands of times a sweep.
   private applyWrites(pages: Uint32Array): void {
-    for (let i = 0; i < pages.length; i++) if (pages[i] >= this.pages) throw new Error(`page ${pages[i]} is beyond the VM's ${this.pages} pages`);
-    // Two methods, not two branches: optimized before the first switchover, a
-    // single method kept a deopt exit in its destination branch and took it
-    // once in every run after (V8 does not recompile for such an exit).
+    this.checkPages(pages);
     if (this.runningOn === this.destinationHost) this.applyDestinationWrites(pages);
     else this.applySourceWrites(pages);
+  }
+
+  private checkPages(pages: Uint32Array): void {
+    for (let i = 0; i < pages.length; i++) if (pages[i] >= this.pages) throw new Error(`page ${pages[i]} is beyond the VM's ${this.pages} pages`);
   }
 
   private applySourceWrites(pages: Uint32Array): void {
@@ -135,18 +141,23 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
   }
 
   private applySent(flat: Uint32Array, onlyAbsent: boolean): void {
+    if (onlyAbsent) this.applySentIfAbsent(flat);
+    else this.applySentAll(flat);
+  }
+
+  private applySentAll(flat: Uint32Array): void {
     for (let i = 0; i < flat.length; i += 2) {
-      const start = flat[i];
-      const length = flat[i + 1];
-      this.checkRange(start, length);
-      if (!onlyAbsent) {
-        this.present.addRange(start, length);
-        this.current.addRange(start, length);
-        continue;
-      }
-      // After switchover the destination keeps what it already has: a page
-      // re-sent while in flight must not undo the guest's newer writes.
-      this.present.addRange(start, length, this.current);
+      this.checkRange(flat[i], flat[i + 1]);
+      this.present.addRange(flat[i], flat[i + 1]);
+      this.current.addRange(flat[i], flat[i + 1]);
+    }
+  }
+
+  /** After switchover the destination keeps what it already has: a page re-sent while in flight must not undo the guest's newer writes. */
+  private applySentIfAbsent(flat: Uint32Array): void {
+    for (let i = 0; i < flat.length; i += 2) {
+      this.checkRange(flat[i], flat[i + 1]);
+      this.present.addRangeNoting(flat[i], flat[i + 1], this.current);
     }
   }
 
