@@ -73,11 +73,16 @@ function decodeBase64(encoded: string): Uint8Array {
  * call overwrites what it reads): a fresh buffer per event was a calloc of up
  * to 320 KiB, mapped and unmapped, and its page faults serialize threads.
  */
-let encodeBuffer = new Uint8Array(1 << 16);
+let encodeBuffer = Buffer.alloc(1 << 16);
 
-function encodeScratch(bytes: number): Uint8Array {
-  if (encodeBuffer.length < bytes) encodeBuffer = new Uint8Array(Math.max(bytes, 2 * encodeBuffer.length));
+function encodeScratch(bytes: number): Buffer {
+  if (encodeBuffer.length < bytes) encodeBuffer = Buffer.alloc(Math.max(bytes, 2 * encodeBuffer.length));
   return encodeBuffer;
+}
+
+/** Base64 of the scratch's first `length` bytes, straight from the scratch (no Buffer made per call). */
+function scratchBase64(length: number): string {
+  return encodeBuffer.toString('base64', 0, length);
 }
 
 /** Ranges given as a flat list `[start0, length0, start1, length1, ...]`. */
@@ -93,7 +98,7 @@ export function encodeRanges(flat: ArrayLike<number>, pairs = flat.length / 2): 
     offset = writeVarint(out, offset, length);
     previousEnd = start + length;
   }
-  return Buffer.from(out.buffer, out.byteOffset, offset).toString('base64');
+  return scratchBase64(offset);
 }
 
 /** Inverse of {@link encodeRanges}: a flat `[start, length, ...]` array. */
@@ -131,7 +136,7 @@ export function encodePageList(pages: ArrayLike<number>, count = pages.length): 
     offset = writeVarint(out, offset, delta >= 0 ? delta * 2 : -delta * 2 - 1);
     previous = pages[i];
   }
-  return Buffer.from(out.buffer, out.byteOffset, offset).toString('base64');
+  return scratchBase64(offset);
 }
 
 export function decodePageList(encoded: string): Uint32Array {
