@@ -7,6 +7,8 @@ import { dirname, resolve } from 'node:path';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
+import { LOG_FORMAT } from '../../infrastructure/event-store/log-format';
+import { nearestPackageInfo } from '../../infrastructure/package-info';
 import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategiesInParallel } from '../use-cases/compare';
 import { replayAny } from '../use-cases/replay';
@@ -77,9 +79,16 @@ function exitFor(result: MigrationResult): number {
   return result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT;
 }
 
+/** virtsim's version (from its package.json, found from this file in dist/ whether bundled or not) and the log format it writes. */
+function versionText(): string {
+  const own = nearestPackageInfo(__filename);
+  return `${own.name === 'virtsim' && own.version ? own.version : 'unknown'} (event log format ${LOG_FORMAT})`;
+}
+
 export function buildCli(setExit: (code: number) => void): Command {
   const program = new Command('virtsim')
     .description('Event-sourced simulator of VM live migration and storage virtualization')
+    .version(versionText(), '-V, --version', 'print the version and the event-log format it writes')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 

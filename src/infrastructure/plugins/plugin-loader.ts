@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Newable } from 'inversify';
 import { InputError } from '../../domain/errors';
 import { STRATEGY_KINDS, type StrategyInfo, type StrategyKind } from '../../strategies/strategy';
 import type { StrategyRegistry } from '../container/strategy-registry';
+import { nearestPackageInfo } from '../package-info';
 import { importModule } from './import-module';
 
 /** What a plugin's `register` function receives: register named strategies of any kind. */
@@ -23,24 +24,6 @@ export interface LoadedPlugin {
   readonly name: string;
   readonly version: string;
   readonly path: string;
-}
-
-/** Finds the nearest package.json above a file, for a plugin's name and version. */
-function packageInfo(file: string): { name?: string; version?: string } {
-  let directory = dirname(file);
-  for (;;) {
-    const candidate = join(directory, 'package.json');
-    if (existsSync(candidate)) {
-      try {
-        return JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      } catch {
-        return {};
-      }
-    }
-    const parent = dirname(directory);
-    if (parent === directory) return {};
-    directory = parent;
-  }
 }
 
 function pickModule(loaded: unknown): PluginModule | null {
@@ -70,7 +53,7 @@ export async function loadPlugin(path: string, registry: StrategyRegistry): Prom
   }
   const plugin = pickModule(loaded);
   if (!plugin) return fail('exports no register(registry) function (named or default export)');
-  const info = packageInfo(absolute);
+  const info = nearestPackageInfo(absolute);
   const name = plugin.name ?? info.name ?? absolute;
   const version = plugin.version ?? info.version ?? '0.0.0';
   try {
