@@ -128,18 +128,6 @@ export class PageBitmap {
     return added;
   }
 
-  /** Calls `visit(index, mask)` for each word `[start, start + length)` touches, with the bits it covers. */
-  static forEachWordMask(start: number, length: number, visit: (index: number, mask: number) => void): void {
-    const end = start + length;
-    let page = start;
-    while (page < end) {
-      const bit = page & 31;
-      const span = Math.min(32 - bit, end - page);
-      visit(page >>> 5, ((0xffffffff >>> (32 - span)) << bit) >>> 0);
-      page += span;
-    }
-  }
-
   /** Sets the bits of `mask` in word `index`; returns the bits that were newly set. */
   orWord(index: number, mask: number): number {
     const before = this.words[index];
@@ -153,10 +141,11 @@ export class PageBitmap {
 
   /** Clears `[start, start + length)`. */
   deleteRange(start: number, length: number): void {
-    PageBitmap.forEachWordMask(start, length, (index, mask) => {
-      const removed = (this.words[index] & mask) >>> 0;
-      if (removed !== 0) this.clearWordBits(index, removed);
-    });
+    const end = start + length;
+    for (let page = start; page < end; page = nextWord(page, end)) {
+      const index = page >>> 5;
+      this.clearWordBits(index, (this.words[index] & spanMask(page, end)) >>> 0);
+    }
   }
 
   /** Clears the bits of `mask` (all of them set) in word `index`. */

@@ -39,16 +39,19 @@ export class NullLogSink implements LogSink {
   abort(): void {}
 }
 
-const FLUSH_BYTES = 1 << 20;
+const BUFFER_BYTES = 1 << 20;
 
 /**
  * Writes to a temporary file beside the target and renames it into place on
  * commit, so an interrupted or failed run never leaves a half-written log.
+ * Lines are encoded straight into one reused buffer: joining them into a
+ * string first, which writeSync then encoded into another, made two copies
+ * of every megabyte.
  */
 export class AtomicFileSink implements LogSink {
   private readonly tempPath: string;
   private fd: number | null;
-  private buffered: string[] = [];
+  private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private bufferedBytes = 0;
 
   constructor(readonly path: string) {
@@ -59,9 +62,14 @@ export class AtomicFileSink implements LogSink {
   }
 
   write(chunk: string): void {
-    this.buffered.push(chunk);
-    this.bufferedBytes += chunk.length;
-    if (this.bufferedBytes >= FLUSH_BYTES) this.flush();
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: a chunk this size always fits whole.
+    const mostBytes = 3 * chunk.length;
+    if (this.bufferedBytes + mostBytes > BUFFER_BYTES) this.flush();
+    if (mostBytes > BUFFER_BYTES) {
+      this.writeAll(Buffer.from(chunk, 'utf8'));
+      return;
+    }
+    this.bufferedBytes += this.buffer.write(chunk, this.bufferedBytes, 'utf8');
   }
 
   commit(): void {
@@ -81,10 +89,15 @@ export class AtomicFileSink implements LogSink {
   }
 
   private flush(): void {
-    if (this.fd === null || this.buffered.length === 0) return;
-    writeSync(this.fd, this.buffered.join(''));
-    this.buffered = [];
+    if (this.bufferedBytes === 0) return;
+    this.writeAll(this.buffer.subarray(0, this.bufferedBytes));
     this.bufferedBytes = 0;
+  }
+
+  /** writeSync may write less than asked: loop until all of it is out. */
+  private writeAll(bytes: Uint8Array): void {
+    if (this.fd === null) throw new Error(`log ${this.path} already closed`);
+    for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done, bytes.length - done);
   }
 }
 

@@ -89,7 +89,10 @@ export class PostcopyPhase {
     ctx.recordFaults(stalls, requests, guestLossNs);
     // Writes wait for the pages they faulted on: none are logged before those pages are.
     if (deferred.length === 0) ctx.guest.flushWrites();
-    for (const [page, arrival] of inFlight) if (arrival <= ctx.now && !memory.toSend.has(page)) inFlight.delete(page);
+    // forEach, not for-of: no [key, value] array per entry.
+    inFlight.forEach((arrival, page) => {
+      if (arrival <= ctx.now && !memory.toSend.has(page)) inFlight.delete(page);
+    });
 
     if (ctx.linkUp) {
       if (requested.length > 0) memory.moveCursor(requested[requested.length - 1] + 1);
