@@ -119,7 +119,9 @@ export class Guest implements GuestControl {
   private currentHost: string | null;
   private readonly writes: AccessCursor;
   private readonly reads: AccessCursor;
-  private pendingWrites: number[] = [];
+  /** Writes held by `runWithFaults` until `flushWrites`: one buffer for the whole run, not an array per slice. */
+  private pendingWrites = new Uint32Array(1024);
+  private pendingCount = 0;
   private firstPendingWrite = 0;
   /**
    * Reads due so far but not yet taken. Skipping them is deferred until reads
@@ -206,13 +208,13 @@ export class Guest implements GuestControl {
       virtualNs = atNs;
       this.guestNs = nextGuestNs;
       const isWrite = nextWrite <= nextRead;
-      if (isWrite && this.pendingWrites.length === 0) this.firstPendingWrite = writes.taken;
+      if (isWrite && this.pendingCount === 0) this.firstPendingWrite = writes.taken;
       const page = isWrite ? writes.take() : reads.take();
       if (isWrite) nextWrite = writes.nextAtNs();
       else nextRead = reads.nextAtNs();
       if (page < 0) continue;
       if (missing.has(page)) virtualNs += onMissing(page, virtualNs) / this.vcpus;
-      if (isWrite) this.pendingWrites.push(page);
+      if (isWrite) this.holdWrite(page);
     }
     this.lagNs = Math.max(0, virtualNs - now);
     this.lastNs = now;
@@ -220,10 +222,20 @@ export class Guest implements GuestControl {
 
   /** Logs the writes held by `runWithFaults`. */
   flushWrites(): void {
-    if (this.pendingWrites.length === 0) return;
-    const pages = Uint32Array.from(this.pendingWrites);
-    this.pendingWrites = [];
-    this.applyWrites(pages, pages.length, this.firstPendingWrite);
+    const count = this.pendingCount;
+    if (count === 0) return;
+    this.pendingCount = 0;
+    // applyWrites copies what it keeps: the buffer is free again once it returns.
+    this.applyWrites(this.pendingWrites, count, this.firstPendingWrite);
+  }
+
+  private holdWrite(page: number): void {
+    if (this.pendingCount === this.pendingWrites.length) {
+      const grown = new Uint32Array(2 * this.pendingWrites.length);
+      grown.set(this.pendingWrites);
+      this.pendingWrites = grown;
+    }
+    this.pendingWrites[this.pendingCount++] = page;
   }
 
   setThrottle(percent: number): void {
