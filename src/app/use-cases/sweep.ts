@@ -196,9 +196,9 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
         const seed = first.seed + i;
         // Strategy and seed are fields the schema checks on their own (and
         // the strategy's name was checked above): resolving the whole scenario
-        // again per run gave the same object, field order included, at ~0.2 ms a run.
-        // Cloned, as a worker receives it: spread copies change V8's hidden
-        // class partway through a plan, which deoptimized the runs' hot code.
+        // again per run gave the same object, field order included, at ~0.2 ms
+        // a run. Cloned, as a worker receives it: spread copies change V8's
+        // hidden class partway through a plan, deoptimizing the runs' hot code.
         const resolved: Scenario = structuredClone({ ...first, seed, migration: { ...first.migration, strategy } });
         const planned: PlannedRun = { index: runs.length, run: runId(resolved), tokens, values, strategy, seed, set: overrides, resolved };
         const twin = byId.get(planned.run);
@@ -492,19 +492,11 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
 
   try {
     if (options.signal?.aborted) throw interrupted();
-    if (!pool || pending.length <= 1) {
-      for (const planned of pending) {
-        record(runMigrationTask(task(planned), registry));
-        // Let a signal (SIGINT) and the file writes' callbacks run between runs.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (options.signal?.aborted) throw interrupted();
-      }
-    } else {
-      await runShared(pool, {
-        tasks: pending.map(task), runHere: (each) => runMigrationTask(each, registry), accept: record, signal: options.signal,
-      });
-      if (options.signal?.aborted) throw interrupted();
-    }
+    // A single run stays on this thread: no worker waits for it.
+    await runShared(pending.length > 1 ? pool : undefined, {
+      tasks: pending.map(task), runHere: (each) => runMigrationTask(each, registry), accept: record, signal: options.signal,
+    });
+    if (options.signal?.aborted) throw interrupted();
   } finally {
     // Every finished row reaches the file, whether the sweep ended, failed or was interrupted.
     saver?.request();

@@ -110,8 +110,8 @@ export interface SharedRuns {
   readonly signal?: AbortSignal;
 }
 
-/** Runs the tasks on the pool's workers and on this thread at once. */
-export async function runShared(pool: WorkerPool, runs: SharedRuns): Promise<void> {
+/** Runs the tasks on the pool's workers, if any, and on this thread at once. */
+export async function runShared(pool: WorkerPool | undefined, runs: SharedRuns): Promise<void> {
   const { tasks, signal } = runs;
   const counter = new Int32Array(new SharedArrayBuffer(8));
   const stop = (): void => {
@@ -132,7 +132,7 @@ export async function runShared(pool: WorkerPool, runs: SharedRuns): Promise<voi
   };
   signal?.addEventListener('abort', stop);
   const share: RunShare = { tasks, counter: counter.buffer as SharedArrayBuffer, shareTrace: runs.shareTrace ?? false };
-  const workers = pool.drainAll(share, accept).map((drained) => drained.catch(fail));
+  const workers = (pool?.drainAll(share, accept) ?? []).map((drained) => drained.catch(fail));
   try {
     for (let index = nextTask(counter, tasks.length); index !== -1; index = nextTask(counter, tasks.length)) {
       accept(runs.runHere(tasks[index]));

@@ -1,3 +1,5 @@
+import { withRoom } from '../grow-array';
+
 /**
  * Builds a flat `[start, length, ...]` list of ascending runs, joining a run
  * that starts where the previous one ends, in a buffer kept from call to
@@ -34,11 +36,7 @@ export class RangeBuilder {
 
   private close(): void {
     if (this.runStart < 0) return;
-    if (this.length + 2 > this.buffer.length) {
-      const grown = new Uint32Array(this.buffer.length * 2);
-      grown.set(this.buffer);
-      this.buffer = grown;
-    }
+    this.buffer = withRoom(this.buffer, this.length, 2);
     this.buffer[this.length++] = this.runStart;
     this.buffer[this.length++] = this.runEnd - this.runStart;
     this.runStart = -1;

@@ -1,3 +1,4 @@
+import { withRoom } from '../grow-array';
 import type { EventEnvelope } from '../event';
 import { decodePageList } from '../memory/page-set-codec';
 import type { MigrationEvent } from './events';
@@ -18,11 +19,7 @@ export class FaultStalls {
   handle(envelope: EventEnvelope<MigrationEvent>): void {
     if (envelope.type !== 'PostcopyFaults') return;
     const stalls = decodePageList(envelope.data.stallsUs);
-    if (this.count + stalls.length > this.values.length) {
-      const grown = new Uint32Array(Math.max(this.values.length * 2, this.count + stalls.length));
-      grown.set(this.values.subarray(0, this.count));
-      this.values = grown;
-    }
+    this.values = withRoom(this.values, this.count, stalls.length);
     this.values.set(stalls, this.count);
     this.count += stalls.length;
   }

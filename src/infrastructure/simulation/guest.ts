@@ -1,6 +1,7 @@
 import { event } from '../../domain/event';
 import type { MemoryImage } from '../../domain/memory/memory-image';
 import { encodePageList, withDecoded } from '../../domain/memory/page-set-codec';
+import { withRoom } from '../../domain/grow-array';
 import type { PagesDirtied, VmPaused, VmResumed } from '../../domain/migration/events';
 import type { GuestControl } from '../../strategies/migration/context';
 import type { GuestAccesses } from '../../strategies/workload/model';
@@ -230,11 +231,7 @@ export class Guest implements GuestControl {
   }
 
   private holdWrite(page: number): void {
-    if (this.pendingCount === this.pendingWrites.length) {
-      const grown = new Uint32Array(2 * this.pendingWrites.length);
-      grown.set(this.pendingWrites);
-      this.pendingWrites = grown;
-    }
+    this.pendingWrites = withRoom(this.pendingWrites, this.pendingCount, 1);
     this.pendingWrites[this.pendingCount++] = page;
   }
 

@@ -1,4 +1,5 @@
 import type { GuestAccesses } from '../../strategies/workload/model';
+import { withRoom } from '../../domain/grow-array';
 
 /** A growable record of one access stream (page numbers in order). */
 class Recording {
@@ -30,11 +31,7 @@ class Recording {
   }
 
   private extend(wanted: number): void {
-    if (wanted > this.pages.length) {
-      const grown = new Uint32Array(Math.max(wanted, this.pages.length * 2));
-      grown.set(this.pages.subarray(0, this.length));
-      this.pages = grown;
-    }
+    this.pages = withRoom(this.pages, this.length, wanted - this.length);
     const requested = wanted - this.length;
     const got = this.draw(this.pages.subarray(this.length, wanted), requested);
     this.length += got;

@@ -1,6 +1,7 @@
 import { InputError } from '../../domain/errors';
 import { event } from '../../domain/event';
 import { encodePageList, withDecoded } from '../../domain/memory/page-set-codec';
+import { withRoom } from '../../domain/grow-array';
 import type * as E from '../../domain/storage/events';
 import { bucketOf, drainSparse, HISTOGRAM_BUCKETS } from '../../domain/storage/latency-histogram';
 import { geometry } from '../../domain/storage/layout';
@@ -82,7 +83,7 @@ interface VolumeRuntime {
   latencySum: number; latencyMax: number; cacheHits: number; silentCorrupt: number;
   lookups: number; metaChanges: number; lockMessages: number;
   /** Blocks written this slice, in order (growable, no per-I/O garbage). */
-  written: Uint32Array; writtenCount: number; repaired: number[]; readErrors: number[]; thinRuns: number[]; thinExtents: number;
+  written: Uint32Array<ArrayBuffer>; writtenCount: number; repaired: number[]; readErrors: number[]; thinRuns: number[]; thinExtents: number;
   readonly histogram: Uint32Array;
 }
 
@@ -799,11 +800,7 @@ export class StorageRuntime {
     }
     if (write && !failedIo) {
       for (let b = block; b < block + w.ioBlocks; b++) {
-        if (volume.writtenCount === volume.written.length) {
-          const grown = new Uint32Array(volume.written.length * 2);
-          grown.set(volume.written);
-          volume.written = grown;
-        }
+        volume.written = withRoom(volume.written, volume.writtenCount, 1);
         volume.written[volume.writtenCount++] = b;
         if (volume.corruptCount > 0) this.clearCorruption(volume, b);
       }
