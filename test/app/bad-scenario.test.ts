@@ -27,7 +27,14 @@ const BAD_CASES: readonly BadCase[] = [
   { name: 'an unknown field', scenario: { ...smallScenario(), link: { bandwidth: '1Gbit/s', jitter: '1ms' } }, message: /link\.jitter: unknown field/ },
   { name: 'an unknown workload field', scenario: smallScenario({ workload: { model: 'uniform', 'dirty-rte': 5 } }), message: /vm\.workload\.dirty-rte: unknown field/ },
   { name: 'memory that is not a whole number of pages', scenario: smallScenario({ memory: 16 * 1024 * 1024 + 100 }), message: /vm\.memory: must be a multiple of page-size/ },
-  { name: 'a bad --set override', scenario: smallScenario(), extraArgs: ['--set', 'vm.memory=-1'], message: /vm\.memory: must be positive/ },
+  { name: 'a bad --set override', scenario: smallScenario(), extraArgs: ['--set', 'vm.memory=-1'], message: /^virtsim: vm\.memory: must be positive \(from --set vm\.memory=-1\)$/m },
+  { name: 'an unknown field from --set, not blamed on the file', scenario: smallScenario(), extraArgs: ['--set', 'vm.memroy=1GiB'], message: /^virtsim: vm\.memroy: unknown field \(from --set vm\.memroy=1GiB\)$/m },
+  { name: 'a --seed out of range', scenario: smallScenario(), extraArgs: ['--seed', '99999999999999999999'], message: /^virtsim: seed: .*\(from --seed 100000000000000000000\)$/m },
+  { name: 'a --set reaching Object.prototype', scenario: smallScenario(), extraArgs: ['--set', '__proto__.polluted=1'], message: /--set: __proto__\.polluted: "__proto__" is not a scenario field/ },
+  { name: 'a --set whose JSON value is cut short', scenario: smallScenario(), extraArgs: ['--set', 'vm={"memory":'], message: /--set: vm: the value is not valid JSON/ },
+  { name: 'a model switched with --set, keeping the old model\'s fields', scenario: smallScenario({ workload: { model: 'uniform', 'dirty-rate': 5 } }), extraArgs: ['--set', 'vm.workload.model=idle'], message: /vm\.workload\.dirty-rate: unknown field for model "idle": .*--set 'vm\.workload=\{"model":"idle"\}'/ },
+  { name: 'a size too large for a whole number of bytes', scenario: { ...smallScenario(), vm: { memory: '1e30GiB' } }, message: /vm\.memory: too large/ },
+  { name: 'a scenario file holding null', scenario: 'null', message: /scenario\.json: a scenario is a JSON object, not null/ },
 ];
 
 describe('a bad scenario', () => {

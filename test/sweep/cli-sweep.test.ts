@@ -67,7 +67,8 @@ describe('virtsim sweep (CLI)', () => {
       [['--vary', 'vm.memory'], /--vary: "vm\.memory" is not dotted\.key=v1,v2/],
       [['--vary', 'vm.memory=4MiB,,8MiB'], /empty value/],
       [['--vary', 'vm.memroy=4MiB,8MiB'], /vm\.memroy: unknown field/],
-      [['--vary', 'vm.memory=4MiB,huge'], /--vary: vm\.memory=huge: vm\.memory/],
+      [['--vary', 'vm.memory=4MiB,huge'], /vm\.memory: "huge" is not a size .*\(from --vary vm\.memory=huge\)/],
+      [['--vary', '__proto__.polluted=1'], /--vary: __proto__\.polluted: "__proto__" is not a scenario field/],
       [['--vary', 'link.bandwidth=1Gbit/s', '--strategies', 'pre-copy,teleport'], /unknown migration-strategy "teleport"/],
     ];
     for (const [flags, message] of cases) {

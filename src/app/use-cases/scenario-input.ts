@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../domain/errors';
-import { applyOverrides, parseScenario } from '../../domain/scenario/parse-scenario';
+import { attributed, parseScenarioWithOverrides, type Override } from '../../domain/scenario/parse-scenario';
 import type { Scenario } from '../../domain/scenario/schema';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import type { WorkloadModel } from '../../strategies/workload/model';
@@ -14,11 +14,17 @@ export function readScenarioFile(path: string): unknown {
   } catch (error) {
     throw InputError.at('', `cannot read scenario: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, path);
   }
+  let scenario: unknown;
   try {
-    return JSON.parse(text);
+    scenario = JSON.parse(text);
   } catch (error) {
     throw InputError.at('', `not valid JSON: ${(error as Error).message}`, path);
   }
+  // `null` would otherwise stand for "no scenario" and run the built-in one.
+  if (typeof scenario !== 'object' || scenario === null || Array.isArray(scenario)) {
+    throw InputError.at('', `a scenario is a JSON object, not ${scenario === null ? 'null' : Array.isArray(scenario) ? 'an array' : `a ${typeof scenario}`}`, path);
+  }
+  return scenario;
 }
 
 export interface ScenarioChoices {
@@ -27,6 +33,8 @@ export interface ScenarioChoices {
   readonly source?: string;
   /** `dotted.key=value` overrides, applied in order. */
   readonly set?: readonly string[];
+  /** A sweep's varied `dotted.key=value` assignments, applied after `set`. */
+  readonly vary?: readonly string[];
   readonly strategy?: string;
   readonly stopPolicy?: string;
   readonly seed?: number;
@@ -34,19 +42,38 @@ export interface ScenarioChoices {
 
 /** The raw scenario with flags applied, validated, and the workload's own fields checked by its model. */
 export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegistry): Scenario {
-  const overrides = [...(choices.set ?? [])];
-  if (choices.strategy !== undefined) overrides.push(`migration.strategy=${JSON.stringify(choices.strategy)}`);
-  if (choices.stopPolicy !== undefined) overrides.push(`migration.stop-policy=${JSON.stringify(choices.stopPolicy)}`);
-  if (choices.seed !== undefined) overrides.push(`seed=${choices.seed}`);
-  const raw = applyOverrides(choices.scenario ?? DEFAULT_SCENARIO, overrides);
-  const scenario = parseScenario(raw, choices.source);
+  const overrides: Override[] = [
+    ...(choices.set ?? []).map((assignment) => ({ assignment, flag: '--set' })),
+    ...(choices.vary ?? []).map((assignment) => ({ assignment, flag: '--vary' })),
+  ];
+  const flag = (name: string, key: string, value: unknown): Override => ({ assignment: `${key}=${JSON.stringify(value)}`, flag: name, shown: `${name} ${String(value)}` });
+  if (choices.strategy !== undefined) overrides.push(flag('--strategy', 'migration.strategy', choices.strategy));
+  if (choices.stopPolicy !== undefined) overrides.push(flag('--stop-policy', 'migration.stop-policy', choices.stopPolicy));
+  if (choices.seed !== undefined) overrides.push(flag('--seed', 'seed', choices.seed));
+  const scenario = parseScenarioWithOverrides(choices.scenario ?? DEFAULT_SCENARIO, overrides, choices.source);
   try {
     const { model, ...fields } = scenario.vm.workload;
     const workload = registry.resolve<WorkloadModel>('workload', model, 'vm.workload.model');
     const vm = { pages: scenario.vm.memory / scenario.vm['page-size'], pageSizeBytes: scenario.vm['page-size'] };
     return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(fields, vm) } } };
   } catch (error) {
-    if (error instanceof InputError && choices.source) throw new InputError(error.problems, choices.source);
-    throw error;
+    if (!(error instanceof InputError)) throw error;
+    throw attributed(withModelSwitchHint(error, overrides), overrides, choices.source);
   }
+}
+
+/**
+ * Switching the model with `--set vm.workload.model=NAME` keeps the other
+ * fields of the scenario's workload, which belong to its old model: say how
+ * to replace the whole workload instead.
+ */
+function withModelSwitchHint(error: InputError, overrides: readonly Override[]): InputError {
+  const switched = overrides.find((override) => override.assignment.startsWith('vm.workload.model='));
+  if (switched === undefined) return error;
+  const model = JSON.stringify(switched.assignment.slice('vm.workload.model='.length).replace(/^"|"$/g, ''));
+  return new InputError(error.problems.map((problem) => (
+    problem.path.startsWith('vm.workload') && problem.reason.startsWith('unknown field')
+      ? { path: problem.path, reason: `${problem.reason} for model ${model}: ${switched.flag} ${switched.assignment} keeps the scenario's other workload fields; replace the whole workload instead, e.g. ${switched.flag} 'vm.workload={"model":${model}}'` }
+      : problem
+  )), error.source);
 }

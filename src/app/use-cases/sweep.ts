@@ -4,6 +4,7 @@ import { open, rename, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join } from 'node:path';
 import { InputError } from '../../domain/errors';
+import { dottedKeyProblem } from '../../domain/scenario/parse-scenario';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
@@ -109,6 +110,8 @@ export function parseVary(spec: string): SweepAxis {
   const equals = spec.indexOf('=');
   const key = equals > 0 ? spec.slice(0, equals).trim() : '';
   if (!KEY.test(key)) throw InputError.at('--vary', `"${spec}" is not dotted.key=v1,v2,...`);
+  const keyProblem = dottedKeyProblem(key);
+  if (keyProblem !== undefined) throw InputError.at('--vary', keyProblem);
   const values = spec.slice(equals + 1).split(',').map((value) => value.trim());
   if (values.some((value) => value === '')) throw InputError.at('--vary', `"${spec}": empty value (values are separated by single commas)`);
   for (const value of values) {
@@ -178,14 +181,15 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
   for (const { tokens } of combinations) {
     const assignments = axes.map((axis, i) => `${axis.key}=${tokens[i]}`);
     const within = (error: unknown): unknown => {
-      if (!(error instanceof InputError)) return error;
+      // Without a source, every problem already names the assignment it came from.
+      if (!(error instanceof InputError) || (error.source === undefined && error.problems.every((p) => p.reason.includes('(from ')))) return error;
       const problems = error.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.reason}`).join('; ');
       return InputError.at('--vary', `${assignments.join(' ')}: ${problems}`, options.source);
     };
     const overrides = [...set, ...assignments];
     let first: Scenario;
     try {
-      first = resolveScenario({ ...base, set: overrides }, registry);
+      first = resolveScenario({ ...base, set, vary: assignments }, registry);
       registry.describe('stop-policy', first.migration['stop-policy'], 'migration.stop-policy');
     } catch (error) {
       throw within(error);

@@ -7,7 +7,8 @@ export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
     const path = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
     if (issue.code === 'unrecognized_keys') {
       const keys = issue.keys;
-      return { path: [path, keys[0]].filter(Boolean).join('.'), reason: `unknown field${keys.length > 1 ? `s ${keys.join(', ')}` : ''}` };
+      if (keys.length === 1) return { path: [path, keys[0]].filter(Boolean).join('.'), reason: 'unknown field' };
+      return { path, reason: `unknown fields ${keys.join(', ')}` };
     }
     return { path, reason: issue.message };
   });
@@ -20,30 +21,90 @@ export function parseScenario(input: unknown, source?: string): Scenario {
   return parsed.data;
 }
 
-/** Sets `dotted.key=value` overrides on a raw scenario object (values parsed as JSON when they can be). */
-export function applyOverrides(raw: unknown, overrides: readonly string[]): unknown {
+/** A `dotted.key=value` assignment and the flag that made it, so a problem with its value names the flag. */
+export interface Override {
+  readonly assignment: string;
+  /** `--set`, `--vary`, `--seed`... */
+  readonly flag: string;
+  /** How the user wrote it, when not `flag assignment` (`--seed 7`). */
+  readonly shown?: string;
+}
+
+/** Keys that would reach Object.prototype (or a constructor) instead of a scenario field. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
+
+/** Why `key` cannot name a scenario field (an empty part, or a key of Object.prototype), if it cannot. */
+export function dottedKeyProblem(key: string): string | undefined {
+  const parts = key.split('.');
+  if (parts.includes('')) return `"${key}" has an empty part`;
+  const reserved = parts.find((part) => PROTOTYPE_KEYS.has(part));
+  return reserved === undefined ? undefined : `${key}: "${reserved}" is not a scenario field`;
+}
+
+const overrideOf = (override: string | Override): Override => (typeof override === 'string' ? { assignment: override, flag: '--set' } : override);
+
+/** The dotted key an override assigns. */
+function keyOf(override: Override): string {
+  return override.assignment.slice(0, override.assignment.indexOf('='));
+}
+
+/** Sets `dotted.key=value` overrides (plain strings are `--set`'s) on a raw scenario object; values are parsed as JSON when they can be. */
+export function applyOverrides(raw: unknown, overrides: readonly (string | Override)[]): unknown {
   const copy = structuredClone(raw ?? {}) as Record<string, unknown>;
-  for (const override of overrides) {
-    const equals = override.indexOf('=');
-    if (equals <= 0) throw InputError.at('--set', `"${override}" is not dotted.key=value`);
-    const keys = override.slice(0, equals).split('.');
-    const text = override.slice(equals + 1);
+  for (const { assignment, flag } of overrides.map(overrideOf)) {
+    const equals = assignment.indexOf('=');
+    if (equals <= 0) throw InputError.at(flag, `"${assignment}" is not dotted.key=value`);
+    const key = assignment.slice(0, equals);
+    const keys = key.split('.');
+    const problem = dottedKeyProblem(key);
+    if (problem !== undefined) throw InputError.at(flag, problem);
+    const text = assignment.slice(equals + 1);
     let value: unknown = text;
     try {
       value = JSON.parse(text);
-    } catch {
-      // Not JSON: keep the text, e.g. 10Gbit/s.
+    } catch (error) {
+      // Not JSON: keep the text, e.g. 10Gbit/s. An object, array or quoted string meant JSON, though.
+      if (/^\s*[[{"]/.test(text)) throw InputError.at(flag, `${key}: the value is not valid JSON (${(error as Error).message})`);
     }
     let node: Record<string, unknown> = copy;
-    for (const key of keys.slice(0, -1)) {
-      const next = node[key];
-      if (next === undefined) node[key] = {};
+    for (const part of keys.slice(0, -1)) {
+      const next = node[part];
+      if (next === undefined) node[part] = {};
       else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-        throw InputError.at('--set', `${keys.join('.')}: ${key} is not an object`);
+        throw InputError.at(flag, `${key}: ${part} is not an object`);
       }
-      node = node[key] as Record<string, unknown>;
+      node = node[part] as Record<string, unknown>;
     }
     node[keys[keys.length - 1]] = value;
   }
   return copy;
+}
+
+/**
+ * Validates a scenario after overrides; a problem inside a value an override
+ * set names that override (the last one to touch it), not the file, which
+ * is named only when some problem lies in it.
+ */
+export function parseScenarioWithOverrides(raw: unknown, overrides: readonly (string | Override)[], source?: string): Scenario {
+  const applied = applyOverrides(raw, overrides);
+  try {
+    return parseScenario(applied, source);
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error;
+    throw attributed(error, overrides.map(overrideOf), source);
+  }
+}
+
+/** The same problems, each one inside an override's value saying so; the file named only if some problem is its own. */
+export function attributed(error: InputError, overrides: readonly Override[], source?: string): InputError {
+  let fromFile = false;
+  const problems = error.problems.map((problem) => {
+    const override = [...overrides].reverse().find((each) => problem.path === keyOf(each) || problem.path.startsWith(`${keyOf(each)}.`));
+    if (override === undefined) {
+      fromFile = true;
+      return problem;
+    }
+    return { path: problem.path, reason: `${problem.reason} (from ${override.shown ?? `${override.flag} ${override.assignment}`})` };
+  });
+  return new InputError(problems, fromFile ? source : undefined);
 }

@@ -15,8 +15,10 @@ function quantity(parse: (input: unknown) => number) {
   });
 }
 
-export const bytes = () => quantity(parseBytes).pipe(z.number().int('must be a whole number of bytes').positive('must be positive'));
-export const bytesOrZero = () => quantity(parseBytes).pipe(z.number().int('must be a whole number of bytes').nonnegative('must not be negative'));
+/** Past 2^53 bytes a size is no longer a whole number in a double: say it is too large, not fractional. */
+const byteCount = () => z.number().max(Number.MAX_SAFE_INTEGER, { message: 'too large (at most 2^53 - 1 bytes)', abort: true }).int('must be a whole number of bytes');
+export const bytes = () => quantity(parseBytes).pipe(byteCount().positive('must be positive'));
+export const bytesOrZero = () => quantity(parseBytes).pipe(byteCount().nonnegative('must not be negative'));
 export const rate = () => quantity(parseRate).pipe(z.number().positive('must be positive'));
 export const milliseconds = () => quantity(parseMilliseconds).pipe(z.number().nonnegative('must not be negative'));
 export const positiveMilliseconds = () => quantity(parseMilliseconds).pipe(z.number().positive('must be positive'));
