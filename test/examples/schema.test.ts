@@ -34,6 +34,12 @@ describe('scenario JSON Schemas and reference', () => {
     expect(Object.keys(docs).filter((path) => !paths.has(path))).toEqual([]);
   });
 
+  it.each(['migration', 'storage'] as const)('every %s field has a type, and every field that takes a number or a string names its unit', (kind) => {
+    const rows = scenarioFields(kind);
+    expect(rows.filter((row) => row.type === 'any').map((row) => row.path)).toEqual([]);
+    expect(rows.filter((row) => row.type === 'number | string' && row.unit === '').map((row) => row.path)).toEqual([]);
+  });
+
   it.each(['migration', 'storage'] as const)('the %s schema is a well-formed draft 2020-12 object schema listing the top-level keys', (kind) => {
     const schema = JSON.parse(read(SCHEMA_FILES[kind]));
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');

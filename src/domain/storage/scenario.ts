@@ -19,7 +19,8 @@ export const DEVICE_DEFAULTS: Readonly<Record<DeviceClass, { capacity: number; b
 
 const name = () => z.string().min(1, 'must not be empty').regex(/^[A-Za-z0-9._:-]+$/, 'only letters, digits and . _ : -');
 
-const deviceSchema = z.strictObject({
+// Factories, not shared instances: the JSON Schema generator describes each zod instance once, so a reused one loses its type and unit at its second place.
+const deviceSchema = () => z.strictObject({
   name: name(),
   class: z.enum(DEVICE_CLASSES),
   capacity: bytes().optional(),
@@ -30,15 +31,15 @@ const deviceSchema = z.strictObject({
 
 const hostSchema = z.strictObject({
   name: name(),
-  devices: z.array(deviceSchema).default([]),
+  devices: z.array(deviceSchema()).default([]),
   /** The volume manager's per-I/O cost on the host (host-based model). */
   'volume-manager-latency': milliseconds().default(0.005),
 });
 
-const cacheFields = {
+const cacheFields = () => ({
   cache: bytesOrZero().default(4 * GiB),
   'cache-latency': milliseconds().default(0.02),
-};
+});
 
 const arraySchema = z.strictObject({
   name: name(),
@@ -46,9 +47,9 @@ const arraySchema = z.strictObject({
   controller: z.strictObject({
     latency: milliseconds().default(0.05),
     bandwidth: rate().default(8 * GiB),
-    ...cacheFields,
+    ...cacheFields(),
   }).default({ latency: 0.05, bandwidth: 8 * GiB, cache: 4 * GiB, 'cache-latency': 0.02 }),
-  devices: z.array(deviceSchema).min(1, 'an array needs at least one device'),
+  devices: z.array(deviceSchema()).min(1, 'an array needs at least one device'),
 });
 
 const pathSchema = z.strictObject({
@@ -65,7 +66,7 @@ const pathSchema = z.strictObject({
 const applianceSchema = z.strictObject({
   latency: milliseconds().default(0.05),
   bandwidth: rate().default(4 * GiB),
-  ...cacheFields,
+  ...cacheFields(),
   /** Round trip to the metadata server (out-of-band). */
   'metadata-latency': milliseconds().default(0.2),
 });
@@ -141,8 +142,8 @@ const workloadSchema = z.strictObject({
   'read-ratio': ratio().default(0.7),
   'block-size': bytes().default(4 * KiB),
   pattern: z.enum(['random', 'sequential']).default('random'),
-  /** Open loop: I/Os per second. */
-  iops: z.number().positive().optional(),
+  /** Open loop: I/Os per second (10 M: past any one host's load; more only makes a run take hours). */
+  iops: z.number().positive('must be positive').max(1e7, 'at most 1e7 I/Os per second').optional(),
   /** Closed loop: I/Os kept outstanding. */
   'queue-depth': z.number().int().positive().max(4096).optional(),
   /** Stop after this many I/Os. */
@@ -177,8 +178,8 @@ export const storageScenarioSchema = z.strictObject({
   'network-mode': z.enum(['in-band', 'out-of-band']).default('in-band'),
   /** How long workloads run (each may say otherwise). */
   duration: positiveMilliseconds().default(1000),
-  /** I/O is summarized into one event per volume per slice. */
-  slice: positiveMilliseconds().default(100),
+  /** I/O is summarized into one event per volume per slice (below 1 ms a log holds more slices than I/Os). */
+  slice: milliseconds().pipe(z.number().min(1, 'at least 1ms')).default(100),
   /** Simulated-time cap: background work still running then is reported unfinished. */
   'max-duration': positiveMilliseconds().default(600_000),
   hosts: z.array(hostSchema).min(1, 'at least one host'),
@@ -264,7 +265,7 @@ export type VolumeSpec = StorageScenario['volumes'][number];
 export type PoolSpec = StorageScenario['pools'][number];
 export type WorkloadSpec = StorageScenario['workloads'][number];
 export type StorageAction = StorageScenario['events'][number];
-export type DeviceSpec = z.output<typeof deviceSchema>;
+export type DeviceSpec = z.output<ReturnType<typeof deviceSchema>>;
 
 /** Validates a storage scenario; every problem names its field. */
 export function parseStorageScenario(input: unknown, source?: string): StorageScenario {

@@ -252,6 +252,8 @@ export class StorageRuntime {
   private readonly locateOut = new Int32Array(16);
   private readonly faults: RandomStream;
   private sliceStart = 0;
+  /** When background work (rebuilds, migrations) last moved: slices end early at a flush, not here. */
+  private backgroundNs = 0;
   private readonly sliceNs: number;
   private readonly workloadsEndNs: number;
   private readonly maxNs: number;
@@ -357,7 +359,7 @@ export class StorageRuntime {
       });
     }
     for (const pool of this.pools) if (pool.tiering) this.scheduleTiering(pool, pool.tiering.intervalNs);
-    this.scheduler.at(Math.min(this.sliceNs, this.maxNs), () => this.tick());
+    this.scheduler.at(this.nextTickNs(0), () => this.tick());
   }
 
   private addResource(latencyNs: number, bytesPerS: number, opsPerS: number): number {
@@ -1082,10 +1084,16 @@ export class StorageRuntime {
     const now = this.scheduler.now;
     const busy = now < this.workloadsEndNs || this.pendingActions > 0 || this.thinQueue.length > 0 || this.moves.some((m) => !m.paused);
     if (busy && now < this.maxNs) {
-      this.scheduler.at(Math.min(now + this.sliceNs, this.maxNs), () => this.tick());
+      this.scheduler.at(this.nextTickNs(now), () => this.tick());
       return;
     }
     this.end();
+  }
+
+  /** The next slice's end: a slice, cut short at the workloads' end (a run ends there, not at the next slice) and at max-duration. */
+  private nextTickNs(now: number): number {
+    const next = now + this.sliceNs;
+    return Math.min(now < this.workloadsEndNs ? Math.min(next, this.workloadsEndNs) : next, this.maxNs);
   }
 
   private end(): void {
@@ -1258,12 +1266,15 @@ export class StorageRuntime {
   /** Moves rebuild and migration segments for one slice, each at its rate, competing with the workload. */
   private backgroundWork(): void {
     const now = this.scheduler.now;
+    // The slice that passed: the last one before the workloads' end or max-duration is cut short.
+    const elapsedNs = now - this.backgroundNs;
+    this.backgroundNs = now;
     for (const move of [...this.moves]) {
       if (move.paused) continue;
       const volume = move.volume;
       const map = volume.map;
       const extentBytes = volume.pool.extentBytes;
-      move.progressBytes += (move.rateBytesPerS * this.sliceNs) / NS_PER_S;
+      move.progressBytes += (move.rateBytesPerS * elapsedNs) / NS_PER_S;
       const runs: number[] = [];
       while (move.queue.length > 0 && move.progressBytes >= extentBytes) {
         const leg = move.queue[0];
