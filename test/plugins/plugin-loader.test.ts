@@ -66,6 +66,14 @@ describe('plugins', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/never-loads\.mjs: never finished loading/);
   });
+
+  it('a strategy whose constructor throws when a run builds it exits 2 naming it, without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-plugin-'));
+    const run = virtsim('migrate', '--plugin', fixture('throws-per-run.cjs'), '--strategy', 'throws-per-run', '--events', join(dir, 'out.ndjson'), ...SMALL);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('virtsim: migration-strategy "throws-per-run" from throws-per-run-plugin@1.0.0 threw while running: ctor boom\n');
+    expect(readdirSync(dir)).toEqual([]);
+  });
 });
 
 describe('where a plugin is listed', () => {
