@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { virtsim as runCli } from '../support/cli';
+import { join, relative } from 'node:path';
+import { listDir, removeDir, tempDir, virtsim as runCli, writeJson } from '../support/cli';
+import { smallScenario } from '../support/scenarios';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
 const SMALL = ['--set', 'vm.memory=32MiB', '--set', 'vm.workload.working-set=32MiB'];
@@ -32,8 +33,13 @@ describe('plugins', () => {
 
   it.each([
     ['a missing file', 'missing.cjs', /no such file/],
+    ['a module that throws on load', 'throws-on-load.cjs', /--plugin: .*throws-on-load\.cjs: failed to load: boom at load/],
     ['the wrong shape', 'wrong-shape.mjs', /exports no register/],
+    ['an unknown strategy kind', 'unknown-kind.cjs', /register\(\) failed: unknown strategy kind "teleporter"; known: migration-strategy, /],
     ['a name that already exists', 'duplicate.cjs', /"pre-copy" is already registered by built-in/],
+    ['a register() whose promise rejects', 'rejects-in-register.mjs', /--plugin: .*rejects-in-register\.mjs: register\(\) failed: async boom/],
+    ['a top-level await that never settles', 'never-loads.mjs', /--plugin: .*never-loads\.mjs: never finished loading/],
+    ['a register() whose promise never settles', 'register-never-settles.mjs', /--plugin: .*register-never-settles\.mjs: register\(\) never finished/],
   ])('refuses %s with exit 2 naming the plugin', (_what, file, message) => {
     const dir = mkdtempSync(join(tmpdir(), 'virtsim-plugin-'));
     const run = virtsim('migrate', '--plugin', fixture(file), '--events', join(dir, 'out.ndjson'), ...SMALL);
@@ -52,5 +58,62 @@ describe('plugins', () => {
     expect(run.stderr).toMatch(/stop-policy "explodes" from throwing-plugin@2\.0\.0 threw while running: boom/);
     expect(existsSync(log)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a plugin that never finishes loading fails list too, instead of printing nothing with exit 0', () => {
+    const run = virtsim('list', '--plugin', fixture('never-loads.mjs'));
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(/never-loads\.mjs: never finished loading/);
+  });
+
+  it('a strategy whose constructor throws when a run builds it exits 2 naming it, without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-plugin-'));
+    const run = virtsim('migrate', '--plugin', fixture('throws-per-run.cjs'), '--strategy', 'throws-per-run', '--events', join(dir, 'out.ndjson'), ...SMALL);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe('virtsim: migration-strategy "throws-per-run" from throws-per-run-plugin@1.0.0 threw while running: ctor boom\n');
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe('where a plugin is listed', () => {
+  let dir: string;
+  beforeEach(() => { dir = tempDir('virtsim-plugin-listing-'); });
+  afterEach(() => removeDir(dir));
+
+  /** `migrate` with an event log in `dir`, run from `dir` (where virtsim.config.json is read). */
+  const migrateIn = (...args: string[]) => runCli(['migrate', '--events', join(dir, 'out.ndjson'), ...args], dir);
+
+  it.each([
+    ['a path that is not a string', [5], /^virtsim: .*scenario\.json: plugins\.0: must be a string path\n$/],
+    ['a list that is not a list', 'x.cjs', /^virtsim: .*scenario\.json: plugins: must be a list of paths\n$/],
+    ['a missing file', ['missing.cjs'], /^virtsim: .*scenario\.json: plugins\.0: .*missing\.cjs: no such file\n$/],
+  ])('the scenario\'s plugins with %s: exit 2 naming the scenario file and the entry', (_what, plugins, message) => {
+    const scenario = writeJson(join(dir, 'scenario.json'), { ...smallScenario(), plugins });
+    const run = migrateIn('--scenario', scenario);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(listDir(dir)).toEqual(['scenario.json']);
+  });
+
+  it.each([
+    ['an unknown key', { plugns: [] }, 'virtsim: virtsim.config.json: plugns: unknown field\n'],
+    ['a list instead of an object', [], 'virtsim: virtsim.config.json: must be an object such as { "plugins": ["./my-plugin.mjs"] }\n'],
+    ['a path that is not a string', { plugins: [5] }, 'virtsim: virtsim.config.json: plugins.0: must be a string path\n'],
+    ['a missing plugin', { plugins: ['missing.cjs'] }, 'virtsim: virtsim.config.json: plugins.0: missing.cjs: no such file\n'],
+  ])('virtsim.config.json with %s: exit 2 naming the file and the field', (_what, config, message) => {
+    writeJson(join(dir, 'virtsim.config.json'), config);
+    const run = migrateIn(...SMALL);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(message);
+    expect(listDir(dir)).toEqual(['virtsim.config.json']);
+  });
+
+  it('a plugin listed by both --plugin and virtsim.config.json, spelt differently, loads once', () => {
+    writeJson(join(dir, 'virtsim.config.json'), { plugins: [relative(dir, fixture('forgetful.cjs'))] });
+    const run = runCli(['list', '--json', '--plugin', fixture('forgetful.cjs')], dir);
+    expect(run.status).toBe(0);
+    const forgetful = (JSON.parse(run.stdout) as { name: string }[]).filter((entry) => entry.name === 'forgetful');
+    expect(forgetful).toHaveLength(1);
   });
 });

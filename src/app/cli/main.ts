@@ -2,11 +2,10 @@
 import 'reflect-metadata';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../../domain/errors';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
+import { listPlugins } from '../../infrastructure/plugins/plugin-listing';
 import { LOG_FORMAT } from '../../infrastructure/event-store/log-format';
 import { nearestPackageInfo } from '../../infrastructure/package-info';
 import { formatComparison, formatMigration } from '../reports/migration-text';
@@ -36,7 +35,6 @@ function storageModules(): typeof StorageRun & typeof StorageText {
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
-const CONFIG_FILE = 'virtsim.config.json';
 const PLUGIN_HELP = 'load strategies from a plugin module (repeatable)';
 const REPORT_HELP = 'also write an HTML report with charts here (self-contained, no script)';
 
@@ -51,28 +49,16 @@ function withWorkloadFrom(set: readonly string[], log: string | undefined): stri
 }
 
 
-/** Plugins named by --plugin, the scenario's `plugins` (relative to it) and ./virtsim.config.json. */
+/** A registry with the built-ins and every plugin {@link listPlugins} finds. */
 async function registryWith(flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined): Promise<StrategyRegistry> {
   const registry = createRegistry();
-  await loadPlugins(pluginPaths(flagPlugins, scenario, scenarioPath), registry);
+  await loadPlugins(listPlugins(flagPlugins, scenario, scenarioPath), registry);
   return registry;
 }
 
+/** The same plugins' paths, for worker threads to load. */
 function pluginPaths(flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined): string[] {
-  const paths = [...flagPlugins];
-  const listed = (scenario as { plugins?: unknown } | undefined)?.plugins;
-  if (Array.isArray(listed) && scenarioPath) paths.push(...listed.map((entry) => resolve(dirname(scenarioPath), String(entry))));
-  if (existsSync(CONFIG_FILE)) {
-    let config: { plugins?: unknown };
-    try {
-      config = JSON.parse(readFileSync(CONFIG_FILE, 'utf8')) as { plugins?: unknown };
-    } catch (error) {
-      throw InputError.at('', `not valid JSON: ${(error as Error).message}`, CONFIG_FILE);
-    }
-    if (config.plugins !== undefined && !Array.isArray(config.plugins)) throw InputError.at('plugins', 'must be a list of paths', CONFIG_FILE);
-    paths.push(...((config.plugins as unknown[] | undefined) ?? []).map(String));
-  }
-  return [...new Set(paths)];
+  return listPlugins(flagPlugins, scenario, scenarioPath).map((plugin) => plugin.path);
 }
 
 function exitFor(result: MigrationResult): number {

@@ -46,13 +46,13 @@ function stamp(registry: StrategyRegistry, kind: StrategyKind, name: string): St
   return { name: entry.name, version: entry.version, origin: entry.origin };
 }
 
-/** A plugin strategy that throws mid-run is bad input: name the plugin and the cause. */
+/** A plugin strategy that throws mid-run is bad input: name the plugin (by name@version: it may not have come from --plugin) and the cause. */
 function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unknown {
   if (error instanceof InputError) return error;
   const plugins = used.filter((entry) => entry.origin !== 'built-in');
   if (plugins.length === 0) return error;
   const names = plugins.map((entry) => `${entry.kind} "${entry.name}" from ${entry.origin}`).join(', ');
-  return InputError.at('--plugin', `${names} threw while running: ${(error as Error).message}`);
+  return InputError.at('', `${names} threw while running: ${(error as Error).message}`);
 }
 
 /** This thread's page-bitmap arrays, lent to one run at a time and taken back when it ends. */

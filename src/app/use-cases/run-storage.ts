@@ -57,7 +57,7 @@ function blamePlugin(error: unknown, registry: StrategyRegistry, used: readonly 
     }
   });
   if (plugins.length === 0) return error;
-  return InputError.at('--plugin', `${[...new Set(plugins)].join(', ')} threw while running: ${(error as Error).message}`);
+  return InputError.at('', `${[...new Set(plugins)].join(', ')} threw while running: ${(error as Error).message}`);
 }
 
 /** `network-based:out-of-band` names a model and its mode; a plain name keeps the scenario's mode. */

@@ -1,5 +1,5 @@
 import { Container, type Newable } from 'inversify';
-import { unknownName } from '../../domain/errors';
+import { InputError, unknownName } from '../../domain/errors';
 import { STRATEGY_KINDS, TOKENS, type StrategyInfo, type StrategyKind } from '../../strategies/strategy';
 
 export interface RegisteredStrategy {
@@ -42,11 +42,21 @@ export class StrategyRegistry {
     return entry;
   }
 
-  /** A fresh instance of the named strategy; an unknown name lists the known ones. */
+  /**
+   * A fresh instance of the named strategy; an unknown name lists the known
+   * ones, and a plugin's constructor that throws (registration built one
+   * instance, but each run builds its own) is bad input naming the plugin
+   * by name@version, as a strategy that throws mid-run is.
+   */
   resolve<T extends StrategyInfo>(kind: StrategyKind, name: string, field: string): T {
-    const known = this.entries.get(kind);
-    if (!known?.has(name)) throw unknownName(field, kind, name, [...(known?.keys() ?? [])]);
-    return this.container.get<T>(TOKENS[kind], { name });
+    const entry = this.entries.get(kind)?.get(name);
+    if (!entry) throw unknownName(field, kind, name, [...(this.entries.get(kind)?.keys() ?? [])]);
+    try {
+      return this.container.get<T>(TOKENS[kind], { name });
+    } catch (error) {
+      if (entry.origin === 'built-in') throw error;
+      throw InputError.at('', `${kind} "${name}" from ${entry.origin} threw while running: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   describe(kind: StrategyKind, name: string, field: string = kind): RegisteredStrategy {

@@ -13,11 +13,11 @@ export interface PluginRegistry {
   register(kind: StrategyKind, strategy: Newable<StrategyInfo>): void;
 }
 
-/** A plugin module: `register` (named or default export), and optionally its name and version. */
+/** A plugin module: `register` (named or default export; it may be async), and optionally its name and version. */
 export interface PluginModule {
   readonly name?: string;
   readonly version?: string;
-  register(registry: PluginRegistry): void;
+  register(registry: PluginRegistry): void | Promise<void>;
 }
 
 export interface LoadedPlugin {
@@ -25,6 +25,20 @@ export interface LoadedPlugin {
   readonly version: string;
   readonly path: string;
 }
+
+/** Where a plugin was listed, so its errors point there: `--plugin`, or `plugins.N` of a file (`source`). */
+export interface PluginListing {
+  readonly field: string;
+  readonly source?: string;
+}
+
+/** A plugin to load and where it was listed. */
+export interface PluginRef {
+  readonly path: string;
+  readonly listedAt: PluginListing;
+}
+
+const FLAG: PluginListing = { field: '--plugin' };
 
 function pickModule(loaded: unknown): PluginModule | null {
   const candidates = [loaded, (loaded as { default?: unknown } | null)?.default];
@@ -34,22 +48,46 @@ function pickModule(loaded: unknown): PluginModule | null {
   return null;
 }
 
+/** A plugin may throw or reject with anything, not only an Error. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+class NeverSettled extends Error {}
+
 /**
- * Loads a plugin (ESM or CommonJS) and lets it register strategies. Any
- * failure (missing file, wrong shape, a throw, a name already taken) is an
- * InputError naming the plugin and the cause, raised before anything runs.
+ * `work`, or a NeverSettled rejection if the event loop empties first. Node
+ * ends a process whose loop is empty even while a promise is pending (a
+ * plugin's top-level await or register() that never settles), which would
+ * otherwise be a silent exit 0 with nothing done.
  */
-export async function loadPlugin(path: string, registry: StrategyRegistry): Promise<LoadedPlugin> {
+function settledBeforeExit<T>(work: Promise<T>): Promise<T> {
+  return new Promise<T>((resolvePromise, reject) => {
+    const onBeforeExit = (): void => reject(new NeverSettled());
+    process.once('beforeExit', onBeforeExit);
+    void work.then(resolvePromise, reject).finally(() => process.off('beforeExit', onBeforeExit));
+  });
+}
+
+/**
+ * Loads a plugin (ESM or CommonJS) and lets it register strategies, awaiting
+ * `register` if it returns a promise. Any failure (missing file, wrong shape,
+ * a throw or rejection, a load that never finishes, a name already taken) is
+ * an InputError naming the plugin, where it was listed and the cause, raised
+ * before anything runs.
+ */
+export async function loadPlugin(path: string, registry: StrategyRegistry, listedAt: PluginListing = FLAG): Promise<LoadedPlugin> {
   const absolute = resolve(path);
   const fail = (reason: string): never => {
-    throw InputError.at('--plugin', `${path}: ${reason}`);
+    throw InputError.at(listedAt.field, `${path}: ${reason}`, listedAt.source);
   };
   if (!existsSync(absolute)) fail('no such file');
   let loaded: unknown;
   try {
-    loaded = await importModule(pathToFileURL(absolute).href);
+    loaded = await settledBeforeExit(importModule(pathToFileURL(absolute).href));
   } catch (error) {
-    fail(`failed to load: ${(error as Error).message}`);
+    if (error instanceof NeverSettled) fail('never finished loading (a top-level await that never settles)');
+    fail(`failed to load: ${messageOf(error)}`);
   }
   const plugin = pickModule(loaded);
   if (!plugin) return fail('exports no register(registry) function (named or default export)');
@@ -57,22 +95,28 @@ export async function loadPlugin(path: string, registry: StrategyRegistry): Prom
   const name = plugin.name ?? info.name ?? absolute;
   const version = plugin.version ?? info.version ?? '0.0.0';
   try {
-    plugin.register({
+    const registered = plugin.register({
       register(kind, strategy) {
         if (!STRATEGY_KINDS.includes(kind)) throw new Error(`unknown strategy kind "${String(kind)}"; known: ${STRATEGY_KINDS.join(', ')}`);
         if (typeof strategy !== 'function') throw new Error(`${kind}: expected a class, got ${typeof strategy}`);
         registry.register(kind, strategy, `${name}@${version}`);
       },
     });
+    await settledBeforeExit(Promise.resolve(registered));
   } catch (error) {
-    fail(`register() failed: ${(error as Error).message}`);
+    if (error instanceof NeverSettled) fail('register() never finished (its promise never settles)');
+    fail(`register() failed: ${messageOf(error)}`);
   }
   registry.plugins.push({ name, version });
   return { name, version, path: absolute };
 }
 
-export async function loadPlugins(paths: readonly string[], registry: StrategyRegistry): Promise<LoadedPlugin[]> {
+/** Loads plugins in order; a bare path counts as listed by `--plugin`. */
+export async function loadPlugins(plugins: readonly (string | PluginRef)[], registry: StrategyRegistry): Promise<LoadedPlugin[]> {
   const loaded: LoadedPlugin[] = [];
-  for (const path of paths) loaded.push(await loadPlugin(path, registry));
+  for (const plugin of plugins) {
+    const { path, listedAt } = typeof plugin === 'string' ? { path: plugin, listedAt: FLAG } : plugin;
+    loaded.push(await loadPlugin(path, registry, listedAt));
+  }
   return loaded;
 }
