@@ -3,6 +3,8 @@ export interface StrategyInfo {
   readonly name: string;
   readonly version: string;
   readonly description: string;
+  /** What the strategy cannot run without; a migration strategy names QEMU capabilities (`postcopy-ram`). */
+  readonly capabilities?: readonly string[];
 }
 
 /** The kinds of strategy, each bound in the container under its own token. */

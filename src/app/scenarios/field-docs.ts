@@ -41,7 +41,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'migration.capabilities.auto-converge': 'Throttle the guest when it dirties memory faster than it is sent.',
   'migration.capabilities.xbzrle': 'Send re-dirtied pages as deltas against a cache.',
   'migration.capabilities.multifd': 'Several sender threads.',
-  'migration.capabilities.postcopy-ram': 'Allow post-copy (needed by hybrid).',
+  'migration.capabilities.postcopy-ram': 'Allow switching to post-copy (QEMU refuses it otherwise). post-copy and hybrid turn it on, as libvirt\'s --postcopy does; setting it false for them is an error.',
   'migration.capabilities.postcopy-preempt': 'Post-copy fault requests skip the send buffer.',
   'migration.capabilities.zero-page-detection': 'Send zero pages as a bare header; off sends them in full.',
   'migration.timeout': 'libvirt\'s --timeout: after this long, take timeout-action.',

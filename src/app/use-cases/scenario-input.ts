@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../domain/errors';
-import { attributed, parseScenarioWithOverrides, type Override } from '../../domain/scenario/parse-scenario';
-import type { Scenario } from '../../domain/scenario/schema';
+import { applyOverrides, attributed, parseWithOverrides, type Override } from '../../domain/scenario/parse-scenario';
+import type { MigrationCapability, Scenario } from '../../domain/scenario/schema';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import type { WorkloadModel } from '../../strategies/workload/model';
 import { DEFAULT_SCENARIO } from '../scenarios/default';
@@ -50,16 +50,44 @@ export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegi
   if (choices.strategy !== undefined) overrides.push(flag('--strategy', 'migration.strategy', choices.strategy));
   if (choices.stopPolicy !== undefined) overrides.push(flag('--stop-policy', 'migration.stop-policy', choices.stopPolicy));
   if (choices.seed !== undefined) overrides.push(flag('--seed', 'seed', choices.seed));
-  const scenario = parseScenarioWithOverrides(choices.scenario ?? DEFAULT_SCENARIO, overrides, choices.source);
+  const applied = applyOverrides(choices.scenario ?? DEFAULT_SCENARIO, overrides);
+  const scenario = parseWithOverrides(applied, overrides, choices.source);
   try {
     const { model, ...fields } = scenario.vm.workload;
     const workload = registry.resolve<WorkloadModel>('workload', model, 'vm.workload.model');
     const vm = { pages: scenario.vm.memory / scenario.vm['page-size'], pageSizeBytes: scenario.vm['page-size'] };
-    return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(fields, vm) } } };
+    const capabilities = strategyCapabilities(scenario, applied, registry);
+    return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(fields, vm) } }, migration: { ...scenario.migration, capabilities } };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     throw attributed(withModelSwitchHint(error, overrides), overrides, choices.source);
   }
+}
+
+/**
+ * The scenario's capabilities with those its strategy needs turned on (as
+ * libvirt's `migrate --postcopy` turns on postcopy-ram); one the scenario
+ * turns off itself is an error, not silently overridden.
+ */
+function strategyCapabilities(scenario: Scenario, applied: unknown, registry: StrategyRegistry): Scenario['migration']['capabilities'] {
+  const name = scenario.migration.strategy;
+  const strategy = registry.describe('migration-strategy', name, 'migration.strategy');
+  const given = ((applied as { migration?: { capabilities?: Partial<Record<MigrationCapability, unknown>> } }).migration?.capabilities) ?? {};
+  const capabilities = { ...scenario.migration.capabilities };
+  for (const capability of strategy.capabilities) {
+    if (!isCapability(capability, capabilities)) {
+      throw InputError.at('migration.strategy', `strategy "${name}" from ${strategy.origin} needs "${capability}", which is not a migration capability; known: ${Object.keys(capabilities).join(', ')}`);
+    }
+    if (given[capability] === false) {
+      throw InputError.at(`migration.capabilities.${capability}`, `strategy "${name}" needs it on; leave it out (the strategy turns it on) or set it true`);
+    }
+    capabilities[capability] = true;
+  }
+  return capabilities;
+}
+
+function isCapability(name: string, capabilities: Scenario['migration']['capabilities']): name is MigrationCapability {
+  return Object.hasOwn(capabilities, name);
 }
 
 /**

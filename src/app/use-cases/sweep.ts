@@ -187,23 +187,24 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
       return InputError.at('--vary', `${assignments.join(' ')}: ${problems}`, options.source);
     };
     const overrides = [...set, ...assignments];
-    let first: Scenario;
-    try {
-      first = resolveScenario({ ...base, set, vary: assignments }, registry);
-      registry.describe('stop-policy', first.migration['stop-policy'], 'migration.stop-policy');
-    } catch (error) {
-      throw within(error);
-    }
     const values = Object.fromEntries(axes.map((axis, i) => [axis.key, parseValue(tokens[i])]));
     for (const strategy of options.strategies) {
+      // Once per strategy: it decides capabilities (post-copy turns on postcopy-ram).
+      let byStrategy: Scenario;
+      try {
+        byStrategy = resolveScenario({ ...base, set, vary: assignments, strategy }, registry);
+        registry.describe('stop-policy', byStrategy.migration['stop-policy'], 'migration.stop-policy');
+      } catch (error) {
+        throw within(error);
+      }
       for (let i = 0; i < seeds; i++) {
-        const seed = first.seed + i;
-        // Strategy and seed are fields the schema checks on their own (and
-        // the strategy's name was checked above): resolving the whole scenario
-        // again per run gave the same object, field order included, at ~0.2 ms
-        // a run. Cloned, as a worker receives it: spread copies change V8's
-        // hidden class partway through a plan, deoptimizing the runs' hot code.
-        const resolved: Scenario = structuredClone({ ...first, seed, migration: { ...first.migration, strategy } });
+        const seed = byStrategy.seed + i;
+        // The seed is a field the schema checks on its own: resolving the
+        // whole scenario again per seed gave the same object, field order
+        // included, at ~0.2 ms a run. Cloned, as a worker receives it: spread
+        // copies change V8's hidden class partway through a plan, deoptimizing
+        // the runs' hot code.
+        const resolved: Scenario = structuredClone({ ...byStrategy, seed });
         const planned: PlannedRun = { index: runs.length, run: runId(resolved), tokens, values, strategy, seed, set: overrides, resolved };
         const twin = byId.get(planned.run);
         if (twin) {

@@ -81,12 +81,11 @@ export function applyOverrides(raw: unknown, overrides: readonly (string | Overr
 }
 
 /**
- * Validates a scenario after overrides; a problem inside a value an override
- * set names that override (the last one to touch it), not the file, which
- * is named only when some problem lies in it.
+ * Validates a scenario that `overrides` were applied to; a problem inside a
+ * value an override set names that override (the last one to touch it), not
+ * the file, which is named only when some problem lies in it.
  */
-export function parseScenarioWithOverrides(raw: unknown, overrides: readonly (string | Override)[], source?: string): Scenario {
-  const applied = applyOverrides(raw, overrides);
+export function parseWithOverrides(applied: unknown, overrides: readonly (string | Override)[], source?: string): Scenario {
   try {
     return parseScenario(applied, source);
   } catch (error) {

@@ -177,3 +177,4 @@ export const scenarioSchema = z.strictObject({
 export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type WorkloadSpec = Scenario['vm']['workload'];
+export type MigrationCapability = keyof Scenario['migration']['capabilities'];

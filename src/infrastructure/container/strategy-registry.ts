@@ -9,6 +9,8 @@ export interface RegisteredStrategy {
   readonly description: string;
   /** `built-in`, or the plugin that registered it. */
   readonly origin: string;
+  /** What the strategy cannot run without (a migration strategy's QEMU capabilities). */
+  readonly capabilities: readonly string[];
 }
 
 /**
@@ -34,10 +36,14 @@ export class StrategyRegistry {
         throw new Error(`${strategy.name || 'strategy class'} has no ${field}`);
       }
     }
+    const capabilities = probe.capabilities ?? [];
+    if (!Array.isArray(capabilities) || !capabilities.every((capability) => typeof capability === 'string')) {
+      throw new Error(`${probe.name}: capabilities must be a list of names`);
+    }
     const existing = this.entries.get(kind)?.get(probe.name);
     if (existing) throw new Error(`${kind} "${probe.name}" is already registered by ${existing.origin}`);
     this.container.bind(TOKENS[kind]).toDynamicValue((context) => context.get(strategy)).whenNamed(probe.name);
-    const entry: RegisteredStrategy = { kind, name: probe.name, version: probe.version, description: probe.description, origin };
+    const entry: RegisteredStrategy = { kind, name: probe.name, version: probe.version, description: probe.description, origin, capabilities: [...capabilities] };
     this.entries.get(kind)?.set(probe.name, entry);
     return entry;
   }

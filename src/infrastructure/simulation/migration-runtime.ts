@@ -249,6 +249,10 @@ export class MigrationRuntime implements MigrationContext {
 
 
   startPostcopy(): void {
+    // QEMU refuses migrate-start-postcopy unless the capability was set before the migration started.
+    if (!this.scenario.migration.capabilities['postcopy-ram']) {
+      throw new Error('switched to post-copy without migration.capabilities.postcopy-ram (a strategy that does so lists it in its capabilities)');
+    }
     const stale = this.memory.toSend;
     if (this.sent > 0 && stale.count > 0) {
       const ranges = stale.toRanges();

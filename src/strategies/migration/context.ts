@@ -1,6 +1,6 @@
 import type { MemoryImage, PageBatch } from '../../domain/memory/memory-image';
 import type { TransferPhase } from '../../domain/migration/events';
-import type { Scenario } from '../../domain/scenario/schema';
+import type { MigrationCapability, Scenario } from '../../domain/scenario/schema';
 import type { StopPolicy } from '../stop-policy/policy';
 
 /** The guest as a strategy may drive it; its accesses are a function of guest time. */
@@ -101,6 +101,12 @@ export interface MigrationStrategy {
   readonly name: string;
   readonly version: string;
   readonly description: string;
+  /**
+   * QEMU capabilities the strategy cannot run without (`postcopy-ram` for one
+   * that switches to post-copy). A run turns them on, as libvirt's
+   * `migrate --postcopy` does; a scenario that turns one off is an error.
+   */
+  readonly capabilities?: readonly MigrationCapability[];
   /** Schedules the migration's work on the context; the run ends when it completes, cancels or fails. */
   start(context: MigrationContext): void;
 }

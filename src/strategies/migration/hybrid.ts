@@ -14,6 +14,7 @@ export class HybridStrategy extends PreCopyStrategy {
   override readonly name = 'hybrid';
   override readonly version = '1.0.0';
   override readonly description = 'Pre-copy rounds, then switch to post-copy (after the first round, or when rounds stop shrinking).';
+  readonly capabilities = ['postcopy-ram'] as const;
   private previousPendingPages = Number.POSITIVE_INFINITY;
 
   protected override switchesAfterSync(ctx: MigrationContext): boolean {
