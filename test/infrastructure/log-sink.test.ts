@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { InputError } from '../../src/domain/errors';
 import { AtomicFileSink } from '../../src/infrastructure/event-store/log-sink';
 import { removeDir, tempDir } from '../support/cli';
 
@@ -25,7 +26,7 @@ describe('atomic file sink', () => {
     fc.assert(fc.property(fc.array(chunk, { maxLength: 12 }), (chunks) => {
       const name = `log-${run++}.ndjson`;
       const path = join(dir, name);
-      const sink = new AtomicFileSink(path);
+      const sink = new AtomicFileSink(path, { flag: '--events' });
       for (const text of chunks) sink.write(text);
       expect(existsSync(path)).toBe(false);
       sink.commit();
@@ -37,8 +38,33 @@ describe('atomic file sink', () => {
     }), { numRuns: 20 });
   });
 
+  it('a failed rename is an InputError naming the flag and the path, and removes the temporary file', () => {
+    const path = join(dir, 'log.ndjson');
+    const listeners = process.listenerCount('exit');
+    const sink = new AtomicFileSink(path, { flag: '--events' });
+    expect(process.listenerCount('exit')).toBe(listeners + 1); // removes the temporary file should the process exit now
+    sink.write('{"seq":1}\n');
+    mkdirSync(path); // a directory appeared where the log goes: EISDIR at rename
+    expect(() => sink.commit()).toThrow(InputError);
+    expect(() => new AtomicFileSink(path, { flag: '--events' }).commit()).toThrow(`--events: cannot write ${path}: EISDIR`);
+    expect(readdirSync(dir)).toEqual(['log.ndjson']);
+    expect(process.listenerCount('exit')).toBe(listeners);
+  });
+
+  it('with rename: false, commit leaves the finished file at its temporary path for the caller', () => {
+    const path = join(dir, 'log.ndjson');
+    const sink = new AtomicFileSink(path, { flag: '--events-dir', rename: false });
+    sink.write('line\n');
+    sink.commit();
+    expect(sink.committedPath).toBe(sink.tempPath);
+    expect(readFileSync(sink.tempPath, 'utf8')).toBe('line\n');
+    expect(existsSync(path)).toBe(false);
+    sink.abort(); // after a commit: nothing to undo, the caller owns the file
+    expect(existsSync(sink.tempPath)).toBe(true);
+  });
+
   it('leaves nothing behind when aborted', () => {
-    const sink = new AtomicFileSink(join(dir, 'log.ndjson'));
+    const sink = new AtomicFileSink(join(dir, 'log.ndjson'), { flag: '--events' });
     sink.write('x'.repeat(2_000_000));
     sink.abort();
     expect(readdirSync(dir)).toEqual([]);

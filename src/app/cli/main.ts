@@ -7,12 +7,13 @@ import type { StrategyRegistry } from '../../infrastructure/container/strategy-r
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { listPlugins } from '../../infrastructure/plugins/plugin-listing';
 import { LOG_FORMAT } from '../../infrastructure/event-store/log-format';
+import { checkDistinctOutputs, checkOutputDirectory, checkOutputFile } from '../../infrastructure/output-files';
 import { nearestPackageInfo } from '../../infrastructure/package-info';
 import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategiesInParallel } from '../use-cases/compare';
 import { replayAny } from '../use-cases/replay';
 import type * as StorageText from '../reports/storage-text';
-import { reportFor } from '../reports/report-file';
+import { reportFor, type ReportCollector } from '../reports/report-file';
 import type * as StorageRun from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
@@ -61,6 +62,17 @@ function pluginPaths(flagPlugins: readonly string[], scenario: unknown, scenario
   return listPlugins(flagPlugins, scenario, scenarioPath).map((plugin) => plugin.path);
 }
 
+/**
+ * Checks every output path before anything runs (each can be written, no
+ * file is named twice) and returns the report's collector, if one was asked for.
+ */
+function checkOutputs(log: { readonly flag: string; readonly path?: string; readonly directory?: boolean }, reportPath: string | undefined): ReportCollector | undefined {
+  if (log.path !== undefined) (log.directory ? checkOutputDirectory : checkOutputFile)(log.flag, log.path);
+  const report = reportFor(reportPath);
+  checkDistinctOutputs([{ flag: log.flag, path: log.path }, { flag: '--report', path: reportPath }]);
+  return report;
+}
+
 function exitFor(result: MigrationResult): number {
   return result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT;
 }
@@ -91,7 +103,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--json', 'print the result as JSON')
     .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
-      const report = reportFor(opts.report);
+      const report = checkOutputs({ flag: '--events', path: opts.events }, opts.report);
       const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const run = runMigration({
         registry: await registryWith(opts.plugin, scenario, opts.scenario),
@@ -127,7 +139,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--json', 'print an object keyed by strategy, each value what migrate --json prints')
     .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
-      const report = reportFor(opts.report);
+      const report = checkOutputs({ flag: '--events-dir', path: opts.eventsDir, directory: true }, opts.report);
       const scenario = opts.scenario ? readScenarioFile(opts.scenario) : undefined;
       const results = await compareStrategiesInParallel({
         registry: await registryWith(opts.plugin, scenario, opts.scenario),
@@ -159,7 +171,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
       const { compareStorage, formatStorage, formatStorageComparison, runStorage } = storageModules();
-      const report = reportFor(opts.report);
+      const report = checkOutputs({ flag: '--events', path: opts.events }, opts.report);
       const scenario = readScenarioFile(opts.scenario);
       const registry = await registryWith(opts.plugin, scenario, opts.scenario);
       if (opts.models) {

@@ -1,29 +1,20 @@
-import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { InputError } from '../../domain/errors';
 import { parseEventLog } from '../../infrastructure/event-store/log-reader';
 import { writeFileAtomic } from '../../infrastructure/event-store/log-sink';
+import { checkOutputFile } from '../../infrastructure/output-files';
 import { foldLog, renderReport, type RunReport } from './html-report';
 
 const FIELD = '--report';
 
 /**
  * Refuses, before anything runs, a report path that could not be written:
- * not an .html file, a directory, or under something that is not a writable
- * directory. (The file itself is written atomically at the end.)
+ * not an .html file, a directory, or where no file can be created. (The file
+ * itself is written atomically at the end.)
  */
 export function checkReportPath(path: string): void {
   if (!/\.html?$/i.test(path)) throw InputError.at(FIELD, `must name an .html file (got "${path}")`);
-  const target = resolve(path);
-  if (existsSync(target) && statSync(target).isDirectory()) throw InputError.at(FIELD, `${path} is a directory`);
-  let ancestor = dirname(target);
-  while (!existsSync(ancestor)) ancestor = dirname(ancestor);
-  if (!statSync(ancestor).isDirectory()) throw InputError.at(FIELD, `${ancestor} is not a directory`);
-  try {
-    accessSync(ancestor, constants.W_OK);
-  } catch {
-    throw InputError.at(FIELD, `cannot write in ${ancestor}`);
-  }
+  checkOutputFile(FIELD, path);
 }
 
 /**
@@ -52,12 +43,7 @@ export class ReportCollector {
 
   /** Renders and writes the report; nothing is left at the path if writing fails. */
   write(): void {
-    const html = this.html();
-    try {
-      writeFileAtomic(this.path, html);
-    } catch (error) {
-      throw InputError.at(FIELD, `cannot write ${this.path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-    }
+    writeFileAtomic(this.path, this.html(), FIELD);
   }
 }
 

@@ -1,4 +1,3 @@
-import { InputError } from '../../domain/errors';
 import { writeFileAtomic } from '../../infrastructure/event-store/log-sink';
 import type { SweepFigures } from '../use-cases/sweep-figures';
 import { sweepChart, type SweepLine } from './charts';
@@ -145,10 +144,5 @@ export function renderSweepReport(input: SweepReportInput): string {
 
 /** Renders and writes the page atomically (temporary file, fsync, rename). */
 export function writeSweepReport(path: string, input: SweepReportInput): void {
-  const html = renderSweepReport(input);
-  try {
-    writeFileAtomic(path, html);
-  } catch (error) {
-    throw InputError.at('--report', `cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
+  writeFileAtomic(path, renderSweepReport(input), '--report');
 }

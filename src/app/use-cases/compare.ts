@@ -1,15 +1,17 @@
+import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../domain/errors';
 import type { MigrationResult } from '../../domain/migration/result';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
+import { cannotWrite, checkOutputDirectory, checkOutputFile, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../../infrastructure/output-files';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
 import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { runMigration, type RunMigrationOptions } from './run-migration';
 import { runShared, WorkerPool } from './worker-pool';
 
-export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'keepLog'> {
+export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog'> {
   readonly strategies: readonly string[];
   /** Write one log per strategy here, as STRATEGY.ndjson. */
   readonly eventsDir?: string;
@@ -38,8 +40,53 @@ function checkStrategies(strategies: readonly string[], registry: StrategyRegist
 /** A strategy's run, back from whichever thread ran it. */
 type FinishedRun = Extract<MigrationTaskResult, { result: unknown }>;
 
-const eventsPathFor = (options: CompareOptions, name: string): string | undefined =>
-  options.eventsDir ? join(options.eventsDir, `${name}.ndjson`) : undefined;
+const EVENTS_DIR = '--events-dir';
+
+/** Each strategy's log path (DIR/STRATEGY.ndjson), checked before anything runs; none without `eventsDir`. */
+function logPaths(options: CompareOptions): ReadonlyMap<string, string> {
+  const dir = options.eventsDir;
+  if (dir === undefined) return new Map();
+  checkOutputDirectory(EVENTS_DIR, dir);
+  const paths = new Map(options.strategies.map((name) => [name, join(dir, `${name}.ndjson`)]));
+  for (const path of paths.values()) checkOutputFile(EVENTS_DIR, path);
+  return paths;
+}
+
+/**
+ * A compare's logs appear all together or not at all: each run leaves its
+ * finished log at its temporary path, and they are renamed into place only
+ * once every strategy has succeeded.
+ */
+class StagedLogs {
+  private readonly logs: readonly { readonly path: string; readonly temp: string }[];
+
+  constructor(paths: Iterable<string>) {
+    this.logs = [...paths].map((path) => ({ path, temp: tempPathFor(path) }));
+    // Held from the start: a run (on any thread) may be writing one when the process exits.
+    for (const log of this.logs) holdTemp(log.temp);
+  }
+
+  publish(): void {
+    const published: string[] = [];
+    for (const log of this.logs) {
+      try {
+        renameSync(log.temp, log.path);
+      } catch (error) {
+        for (const path of published) rmSync(path, { force: true });
+        throw cannotWrite(EVENTS_DIR, log.path, error);
+      }
+      published.push(log.path);
+    }
+  }
+
+  /** Removes every log {@link publish} did not rename (all of them, after a failure). */
+  release(): void {
+    for (const log of this.logs) {
+      removeTemp(log.temp);
+      releaseTemp(log.temp);
+    }
+  }
+}
 
 /**
  * Runs several strategies on the same scenario and seed. The workload is a
@@ -50,21 +97,30 @@ const eventsPathFor = (options: CompareOptions, name: string): string | undefine
 export function compareStrategies(options: CompareOptions): Record<string, MigrationResult> {
   const registry = options.registry ?? createRegistry();
   checkStrategies(options.strategies, registry);
-  const results: Record<string, MigrationResult> = {};
-  const sharedTrace = options.sharedTrace ?? new SharedTrace();
-  for (const name of options.strategies) {
-    const run = runMigration({
-      ...options,
-      registry,
-      sharedTrace,
-      strategy: name,
-      eventsPath: eventsPathFor(options, name),
-      keepLog: options.onLog !== undefined,
-    });
-    if (run.logText !== undefined) options.onLog?.(name, run.logText);
-    results[name] = run.result;
+  const paths = logPaths(options);
+  const staged = new StagedLogs(paths.values());
+  try {
+    const results: Record<string, MigrationResult> = {};
+    const sharedTrace = options.sharedTrace ?? new SharedTrace();
+    for (const name of options.strategies) {
+      const run = runMigration({
+        ...options,
+        registry,
+        sharedTrace,
+        strategy: name,
+        eventsPath: paths.get(name),
+        eventsFlag: EVENTS_DIR,
+        stageEvents: true,
+        keepLog: options.onLog !== undefined,
+      });
+      if (run.logText !== undefined) options.onLog?.(name, run.logText);
+      results[name] = run.result;
+    }
+    staged.publish();
+    return results;
+  } finally {
+    staged.release();
   }
-  return results;
 }
 
 /**
@@ -81,6 +137,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
   const jobs = Math.min(options.jobs ?? 1, options.strategies.length);
   // Workers load their modules while this thread checks the names.
   const pool = jobs > 1 ? new WorkerPool(jobs - 1) : undefined;
+  let staged: StagedLogs | undefined;
   try {
     let registry = options.registry;
     if (!registry) {
@@ -89,12 +146,14 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     }
     if (!pool) return compareStrategies({ ...options, registry });
     checkStrategies(options.strategies, registry);
+    const paths = logPaths(options);
+    staged = new StagedLogs(paths.values());
     const here = registry;
     const sharedTrace = new SharedTrace();
     const tasks = options.strategies.map((name, index): MigrationTask => ({
       index, scenario: options.scenario, source: options.source, set: options.set, strategy: name,
       stopPolicy: options.stopPolicy, seed: options.seed, plugins, reply: 'result',
-      eventsPath: eventsPathFor(options, name), keepLog: options.onLog !== undefined,
+      eventsPath: paths.get(name), eventsFlag: EVENTS_DIR, stageEvents: true, keepLog: options.onLog !== undefined,
     }));
     const finished: (FinishedRun | undefined)[] = tasks.map(() => undefined);
     await runShared(pool, {
@@ -113,8 +172,11 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
       if (run.logText !== undefined) options.onLog?.(name, run.logText);
       results[name] = run.result;
     });
+    staged.publish();
     return results;
   } finally {
     await pool?.destroy();
+    // After the workers are gone: none of them is still writing a log.
+    staged?.release();
   }
 }

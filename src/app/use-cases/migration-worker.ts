@@ -28,6 +28,9 @@ export interface MigrationTask extends ScenarioChoices {
   readonly reply: 'figures' | 'result';
   /** Write the run's log here (atomically). */
   readonly eventsPath?: string;
+  /** runMigration's `eventsFlag` and `stageEvents`. */
+  readonly eventsFlag?: string;
+  readonly stageEvents?: boolean;
   /** Send the log's text back too (for a report). */
   readonly keepLog?: boolean;
   /** The scenario the choices resolve to, if the sender resolved them already (runMigration's `resolved`). */
@@ -44,7 +47,8 @@ export function runMigrationTask(task: MigrationTask, registry: StrategyRegistry
   try {
     const run = runMigration({
       registry, sharedTrace, scenario: task.scenario, source: task.source, set: task.set, strategy: task.strategy,
-      stopPolicy: task.stopPolicy, seed: task.seed, eventsPath: task.eventsPath, keepLog: task.keepLog, resolved: task.resolved,
+      stopPolicy: task.stopPolicy, seed: task.seed, eventsPath: task.eventsPath, eventsFlag: task.eventsFlag, stageEvents: task.stageEvents,
+      keepLog: task.keepLog, resolved: task.resolved,
     });
     return task.reply === 'figures'
       ? { index: task.index, figures: figuresOf(run.result) }

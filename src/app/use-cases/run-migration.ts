@@ -25,6 +25,13 @@ import { attachSections, checkSections, SectionProjections } from './sections';
 export interface RunMigrationOptions extends ScenarioChoices {
   /** Write the event log here (atomically). */
   readonly eventsPath?: string;
+  /** The flag that named `eventsPath`, for errors writing it (default `--events`). */
+  readonly eventsFlag?: string;
+  /**
+   * Leave the finished log at its temporary path, tempPathFor(eventsPath),
+   * for the caller to rename: compare publishes its logs all at once.
+   */
+  readonly stageEvents?: boolean;
   /** Keep the log text in memory and return it. */
   readonly keepLog?: boolean;
   readonly registry?: StrategyRegistry;
@@ -90,7 +97,10 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   };
 
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
-  const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath) : (memorySink ?? new NullLogSink());
+  const fileSink = options.eventsPath
+    ? new AtomicFileSink(options.eventsPath, { flag: options.eventsFlag ?? '--events', rename: !options.stageEvents })
+    : undefined;
+  const sink: LogSink = fileSink ?? memorySink ?? new NullLogSink();
   const scheduler = new Scheduler();
   const bus = new EventBus(scheduler);
   const random = new RandomStreams(scenario.seed);
@@ -125,7 +135,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     return {
       scenario,
       result: { ...migrationResult(projection.result(), summary, resultOptions(scenario)), ...sections.sections() },
-      logText: !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync(options.eventsPath as string, 'utf8'),
+      logText: !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync((fileSink as AtomicFileSink).committedPath, 'utf8'),
     };
   } catch (error) {
     log.abort();

@@ -116,7 +116,7 @@ export function runStorage(options: RunStorageOptions): StorageRun {
     plugins: [...registry.plugins],
   };
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
-  const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath) : (memorySink ?? new NullLogSink());
+  const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath, { flag: '--events' }) : (memorySink ?? new NullLogSink());
   const projection = new StorageProjection();
   bus.batches$.subscribe((batch) => projection.handle(batch));
   const log = new EventLogWriter(sink, header).attach(bus);

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, extname, join } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { InputError } from '../../domain/errors';
 import { dottedKeyProblem } from '../../domain/scenario/parse-scenario';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { cannotWrite, checkOutputFile, ensureDirectory, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../../infrastructure/output-files';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { checkReportPath } from '../reports/report-file';
 import type * as SweepReport from '../reports/sweep-report';
@@ -358,20 +359,25 @@ class RowSaver {
   }
 }
 
+/** Temporary file, fsync, rename; any fs error is bad `--out` (exit 2), and the temporary file is removed. */
 async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const file = await open(temp, 'w');
+  const temp = tempPathFor(path);
+  holdTemp(temp);
   try {
-    await file.writeFile(text);
-    await file.sync();
-  } finally {
-    await file.close();
-  }
-  try {
+    ensureDirectory(dirname(path));
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(text);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(temp, path);
   } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
+    removeTemp(temp);
+    throw cannotWrite('--out', path, error);
+  } finally {
+    releaseTemp(temp);
   }
 }
 
@@ -444,6 +450,7 @@ function readFinished(path: string, format: SweepFormat, plan: SweepPlan): Map<n
  * cross-product order whatever `jobs` is.
  */
 export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
+  if (options.out !== undefined) checkOutputFile('--out', options.out);
   if (options.report !== undefined) checkReportPath(options.report);
   const plugins = options.plugins ?? [];
   let registry = options.registry;

@@ -1,5 +1,6 @@
-import { closeSync, existsSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { cannotWrite, ensureDirectory, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../output-files';
 
 /** Where serialized log lines go; nothing is visible at the path until commit. */
 export interface LogSink {
@@ -41,6 +42,17 @@ export class NullLogSink implements LogSink {
 
 const BUFFER_BYTES = 1 << 20;
 
+export interface AtomicFileOptions {
+  /** The flag that named the path: fs errors become InputErrors naming it and the path. */
+  readonly flag: string;
+  /**
+   * false: commit leaves the finished file at {@link AtomicFileSink.tempPath}
+   * for the caller to rename (and remove, should it not): compare publishes
+   * all its logs at once.
+   */
+  readonly rename?: boolean;
+}
+
 /**
  * Writes to a temporary file beside the target and renames it into place on
  * commit, so an interrupted or failed run never leaves a half-written log.
@@ -49,16 +61,32 @@ const BUFFER_BYTES = 1 << 20;
  * of every megabyte.
  */
 export class AtomicFileSink implements LogSink {
-  private readonly tempPath: string;
+  readonly tempPath: string;
+  private readonly flag: string;
+  private readonly rename: boolean;
   private fd: number | null;
   private readonly buffer = Buffer.allocUnsafe(BUFFER_BYTES);
   private bufferedBytes = 0;
+  /** From open until renamed, handed on or removed. */
+  private holdsTemp = false;
 
-  constructor(readonly path: string) {
-    const directory = dirname(path);
-    if (!existsSync(directory)) mkdirSync(directory, { recursive: true });
-    this.tempPath = join(directory, `.${basename(path)}.${process.pid}.tmp`);
-    this.fd = openSync(this.tempPath, 'w');
+  constructor(readonly path: string, options: AtomicFileOptions) {
+    this.flag = options.flag;
+    this.rename = options.rename ?? true;
+    this.tempPath = tempPathFor(path);
+    try {
+      ensureDirectory(dirname(path));
+      this.fd = openSync(this.tempPath, 'w');
+    } catch (error) {
+      throw cannotWrite(this.flag, path, error);
+    }
+    holdTemp(this.tempPath);
+    this.holdsTemp = true;
+  }
+
+  /** Where the committed file is: the path, or the temporary path when the caller renames it. */
+  get committedPath(): string {
+    return this.rename ? this.path : this.tempPath;
   }
 
   write(chunk: string): void {
@@ -74,18 +102,37 @@ export class AtomicFileSink implements LogSink {
 
   commit(): void {
     if (this.fd === null) throw new Error(`log ${this.path} already closed`);
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = null;
-    renameSync(this.tempPath, this.path);
+    try {
+      this.flush();
+      fsyncSync(this.fd);
+      const fd = this.fd;
+      this.fd = null;
+      closeSync(fd);
+      if (this.rename) renameSync(this.tempPath, this.path);
+    } catch (error) {
+      this.abort();
+      throw cannotWrite(this.flag, this.path, error);
+    }
+    // Renamed, or handed to the caller, who holds it from here.
+    this.holdsTemp = false;
+    releaseTemp(this.tempPath);
   }
 
+  /** Removes the temporary file; after a commit, there is nothing left to undo. */
   abort(): void {
-    if (this.fd === null) return;
-    closeSync(this.fd);
-    this.fd = null;
-    if (existsSync(this.tempPath)) unlinkSync(this.tempPath);
+    if (!this.holdsTemp) return;
+    this.holdsTemp = false;
+    if (this.fd !== null) {
+      const fd = this.fd;
+      this.fd = null;
+      try {
+        closeSync(fd);
+      } catch {
+        // The file is removed whatever closing it says.
+      }
+    }
+    removeTemp(this.tempPath);
+    releaseTemp(this.tempPath);
   }
 
   private flush(): void {
@@ -97,13 +144,17 @@ export class AtomicFileSink implements LogSink {
   /** writeSync may write less than asked: loop until all of it is out. */
   private writeAll(bytes: Uint8Array): void {
     if (this.fd === null) throw new Error(`log ${this.path} already closed`);
-    for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    try {
+      for (let done = 0; done < bytes.length;) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    } catch (error) {
+      throw cannotWrite(this.flag, this.path, error);
+    }
   }
 }
 
-/** Writes a small text file atomically (reports, JSON results). */
-export function writeFileAtomic(path: string, contents: string): void {
-  const sink = new AtomicFileSink(path);
+/** Writes a small text file atomically (reports, JSON results); `flag` named the path. */
+export function writeFileAtomic(path: string, contents: string, flag: string): void {
+  const sink = new AtomicFileSink(path, { flag });
   try {
     sink.write(contents);
     sink.commit();
