@@ -31,4 +31,17 @@ describe('virtsim storage and replay', () => {
     expect(code).toBe(0);
     expect(JSON.parse(out).models.map((m: { model: string }) => m.model)).toEqual(['host-based', 'network-based']);
   });
+
+  it('refuses a model listed twice, as compare refuses a strategy listed twice', async () => {
+    const errors: string[] = [];
+    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((text) => { errors.push(String(text)); return true; });
+    try {
+      const { code, out } = await capture(['storage', '--scenario', 'examples/scenarios/storage-refused.json', '--models', 'host-based,host-based']);
+      expect(code).toBe(2);
+      expect(out).toBe('');
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors.join('')).toMatch(/--models: "host-based" is listed twice/);
+  });
 });

@@ -139,6 +139,8 @@ export function runStorage(options: RunStorageOptions): StorageRun {
 /** Runs the same scenario (volumes, seed, I/O trace) under several models: `virtsim storage --models a,b,c`. */
 export function compareStorage(options: Omit<RunStorageOptions, 'model' | 'eventsPath'> & { readonly models: readonly string[] }): StorageComparison {
   if (options.models.length === 0) throw InputError.at('--models', `name at least one model; known: ${MODEL_NAMES.join(', ')}`);
+  const twice = options.models.find((model, i) => options.models.indexOf(model) !== i);
+  if (twice !== undefined) throw InputError.at('--models', `"${twice}" is listed twice`);
   const registry = options.registry ?? createRegistry();
   const runs = options.models.map((model) => runStorage({ ...options, model, registry }));
   return { scenario: parseStorageScenario(options.scenario, options.source), runs };
