@@ -19,7 +19,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** What follows `type` in each event line, in the order the writer puts them. */
+/** The fields of an event line besides its hash: any other is not what a writer wrote. */
 const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['seq', 'at', 'type', 'v', 'data']);
 
 /**
