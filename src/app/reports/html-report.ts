@@ -33,12 +33,10 @@ export type RunReport = MigrationRunReport | StorageRunReport;
 /** A verified log (see parseEventLog) folded into what its report shows. */
 export function foldLog(log: EventLog, source = 'log'): RunReport {
   if (log.header.kind === 'storage') {
-    const projection = new StorageReportProjection();
-    foldEvents(log.events, [projection], source);
+    const [projection] = foldEvents(log.events, () => [new StorageReportProjection()], source);
     return { kind: 'storage', data: projection.result(), result: replayStorageLog(log, source).result, scenario: log.header.scenario };
   }
-  const projection = new MigrationReportProjection();
-  foldEvents(log.events, [projection], source);
+  const [projection] = foldEvents(log.events, () => [new MigrationReportProjection()], source);
   return { kind: 'migration', data: projection.result(), result: replayEventLog(log, source).result, scenario: log.header.scenario };
 }
 

@@ -15,7 +15,12 @@ export function loadRecordedWrites(path: string, rateOverride?: number): Recorde
     if (envelope.type !== 'PagesDirtied') continue;
     const dirtied = envelope as EventEnvelope<PagesDirtied>;
     if (dirtied.data.first !== total) throw InputError.at('vm.workload.from', `${path}: writes ${total}..${dirtied.data.first - 1} are missing`);
-    const pages = decodePageList(dirtied.data.pages);
+    let pages: Uint32Array;
+    try {
+      pages = decodePageList(dirtied.data.pages);
+    } catch (error) {
+      throw InputError.at(`line ${dirtied.seq + 1}`, `PagesDirtied data.pages: ${(error as Error).message}`, path);
+    }
     chunks.push(pages);
     total += pages.length;
   }

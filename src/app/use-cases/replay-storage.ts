@@ -13,7 +13,6 @@ export interface StorageReplay {
 /** Folds a verified storage log through the same projection the live run used. */
 export function replayStorageLog(log: EventLog, source = 'log'): StorageReplay {
   if (log.header.kind !== 'storage') throw InputError.at('line 1', `cannot replay a ${log.header.kind} log as storage`, source);
-  const projection = new StorageProjection();
-  foldEvents(log.events, [projection], source);
+  const [projection] = foldEvents(log.events, () => [new StorageProjection()], source);
   return { kind: 'storage', header: log.header, result: storageResult(projection.result(), log.summary) };
 }

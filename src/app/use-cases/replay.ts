@@ -16,9 +16,7 @@ export interface MigrationReplay {
 /** Folds a verified log through the same projection the live run used. */
 export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
   if (log.header.kind !== 'migration') throw InputError.at('line 1', `cannot replay a ${log.header.kind} log here`, source);
-  const projection = new MigrationProjection();
-  const sections = new SectionProjections();
-  foldEvents(log.events, [projection, sections], source);
+  const [projection, sections] = foldEvents(log.events, () => [new MigrationProjection(), new SectionProjections()], source);
   return { kind: 'migration', header: log.header, result: { ...migrationResult(projection.result(), log.summary, resultOptions(log.header.scenario as Scenario)), ...sections.sections() } };
 }
 

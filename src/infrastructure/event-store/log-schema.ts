@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import type { IsolationEvent, IsolationEventType } from '../../domain/isolation/events';
+import type { MigrationEvent, MigrationEventType } from '../../domain/migration/events';
+import type { NetworkEvent, NetworkEventType } from '../../domain/network/events';
+import { scenarioSchema } from '../../domain/scenario/schema';
+import type { LogKind } from './log-format';
+
+/*
+ * What a log may hold, by the header's kind: the scenario's schema (the one
+ * runs parse), each event type's data shape, and which events open and close
+ * each part of the run. The reader checks a log against it, so a log whose
+ * hash chain was recomputed after an edit still cannot feed a projection data
+ * it was not written with.
+ */
+
+/** Data shapes by event type, typed against the domain's events: a field an event gains that its shape lacks does not compile. */
+export type EventShapes<E extends { readonly type: string; readonly data: unknown }> = {
+  readonly [K in E['type']]: z.ZodType<Extract<E, { type: K }>['data']>;
+};
+
+/**
+ * The events of one part of a run (the migration, the LAN, the tenants, a
+ * storage run): none before `start`, `start` once, nothing after one of `ends`.
+ */
+export interface EventContext {
+  /** What the messages call it: `migration`, `network`... */
+  readonly name: string;
+  readonly start: string;
+  readonly ends: readonly string[];
+  readonly types: ReadonlySet<string>;
+}
+
+export interface LogKindSchema {
+  readonly scenario: z.ZodType;
+  readonly events: Readonly<Record<string, z.ZodType>>;
+  /** The first is the run itself: its start must be the log's first event. */
+  readonly contexts: readonly [EventContext, ...EventContext[]];
+}
+
+/** Counts and table indices: whole and not negative. */
+export const count = () => z.number().int('must be an integer').nonnegative('must not be negative');
+/**
+ * Encoded page, block and range sets (page-set-codec) are checked as strings
+ * only: decoding is the projection's work, and its decoder names the damage.
+ */
+export const encoded = () => z.string();
+const none = () => z.strictObject({});
+
+const migrationEvents = (): EventShapes<MigrationEvent> => ({
+  MigrationStarted: z.strictObject({
+    vm: z.string(),
+    source: z.string(),
+    destination: z.string(),
+    strategy: z.string(),
+    stopPolicy: z.string(),
+    // Scenarios refuse more than 2^31 pages: a bigger count is no run's.
+    pages: count().max(2 ** 31, 'more than 2^31 pages'),
+    pageSizeBytes: count(),
+    zeroPages: count(),
+    liveRateBytesPerS: z.number(),
+    linkRateBytesPerS: z.number(),
+    thresholdBytes: z.number(),
+  }),
+  SetupCompleted: none(),
+  DirtyBitmapSynced: z.strictObject({ sync: count(), newlyDirtyPages: count(), dirtyPages: count() }),
+  PagesSent: z.strictObject({
+    phase: z.enum(['precopy', 'stop-and-copy', 'postcopy']),
+    ranges: encoded(),
+    pages: count(),
+    normalPages: count(),
+    zeroPages: count(),
+    bytes: z.number(),
+  }),
+  PagesDirtied: z.strictObject({ first: count(), count: count(), pages: encoded() }),
+  VmPaused: z.strictObject({ host: z.string(), reason: z.string() }),
+  VmResumed: z.strictObject({ host: z.string() }),
+  DeviceStateSent: z.strictObject({ cpuStateBytes: z.number(), deviceStateBytes: z.number() }),
+  MigrationCompleted: none(),
+  MigrationCancelled: z.strictObject({ reason: z.string() }),
+  MigrationFailed: z.strictObject({ reason: z.string(), vmLost: z.boolean() }),
+  ThrottleChanged: z.strictObject({ percent: z.number() }),
+  XbzrleEncoded: z.strictObject({ pages: count(), bytes: z.number(), savedBytes: z.number(), cacheHits: count(), cacheMisses: count(), overflows: count() }),
+  PostcopyStarted: z.strictObject({ pagesOnSource: count() }),
+  PagesDiscarded: z.strictObject({ ranges: encoded(), pages: count() }),
+  PostcopyFaults: z.strictObject({ requests: count(), stallsUs: encoded(), stallNs: z.number(), guestLossNs: z.number() }),
+  LinkDown: none(),
+  LinkUp: none(),
+  HostCrashed: z.strictObject({ host: z.string() }),
+  MigrationPaused: z.strictObject({ reason: z.string() }),
+  MigrationRecovering: none(),
+  MigrationRecovered: none(),
+  SharedStorageUsed: z.strictObject({ share: z.string(), diskBytes: z.number() }),
+  DiskMirrorStarted: z.strictObject({ blocks: count(), blockSizeBytes: count() }),
+  DiskBlocksWritten: z.strictObject({ first: count(), count: count(), blocks: encoded() }),
+  DiskBlocksSent: z.strictObject({ phase: z.enum(['mirror', 'downtime']), ranges: encoded(), blocks: count(), bytes: z.number() }),
+  DiskMirrorReady: z.strictObject({ rounds: count() }),
+  DiskMirrorPivoted: z.strictObject({ rounds: count() }),
+});
+
+const networkEvents = (): EventShapes<NetworkEvent> => ({
+  NetworkStarted: z.strictObject({
+    vmMac: z.string(),
+    vmIp: z.string(),
+    switches: z.array(z.string()),
+    connections: z.array(z.strictObject({ id: z.string(), client: z.string() })),
+    announce: z.strictObject({ enabled: z.boolean(), rounds: count(), initialNs: z.number(), maxNs: z.number(), stepNs: z.number() }),
+    tcp: z.strictObject({ rtoMinNs: z.number(), rtoMaxNs: z.number(), retries: count() }),
+    layer3: z.strictObject({ fromSubnet: z.string(), toSubnet: z.string(), tunnel: z.boolean(), tunnelLatencyNs: z.number() }),
+    observeAfterNs: z.number(),
+  }),
+  MacTableUpdated: z.strictObject({
+    cause: z.enum(['initial', 'frame', 'announce', 'arp']),
+    changes: z.array(z.strictObject({
+      switch: z.string(),
+      mac: z.string(),
+      port: z.string().nullable(),
+      change: z.enum(['learned', 'moved', 'aged']),
+      expiredAtNs: z.number().optional(),
+    })),
+  }),
+  ArpUpdated: z.strictObject({
+    cause: z.enum(['initial', 'announce', 'arp-reply']),
+    changes: z.array(z.strictObject({ client: z.string(), ip: z.string(), mac: z.string(), change: z.enum(['new', 'changed', 'refreshed']) })),
+  }),
+  AnnounceSent: z.strictObject({ round: count(), rounds: count(), host: z.string() }),
+  FrameLost: z.strictObject({
+    frame: z.enum(['segment', 'announce', 'arp']),
+    conn: z.string().optional(),
+    seq: count().optional(),
+    attempt: count().optional(),
+    reason: z.string(),
+    where: z.string(),
+  }),
+  SegmentRetransmitted: z.strictObject({ conn: z.string(), seq: count(), attempt: count(), rtoNs: z.number() }),
+  ConnectionRecovered: z.strictObject({ conn: z.string(), seq: count(), stalledSinceNs: z.number(), outageNs: z.number(), retransmissions: count() }),
+  ConnectionBroken: z.strictObject({
+    conn: z.string(),
+    reason: z.enum(['retries-exhausted', 'app-timeout']),
+    detail: z.string(),
+    stalledSinceNs: z.number(),
+    outageNs: z.number(),
+  }),
+  NetworkStopped: z.strictObject({
+    reason: z.enum(['settled', 'horizon', 'migration-stalled']),
+    requests: count(),
+    framesSent: count(),
+    framesDelivered: count(),
+    rttBeforeNs: z.number(),
+    rttAfterNs: z.number(),
+    stalled: z.array(z.strictObject({ conn: z.string(), stalledSinceNs: z.number() })),
+  }),
+});
+
+const stage = () => z.enum(['before-switchover', 'downtime', 'after-switchover', 'after-migration']);
+
+const isolationEvents = (): EventShapes<IsolationEvent> => ({
+  IsolationStarted: z.strictObject({
+    vm: z.string(),
+    tenants: z.array(z.string()),
+    placements: z.array(z.strictObject({ vm: z.string(), tenant: z.string(), segment: z.string(), host: z.string() })),
+    migrationSegment: z.string(),
+    tls: z.boolean(),
+  }),
+  MigrationStreamExposed: z.strictObject({ segment: z.string(), otherTenants: z.array(z.string()) }),
+  ResourcesAllocated: z.strictObject({
+    host: z.string(),
+    cause: z.enum(['initial', 'reserved', 'moved', 'released']),
+    vms: z.array(z.strictObject({
+      vm: z.string(),
+      cpu: z.number(),
+      cpuDemand: z.number(),
+      cpuLimit: z.number().nullable(),
+      memoryBytes: z.number(),
+      diskBytesPerS: z.number(),
+      diskDemand: z.number(),
+      diskLimit: z.number().nullable(),
+      netBytesPerS: z.number(),
+      netDemand: z.number(),
+      netLimit: z.number().nullable(),
+    })),
+  }),
+  AccessDenied: z.strictObject({
+    from: z.string(),
+    to: z.string(),
+    fromTenant: z.string(),
+    toTenant: z.string(),
+    port: count(),
+    stage: stage(),
+    where: z.string(),
+    reason: z.string(),
+  }),
+  AccessAllowed: z.strictObject({ from: z.string(), to: z.string(), port: count(), stage: stage(), delivered: z.boolean() }),
+});
+
+export function eventContext<K extends string>(name: string, start: K, ends: readonly K[], shapes: Readonly<Record<K, unknown>>): EventContext {
+  return { name, start, ends, types: new Set(Object.keys(shapes)) };
+}
+
+function migrationLog(): LogKindSchema {
+  const migration = migrationEvents();
+  const network = networkEvents();
+  const isolation = isolationEvents();
+  return {
+    scenario: scenarioSchema,
+    events: { ...migration, ...network, ...isolation },
+    contexts: [
+      eventContext<MigrationEventType>('migration', 'MigrationStarted', ['MigrationCompleted', 'MigrationCancelled', 'MigrationFailed'], migration),
+      eventContext<NetworkEventType>('network', 'NetworkStarted', ['NetworkStopped'], network),
+      eventContext<IsolationEventType>('isolation', 'IsolationStarted', [], isolation),
+    ],
+  };
+}
+
+/** Storage's schemas are another module: a migration reading a log (--workload-from) does not load them. */
+function storageLog(): LogKindSchema {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  return (require('./storage-log-schema') as typeof import('./storage-log-schema')).storageLog();
+}
+
+const built = new Map<LogKind, LogKindSchema>();
+
+/** Built on first use: every `migrate` loads the reader, few read a log. */
+export function logKindSchema(kind: LogKind): LogKindSchema {
+  let schema = built.get(kind);
+  if (!schema) {
+    schema = kind === 'storage' ? storageLog() : migrationLog();
+    built.set(kind, schema);
+  }
+  return schema;
+}
+
+/** Line 1; its scenario is then checked against its kind's schema (see {@link logKindSchema}). */
+export const headerSchema = () => z.strictObject({
+  type: z.literal('virtsim-log'),
+  format: z.number().int('must be an integer').min(1, 'must be at least 1'),
+  kind: z.enum(['migration', 'storage']),
+  seed: count(),
+  scenario: z.looseObject({}),
+  strategies: z.record(z.string(), z.strictObject({ name: z.string(), version: z.string(), origin: z.string() })),
+  plugins: z.array(z.strictObject({ name: z.string(), version: z.string() })),
+});

@@ -1,0 +1,204 @@
+import 'reflect-metadata';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError } from '../../src/domain/errors';
+import { replayAny } from '../../src/app/use-cases/replay';
+import { runMigration } from '../../src/app/use-cases/run-migration';
+import { runStorage } from '../../src/app/use-cases/run-storage';
+import { removeDir, tempDir, virtsim } from '../support/cli';
+import { contentLine, lineContent, logLines, rehash } from '../support/log';
+import { smallScenario } from '../support/scenarios';
+import { scenario as storageScenario } from '../storage/support';
+
+/*
+ * Logs edited and then re-chained, as a forger would: every line's hash
+ * holds, so only the reader's checks of what the lines say can refuse them.
+ * Each must exit 2 naming the file, the line and what is wrong, print no
+ * result, and never crash or exit 3.
+ */
+
+type Line = Record<string, unknown>;
+
+interface Forgery {
+  readonly name: string;
+  readonly log: 'migration' | 'storage';
+  /** Edits the parsed lines (header first, trailer last) in place. */
+  readonly forge: (records: Line[]) => void;
+  /** The line the reader must name, from the edited records. */
+  readonly line: (records: readonly Line[]) => number;
+  readonly reason: RegExp;
+}
+
+const eventLine = (type: string) => (records: readonly Line[]): number => records.findIndex((record) => record.type === type) + 1;
+const data = (records: Line[], type: string): Line => records.find((record) => record.type === type)?.data as Line;
+const header = (records: Line[]): Line => records[0];
+const scenarioOf = (records: Line[]): Line => header(records).scenario as Line;
+
+/** Removes the record at `index` and renumbers what follows, so only the meaning is wrong. */
+function dropEvent(records: Line[], index: number): void {
+  records.splice(index, 1);
+  records.forEach((record, i) => {
+    if (typeof record.seq === 'number') record.seq = i;
+  });
+  const trailer = records[records.length - 1];
+  trailer.events = (trailer.events as number) - 1;
+}
+
+function insertEvent(records: Line[], index: number, event: Line): void {
+  records.splice(index, 0, event);
+  records.forEach((record, i) => {
+    if (typeof record.seq === 'number') record.seq = i;
+  });
+  const trailer = records[records.length - 1];
+  trailer.events = (trailer.events as number) + 1;
+}
+
+const FORGERIES: readonly Forgery[] = [
+  // The header.
+  { name: 'header without its scenario', log: 'migration', forge: (r) => { delete header(r).scenario; }, line: () => 1, reason: /header scenario: .*expected object/ },
+  { name: 'migration log whose header says storage', log: 'migration', forge: (r) => { header(r).kind = 'storage'; }, line: () => 1, reason: /header scenario\.hosts: / },
+  { name: 'storage log whose header says migration', log: 'storage', forge: (r) => { header(r).kind = 'migration'; }, line: () => 1, reason: /header scenario\.hosts: / },
+  { name: 'header of an unknown kind', log: 'migration', forge: (r) => { header(r).kind = 'network'; }, line: () => 1, reason: /header kind: .*"migration"\|"storage"/ },
+  { name: 'header scenario with a value no run accepts', log: 'migration', forge: (r) => { (scenarioOf(r).vm as Line).memory = -4096; }, line: () => 1, reason: /header scenario\.vm\.memory: must be positive/ },
+  { name: 'header whose plugins are not a list', log: 'migration', forge: (r) => { header(r).plugins = 'x'; }, line: () => 1, reason: /header plugins: .*expected array/ },
+  { name: 'header whose seed is not its scenario\'s', log: 'migration', forge: (r) => { header(r).seed = 99; }, line: () => 1, reason: /seed: 99 is not the scenario's seed \(1\)/ },
+  { name: 'header with an unknown field', log: 'migration', forge: (r) => { header(r).extra = true; }, line: () => 1, reason: /header extra: unknown field/ },
+  // Event data.
+  { name: 'MigrationStarted.pages a string', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').pages = 'abc'; }, line: eventLine('MigrationStarted'), reason: /MigrationStarted data\.pages: .*expected number, received string/ },
+  { name: 'MigrationStarted data empty', log: 'migration', forge: (r) => { r[1].data = {}; }, line: () => 2, reason: /MigrationStarted data\.vm: .*expected string/ },
+  { name: 'MigrationStarted.pages negative', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').pages = -5; }, line: () => 2, reason: /MigrationStarted data\.pages: must not be negative/ },
+  { name: 'PagesSent.phase unknown', log: 'migration', forge: (r) => { data(r, 'PagesSent').phase = 'teleport'; }, line: eventLine('PagesSent'), reason: /PagesSent data\.phase: / },
+  { name: 'PagesDirtied.pages a number (encoded lists must be strings)', log: 'migration', forge: (r) => { data(r, 'PagesDirtied').pages = 7; }, line: eventLine('PagesDirtied'), reason: /PagesDirtied data\.pages: .*expected string/ },
+  { name: 'SetupCompleted data with a field it has not', log: 'migration', forge: (r) => { data(r, 'SetupCompleted').x = 1; }, line: eventLine('SetupCompleted'), reason: /SetupCompleted data\.x: unknown field/ },
+  { name: 'an event type no virtsim writes', log: 'migration', forge: (r) => { r[2].type = 'Teleported'; }, line: () => 3, reason: /unknown event type "Teleported"/ },
+  { name: 'an event line with a field it has not', log: 'migration', forge: (r) => { r[2].note = 'hi'; }, line: () => 3, reason: /unknown field "note"/ },
+  { name: 'StorageRunStarted data empty', log: 'storage', forge: (r) => { r[1].data = {}; }, line: () => 2, reason: /StorageRunStarted data\.model: / },
+  // The sequence.
+  { name: 'MigrationStarted removed', log: 'migration', forge: (r) => dropEvent(r, 1), line: () => 2, reason: /a migration log opens with MigrationStarted, not SetupCompleted/ },
+  {
+    name: 'a second MigrationCompleted',
+    log: 'migration',
+    forge: (r) => {
+      const completed = r.find((record) => record.type === 'MigrationCompleted') as Line;
+      insertEvent(r, r.length - 1, { ...completed });
+    },
+    line: (r) => r.length - 1,
+    reason: /MigrationCompleted after the migration ended \(MigrationCompleted on line \d+\)/,
+  },
+  {
+    name: 'an event after the end',
+    log: 'migration',
+    forge: (r) => {
+      const completed = r.findIndex((record) => record.type === 'MigrationCompleted');
+      insertEvent(r, completed + 1, { ...r[completed], type: 'VmResumed', data: { host: 'host-b' } });
+    },
+    line: (r) => r.length - 1,
+    reason: /VmResumed after the migration ended/,
+  },
+  { name: 'a second MigrationStarted', log: 'migration', forge: (r) => insertEvent(r, 3, { ...r[1], at: r[2].at }), line: () => 4, reason: /a second MigrationStarted \(the first is on line 2\)/ },
+  { name: 'a migration event in a storage log', log: 'storage', forge: (r) => insertEvent(r, 2, { ...r[2], type: 'SetupCompleted', data: {} }), line: () => 3, reason: /SetupCompleted is not an event of a storage log/ },
+  { name: 'no events at all', log: 'migration', forge: (r) => { r.splice(1, r.length - 2); r[1].events = 0; }, line: () => 2, reason: /holds no events \(a migration log opens with MigrationStarted\)/ },
+  // Time.
+  { name: 'a time that is not a whole number of ns', log: 'migration', forge: (r) => { r[2].at = (r[2].at as number) + 0.5; }, line: () => 3, reason: /time \d+\.5 is not a whole, non-negative number of ns/ },
+];
+
+describe('replaying a forged log (hash chain recomputed after the edit)', () => {
+  let dir: string;
+  const originals: Record<Forgery['log'], Line[]> = { migration: [], storage: [] };
+
+  beforeAll(() => {
+    dir = tempDir();
+    const migration = runMigration({ scenario: smallScenario({ workload: { model: 'uniform', 'dirty-rate': 30000 } }), keepLog: true });
+    originals.migration = logLines(migration.logText as string).map(lineContent);
+    const storage = runStorage({ scenario: storageScenario(), keepLog: true });
+    originals.storage = logLines(storage.logText as string).map(lineContent);
+  });
+  afterAll(() => removeDir(dir));
+
+  it('the unedited logs re-chained replay (the forgeries below differ only by their edit)', () => {
+    for (const kind of ['migration', 'storage'] as const) {
+      const path = join(dir, `${kind}.ndjson`);
+      writeFileSync(path, rehash(originals[kind].map(contentLine)));
+      expect(virtsim(['replay', path]).status).toBe(0);
+    }
+  });
+
+  for (const forgery of FORGERIES) {
+    it(`${forgery.name} (${forgery.log} log): exit 2 naming the file, the line and what is wrong`, () => {
+      const records = structuredClone(originals[forgery.log]);
+      forgery.forge(records);
+      const path = join(dir, `${forgery.name.replace(/\W+/g, '-')}.ndjson`);
+      writeFileSync(path, rehash(records.map(contentLine)));
+      const line = forgery.line(records);
+
+      let thrown: unknown;
+      try {
+        replayAny(path);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(InputError);
+      expect((thrown as InputError).problems[0].path).toBe(`line ${line}`);
+
+      const run = virtsim(['replay', path]);
+      expect(run.stderr).toMatch(forgery.reason);
+      expect(run.stderr).toContain(`${path}: line ${line}: `);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+    });
+  }
+});
+
+describe('a log whose encoded pages do not decode', () => {
+  let dir: string;
+  let records: Line[];
+
+  beforeAll(() => {
+    dir = tempDir();
+    // A migration that cannot converge: enough events for several fold batches (512 events each).
+    const run = runMigration({ scenario: smallScenario({ workload: { model: 'uniform', 'dirty-rate': 200000 }, maxDurationMs: 30_000 }), keepLog: true });
+    records = logLines(run.logText as string).map(lineContent);
+    expect(records.length).toBeGreaterThan(2 * 512);
+  });
+  afterAll(() => removeDir(dir));
+
+  /** Damages the last event of `type`: past the first batch, so the fold must find it after folding whole batches. */
+  function forged(type: string, field: string, value: string): { path: string; line: number } {
+    const copy = structuredClone(records);
+    const index = copy.map((record) => record.type).lastIndexOf(type);
+    expect(index).toBeGreaterThan(512);
+    (copy[index].data as Line)[field] = value;
+    const path = join(dir, `${type}.ndjson`);
+    writeFileSync(path, rehash(copy.map(contentLine)));
+    return { path, line: index + 1 };
+  }
+
+  it('replay names the one line whose ranges are damaged, not the batch', () => {
+    const { path, line } = forged('PagesSent', 'ranges', '!!not base64!!');
+    const run = virtsim(['replay', path]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${path}: line ${line}: inconsistent event data (PagesSent): not base64`);
+  });
+
+  it('--workload-from names the line of a page list that does not decode, and writes no log', () => {
+    const { path, line } = forged('PagesDirtied', 'pages', '!!not base64!!');
+    const events = join(dir, 'out.ndjson');
+    const run = virtsim(['migrate', '--workload-from', path, '--events', events]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${path}: line ${line}: PagesDirtied data.pages: not base64`);
+    expect(existsSync(events)).toBe(false);
+  });
+
+  it('--workload-from refuses a log whose header lost its scenario, naming line 1', () => {
+    const copy = structuredClone(records);
+    delete copy[0].scenario;
+    const path = join(dir, 'no-scenario.ndjson');
+    writeFileSync(path, rehash(copy.map(contentLine)));
+    const run = virtsim(['migrate', '--workload-from', path]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(new RegExp(`${path}: line 1: header scenario: `));
+  });
+});
