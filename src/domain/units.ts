@@ -2,25 +2,53 @@
 export const NS_PER_MS = 1_000_000;
 export const NS_PER_S = 1_000_000_000;
 
-const SIZE_UNITS: Record<string, number> = {
+const SIZE_UNITS = table({
   b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
   kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
-};
+});
 
-const RATE_UNITS: Record<string, number> = {
-  'bit/s': 1 / 8, 'kbit/s': 1e3 / 8, 'mbit/s': 1e6 / 8, 'gbit/s': 1e9 / 8, 'tbit/s': 1e12 / 8,
-  'bps': 1 / 8, 'kbps': 1e3 / 8, 'mbps': 1e6 / 8, 'gbps': 1e9 / 8,
-  'b/s': 1, 'kb/s': 1e3, 'mb/s': 1e6, 'gb/s': 1e9,
-  'kib/s': 1024, 'mib/s': 1024 ** 2, 'gib/s': 1024 ** 3,
-};
+/**
+ * Rate units: a decimal or binary prefix (any case), then bits or bytes. As
+ * in networking, the case of the b tells them apart: `Gb/s`, `Gbps` and
+ * `Gbit/s` are bits, `GB/s`, `GBps` and `GiB/s` bytes. Lowercasing the whole
+ * unit would read `1Gb/s` as 8 times the link the user meant.
+ */
+const RATE_UNIT = /^([kmgt]?)(i?)(bit|b)(\/s|ps)$/i;
+const RATE_KNOWN = 'bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s, b/s, Gb/s, Gbps (bits); B/s, kB/s, MB/s, GB/s, TB/s, KiB/s, MiB/s, GiB/s, GBps (bytes)';
+const PREFIX_POWER: Record<string, number> = { '': 0, k: 1, m: 2, g: 3, t: 4 };
 
-const TIME_UNITS_MS: Record<string, number> = {
+/** Bytes per second in one `unit`, or undefined when it is not a rate unit. */
+function rateFactor(unit: string): number | undefined {
+  const match = RATE_UNIT.exec(unit);
+  if (!match) return undefined;
+  const [, prefix, binary, base] = match;
+  if (binary !== '' && prefix === '') return undefined;
+  const power = PREFIX_POWER[prefix.toLowerCase()];
+  const scale = (binary === '' ? 1000 : 1024) ** power;
+  const bits = base.toLowerCase() === 'bit' || base === 'b';
+  return bits ? scale / 8 : scale;
+}
+
+const RATE_UNITS: Units = { factor: rateFactor, known: RATE_KNOWN };
+
+const TIME_UNITS_MS = table({
   ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1e3, min: 60e3, h: 3600e3,
-};
+});
 
 const QUANTITY = /^\s*([0-9]*\.?[0-9]+(?:e[+-]?[0-9]+)?)\s*([a-zµ/]*)\s*$/i;
 
-function parseQuantity(input: unknown, units: Record<string, number>, plainUnit: string, what: string): number {
+/** A unit's factor to the plain unit (undefined: not a unit of this kind), and the units to list in an error. */
+interface Units {
+  readonly factor: (unit: string) => number | undefined;
+  readonly known: string;
+}
+
+/** Units whose case does not matter. */
+function table(factors: Record<string, number>): Units {
+  return { factor: (unit) => factors[unit.toLowerCase()], known: Object.keys(factors).join(', ') };
+}
+
+function parseQuantity(input: unknown, units: Units, plainUnit: string, what: string): number {
   if (typeof input === 'number') {
     if (!Number.isFinite(input)) throw new Error(`${what} must be a finite number`);
     return input;
@@ -29,17 +57,14 @@ function parseQuantity(input: unknown, units: Record<string, number>, plainUnit:
   const match = QUANTITY.exec(input);
   if (!match) throw new Error(`"${input}" is not a ${what} (e.g. ${examples(units, plainUnit)})`);
   const value = Number(match[1]);
-  const unit = match[2].toLowerCase();
-  if (unit === '') return value;
-  const factor = units[unit];
-  if (factor === undefined) {
-    throw new Error(`unknown unit "${match[2]}" in "${input}"; known: ${Object.keys(units).join(', ')}`);
-  }
+  if (match[2] === '') return value;
+  const factor = units.factor(match[2]);
+  if (factor === undefined) throw new Error(`unknown unit "${match[2]}" in "${input}"; known: ${units.known}`);
   return value * factor;
 }
 
-function examples(units: Record<string, number>, plainUnit: string): string {
-  return `${Object.keys(units).slice(0, 3).join(', ')}; a plain number is ${plainUnit}`;
+function examples(units: Units, plainUnit: string): string {
+  return `${units.known.split(', ').slice(0, 3).join(', ')}; a plain number is ${plainUnit}`;
 }
 
 /** Bytes from `4GiB`, `512MB` or a plain number of bytes. */

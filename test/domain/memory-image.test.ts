@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { MemoryImage, PAGE_HEADER_BYTES } from '../../src/domain/memory/memory-image';
+import { MemoryImage, PAGE_HEADER_BYTES, ZERO_PAGE_BYTES } from '../../src/domain/memory/memory-image';
 
 /**
  * The obvious page-at-a-time version of the send loop: from the cursor, in
@@ -51,7 +51,7 @@ class NaiveImage {
       while (!this.toSend[page]) page = (page + 1) % this.pages;
       this.toSend[page] = false;
       if (this.zero[page]) zeroPages++;
-      bytes += this.zero[page] ? PAGE_HEADER_BYTES : this.pageSizeBytes + PAGE_HEADER_BYTES;
+      bytes += this.zero[page] ? ZERO_PAGE_BYTES : this.pageSizeBytes + PAGE_HEADER_BYTES;
       taken.push(page);
       this.cursor = (page + 1) % this.pages;
     }
@@ -163,12 +163,12 @@ describe('taking dirty pages to send', () => {
     }), { numRuns: 100 });
   });
 
-  it('charges a normal page its size plus an 8-byte header and a zero page the header alone', () => {
+  it('charges a normal page its size plus an 8-byte header and a zero page the header and a fill byte', () => {
     const image = new MemoryImage(64, 4096);
     image.zero.addRange(0, 16);
     image.markAllDirty();
     const batch = image.takeToSend(Number.POSITIVE_INFINITY);
-    expect(batch).toMatchObject({ pages: 64, zeroPages: 16, normalPages: 48, bytes: 16 * 8 + 48 * 4104, ranges: Uint32Array.from([0, 64]) });
+    expect(batch).toMatchObject({ pages: 64, zeroPages: 16, normalPages: 48, bytes: 16 * 9 + 48 * 4104, ranges: Uint32Array.from([0, 64]) });
   });
 
   it('lets the last page overrun the budget and stops there', () => {

@@ -47,7 +47,7 @@ describe('zero pages', () => {
   /** An idle guest: one pass moves all memory, so bytes follow from the page counts alone. */
   const idle = (patch: Record<string, unknown> = {}) => scenario({ vm: { workload: { model: 'idle' }, ...patch } });
 
-  it.each(['pre-copy', 'post-copy'])('%s sends zero pages as headers only (ram.duplicate)', (strategy) => {
+  it.each(['pre-copy', 'post-copy'])('%s sends zero pages as a header and a fill byte (ram.duplicate)', (strategy) => {
     const zeros = migrate({ scenario: idle({ 'zero-page-ratio': 0.5 }), strategy });
     const none = migrate({ scenario: idle(), strategy });
     const r = zeros.result;
@@ -55,12 +55,22 @@ describe('zero pages', () => {
     expect(r.status).toBe('completed');
     expect(r.ram.duplicate).toBeGreaterThan(0);
     expect(r.ram.duplicate + r.ram.normal).toBe(pages);
-    expect(r.ram.transferred).toBe(r.ram.normal * PAGE_WIRE_BYTES + r.ram.duplicate * (PAGE_WIRE_BYTES - PAGE_BYTES));
+    expect(r.ram.transferred).toBe(r.ram.normal * PAGE_WIRE_BYTES + r.ram.duplicate * (PAGE_WIRE_BYTES - PAGE_BYTES + 1));
     expect(r.ram.transferred).toBeLessThan(0.75 * none.result.ram.transferred);
     expect(none.result.ram.duplicate).toBe(0);
     expect(r.verification.consistent).toBe(true);
     expectWellFormed(r);
     expect(replayed(zeros)).toEqual(r);
+  });
+
+  it('zero memory comes in 2 MiB regions, or single pages when pages are larger', () => {
+    // 32 pages of 2 MiB: one region per page, so about half are zero, not all or none.
+    const huge = migrate({ scenario: scenario({ vm: { memory: '64MiB', 'page-size': 2 * 1024 * 1024, 'zero-page-ratio': 0.5, workload: { model: 'idle' } } }) });
+    expect(huge.result.ram.duplicate).toBeGreaterThan(4);
+    expect(huge.result.ram.duplicate).toBeLessThan(28);
+    // 4 KiB pages: regions of 512 pages, so the zero pages are a whole number of regions.
+    const small = migrate({ scenario: idle({ memory: '64MiB', 'zero-page-ratio': 0.5 }) });
+    expect(small.result.ram.duplicate % 512).toBe(0);
   });
 
   it('with zero-page-detection off, zero pages go in full', () => {

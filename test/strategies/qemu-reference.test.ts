@@ -82,7 +82,7 @@ function qemuReference(input: ReferenceInput): ReferenceOutcome {
     closeRound(t);
     syncs.push({ atNs: t, dirtyPages: pending });
   };
-  // Next dirty page from the cursor, in address order, wrapping; costs its size plus a header (a zero page: the header).
+  // Next dirty page from the cursor, in address order, wrapping; costs its size plus a header (a zero page: the header and a fill byte).
   const sendOne = (): number => {
     let page = cursor;
     while (!toSend[page]) page = (page + 1) % pages;
@@ -91,7 +91,7 @@ function qemuReference(input: ReferenceInput): ReferenceOutcome {
     cursor = (page + 1) % pages;
     if (zero[page]) {
       zeroPages++;
-      return HEADER_BYTES;
+      return HEADER_BYTES + 1;
     }
     normalPages++;
     return input.pageSizeBytes + HEADER_BYTES;

@@ -43,7 +43,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'migration.capabilities.multifd': 'Several sender threads.',
   'migration.capabilities.postcopy-ram': 'Allow switching to post-copy (QEMU refuses it otherwise). post-copy and hybrid turn it on, as libvirt\'s --postcopy does; setting it false for them is an error.',
   'migration.capabilities.postcopy-preempt': 'Post-copy fault requests skip the send buffer.',
-  'migration.capabilities.zero-page-detection': 'Send zero pages as a bare header; off sends them in full.',
+  'migration.capabilities.zero-page-detection': 'Send zero pages as a header and a fill byte (9 bytes); off sends them in full.',
   'migration.timeout': 'libvirt\'s --timeout: after this long, take timeout-action.',
   'migration.timeout-action': 'On timeout: suspend (force stop-and-copy) or cancel.',
   'migration.max-duration': 'Simulated-time cap: a run that has not converged by then fails.',

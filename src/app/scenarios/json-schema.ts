@@ -18,7 +18,7 @@ const DOCS: Record<ScenarioKind, Readonly<Record<string, string>>> = { migration
 type Unit = 'bytes' | 'rate' | 'time';
 const UNIT_TEXT: Record<Unit, string> = {
   bytes: 'bytes: a number, or a string with a unit such as "4GiB", "512KiB", "1e9"',
-  rate: 'bytes/s: a number, or a string with a unit such as "10Gbit/s", "128MiB/s"',
+  rate: 'bytes/s: a number, or a string with a unit such as "10Gbit/s", "128MiB/s"; a lowercase b is bits ("1Gb/s", "1Gbps"), an uppercase B bytes ("1GB/s")',
   time: 'ms: a number, or a string with a unit such as "300ms", "1.5s", "100us"',
 };
 const UNIT_SHORT: Record<Unit, string> = { bytes: 'bytes', rate: 'bytes/s', time: 'ms' };

@@ -4,6 +4,8 @@ import type { XbzrleCache } from './xbzrle-cache';
 
 /** Bytes a page costs on the wire: QEMU puts an 8-byte header before each. */
 export const PAGE_HEADER_BYTES = 8;
+/** A zero page: the header and one fill byte (QEMU's save_zero_page_to_file). */
+export const ZERO_PAGE_BYTES = PAGE_HEADER_BYTES + 1;
 
 export interface PageBatch {
   readonly pages: number;
@@ -19,7 +21,7 @@ export interface PageBatch {
  * owned here and nowhere else (never in immer state):
  * - `toSend`: QEMU's migration bitmap, pages still to send;
  * - `dirtyLog`: pages written since the last sync (KVM's dirty log);
- * - `zero`: pages that are all zeros (sent as a bare header).
+ * - `zero`: pages that are all zeros (sent as a header and a fill byte).
  * Sending walks `toSend` in address order from a cursor that wraps, 32 pages
  * per step where a whole word fits the budget.
  */
@@ -44,7 +46,7 @@ export class MemoryImage {
   }
 
   get zeroPageCost(): number {
-    return PAGE_HEADER_BYTES;
+    return ZERO_PAGE_BYTES;
   }
 
   /** Guest writes: logged as dirty; a written page is no longer a zero page. */

@@ -20,8 +20,8 @@ import type { Scheduler } from '../scheduler';
 import { DiskMirror } from './disk-mirror';
 import { Guest } from './guest';
 
-/** Zero pages come in 2 MiB-aligned regions, as free memory does. */
-const ZERO_REGION_PAGES = 512;
+/** Zero pages come in 2 MiB-aligned regions, as free memory does (at least a page each, whatever the page size). */
+const ZERO_REGION_BYTES = 2 * 1024 * 1024;
 /** auto-converge looks at dirty vs transfer rate over periods of at least a second (QEMU). */
 const THROTTLE_PERIOD_NS = NS_PER_S;
 
@@ -330,7 +330,9 @@ export class MigrationRuntime implements MigrationContext {
   /**
    * QEMU's auto-converge (migration_trigger_throttle): over each period of at
    * least a second, if the guest dirtied more than half the bytes sent, count
-   * it; on the second such period in a row, throttle the guest down.
+   * it; at the second such period, throttle the guest down and count from 0.
+   * A calmer period in between does not reset the count (QEMU 7.2's
+   * dirty_rate_high_cnt is reset only when it throttles).
    */
   private autoConverge(newlyDirty: number): void {
     if (!this.scenario.migration.capabilities['auto-converge'] || !this.guest.running || this.guest.host !== this.source) return;
@@ -341,11 +343,7 @@ export class MigrationRuntime implements MigrationContext {
     this.periodStartNs = this.now;
     this.periodNewlyDirty = 0;
     this.periodSentStart = this.sent;
-    if (dirtiedBytes <= sentBytes / 2) {
-      this.dirtyRateHighCount = 0;
-      return;
-    }
-    if (++this.dirtyRateHighCount < 2) return;
+    if (dirtiedBytes <= sentBytes / 2 || ++this.dirtyRateHighCount < 2) return;
     this.dirtyRateHighCount = 0;
     const p = this.scenario.migration.parameters;
     const next = this.throttlePercent === 0 ? p['cpu-throttle-initial'] : Math.min(this.throttlePercent + p['cpu-throttle-increment'], p['max-cpu-throttle']);
@@ -428,8 +426,9 @@ export class MigrationRuntime implements MigrationContext {
     if (ratio <= 0) return;
     const random = this.options.random.stream('memory.zero-pages');
     const zero = this.memory.zero;
-    for (let start = 0; start < this.memory.pages; start += ZERO_REGION_PAGES) {
-      if (random.nextFloat() < ratio) zero.addRange(start, Math.min(ZERO_REGION_PAGES, this.memory.pages - start));
+    const regionPages = Math.max(1, ZERO_REGION_BYTES / this.memory.pageSizeBytes);
+    for (let start = 0; start < this.memory.pages; start += regionPages) {
+      if (random.nextFloat() < ratio) zero.addRange(start, Math.min(regionPages, this.memory.pages - start));
     }
   }
 }

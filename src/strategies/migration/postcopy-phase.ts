@@ -129,13 +129,15 @@ export class PostcopyPhase {
     return stall * vcpus;
   }
 
-  /** How long a new fault at `atNs` holds its vCPU. */
+  /** How long a new fault at `atNs` holds its vCPU: a round trip, the page, and what is queued ahead of it. */
   private serviceNs(atNs: number, pagesStillQueued: number): number {
     const ctx = this.ctx;
     const rate = ctx.link.fullRateBytesPerS;
     let stall = 2 * ctx.link.latencyNs + ctx.transferNs(ctx.memory.normalPageCost, rate);
     if (!ctx.linkUp) stall += Math.max(0, ctx.linkBackAtNs - atNs) + 2 * ctx.link.latencyNs;
-    if (!this.preempt && pagesStillQueued > 0) stall += ctx.transferNs(ctx.link.sendBufferBytes, rate);
+    // The background push keeps the socket's buffer full, but never fuller than the pages it has left.
+    const queuedBytes = this.preempt ? 0 : Math.min(ctx.link.sendBufferBytes, pagesStillQueued * ctx.memory.normalPageCost);
+    if (queuedBytes > 0) stall += ctx.transferNs(queuedBytes, rate);
     return stall;
   }
 }
