@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../domain/errors';
 
@@ -93,12 +93,32 @@ function checkNotEmpty(flag: string, path: string): void {
 }
 
 /**
- * Refuses a file path that could not be written: empty, a directory, or
- * under something that is not a directory in which files can be created
- * (missing directories are created when the file is written).
+ * Refuses a path whose file a rename must not replace: a directory, a
+ * symbolic link (the link would be replaced, not the file it points to) or
+ * a device, FIFO or socket (`--events /dev/null` as root would replace the
+ * device with a regular file). A missing path is fine.
+ */
+export function checkReplaceable(flag: string, path: string): void {
+  let stats: Stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return;
+  }
+  if (stats.isSymbolicLink()) throw InputError.at(flag, `${path} is a symbolic link: writing it would replace the link; give the path of the file it points to`);
+  if (stats.isDirectory()) throw InputError.at(flag, `${path} is a directory`);
+  if (!stats.isFile()) throw InputError.at(flag, `${path} is not a regular file (a device, FIFO or socket): outputs are written to a new file renamed over the path`);
+}
+
+/**
+ * Refuses a file path that could not be written: empty, a directory, a
+ * symbolic link or special file (see checkReplaceable), or under something
+ * that is not a directory in which files can be created (missing
+ * directories are created when the file is written).
  */
 export function checkOutputFile(flag: string, path: string): void {
   checkNotEmpty(flag, path);
+  checkReplaceable(flag, path);
   const target = resolve(path);
   const found = nearestExisting(flag, target);
   if (found.path === target) {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runMigration } from '../../src/app/use-cases/run-migration';
 import { sweep } from '../../src/app/use-cases/sweep';
@@ -102,6 +103,18 @@ describe('output paths (--events, --events-dir, --out, --report)', () => {
       expectRefused(run(['compare', '--scenario', migration, '--events-dir', 'logs', ...report]), '--report', /cannot write in \/proc/);
       expectRefused(run(['storage', '--scenario', storage, '--events', 's.ndjson', ...report]), '--report', /cannot write in \/proc/);
       expectRefused(run(['sweep', '--scenario', migration, '--vary', 'seed=1,2', '--out', 'y.ndjson', ...report]), '--report', /cannot write in \/proc/);
+    });
+
+    it('a FIFO or a symbolic link, which a rename would replace instead of writing to', () => {
+      execFileSync('mkfifo', [inDir('pipe.ndjson')]);
+      writeFileSync(inDir('real.csv'), 'keep me\n');
+      symlinkSync('real.csv', inDir('link.csv'));
+      before = listDir(dir);
+      expectRefused(run(['migrate', '--scenario', migration, '--events', 'pipe.ndjson']), '--events', /pipe\.ndjson is not a regular file/);
+      expectRefused(run(['sweep', '--scenario', migration, '--vary', 'seed=1,2', '--jobs', '1', '--out', 'link.csv']), '--out', /link\.csv is a symbolic link/);
+      expect(lstatSync(inDir('pipe.ndjson')).isFIFO()).toBe(true);
+      expect(lstatSync(inDir('link.csv')).isSymbolicLink()).toBe(true);
+      expect(readFileSync(inDir('real.csv'), 'utf8')).toBe('keep me\n');
     });
 
     it('an empty path', () => {

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI_PATH, listDir, removeDir, tempDir, tinyScenario, virtsim, writeJson } from './helpers';
@@ -52,6 +52,20 @@ describe('virtsim sweep (CLI)', () => {
       expect(row.run).toBe(csv[i].run);
     });
     expect(listDir(dir)).toEqual(['one.csv', 'one.ndjson', 'scenario.json', 'two.csv', 'two.ndjson']);
+  });
+
+  it('starts no more worker threads than runs left, and none for a plan that fails validation', () => {
+    // Each worker is a V8 isolate of tens of MiB: 199 of them for 2 runs took gigabytes.
+    const peakKiB = (args: string[]): { status: number | null; kib: number } => {
+      const run = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, CLI_PATH, ...args], { encoding: 'utf8', timeout: 60_000 });
+      return { status: run.status, kib: Number(run.stderr.trim().split('\n').pop()) };
+    };
+    const two = peakKiB(['sweep', '--scenario', scenario, '--vary', 'seed=1,2', '--strategies', 'pre-copy', '--jobs', '200']);
+    expect(two.status).toBe(0);
+    expect(two.kib).toBeLessThan(400 * 1024);
+    const invalid = peakKiB(['sweep', '--scenario', scenario, '--vary', 'vm.memroy=1MiB', '--jobs', '200']);
+    expect(invalid.status).toBe(2);
+    expect(invalid.kib).toBeLessThan(200 * 1024);
   });
 
   it('prints CSV on stdout without --out', () => {

@@ -8,7 +8,7 @@ import { dottedKeyProblem } from '../../domain/scenario/parse-scenario';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
-import { cannotWrite, checkOutputFile, ensureDirectory, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../../infrastructure/output-files';
+import { cannotWrite, checkOutputFile, checkReplaceable, ensureDirectory, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../../infrastructure/output-files';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { checkReportPath } from '../reports/report-file';
 import type * as SweepReport from '../reports/sweep-report';
@@ -361,6 +361,7 @@ class RowSaver {
 
 /** Temporary file, fsync, rename; any fs error is bad `--out` (exit 2), and the temporary file is removed. */
 async function writeAtomic(path: string, text: string): Promise<void> {
+  checkReplaceable('--out', path);
   const temp = tempPathFor(path);
   holdTemp(temp);
   try {
@@ -459,17 +460,10 @@ export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
     await loadPlugins(plugins, registry);
   }
   const jobs = positiveInteger(options.jobs ?? availableParallelism(), '--jobs');
-  // This thread runs tasks too, so `jobs` threads take `jobs - 1` workers;
-  // they load their modules while this thread validates the plan.
-  const pool = jobs > 1 ? new WorkerPool(jobs - 1) : undefined;
-  try {
-    return await sweepWith(options, registry, pool);
-  } finally {
-    await pool?.destroy();
-  }
+  return sweepWith(options, registry, jobs);
 }
 
-async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool: WorkerPool | undefined): Promise<SweepRow[]> {
+async function sweepWith(options: SweepOptions, registry: StrategyRegistry, jobs: number): Promise<SweepRow[]> {
   const plan = planSweep(options, registry);
   const format = options.out ? formatOf(options.out) : undefined;
   const rows = options.out && format ? readFinished(options.out, format, plan) : new Map<number, SweepRow>();
@@ -501,15 +495,19 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, pool
   });
   const pending = plan.runs.filter((planned) => !rows.has(planned.index));
   const interrupted = (): SweepInterrupted => new SweepInterrupted(rows.size, total, options.out);
+  // This thread runs tasks too, so n threads take n - 1 workers, started once the plan is valid and never
+  // more than the runs left (--jobs 1000 for two runs started 999 workers). A single run stays here.
+  const threads = Math.min(jobs, pending.length);
+  const pool = threads > 1 ? new WorkerPool(threads - 1) : undefined;
 
   try {
     if (options.signal?.aborted) throw interrupted();
-    // A single run stays on this thread: no worker waits for it.
-    await runShared(pending.length > 1 ? pool : undefined, {
+    await runShared(pool, {
       tasks: pending.map(task), runHere: (each) => runMigrationTask(each, registry), accept: record, signal: options.signal,
     });
     if (options.signal?.aborted) throw interrupted();
   } finally {
+    await pool?.destroy();
     // Every finished row reaches the file, whether the sweep ended, failed or was interrupted.
     saver?.request();
     await saver?.flush();

@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cannotWrite, ensureDirectory, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../output-files';
+import { cannotWrite, checkReplaceable, ensureDirectory, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../output-files';
 
 /** Where serialized log lines go; nothing is visible at the path until commit. */
 export interface LogSink {
@@ -74,6 +74,7 @@ export class AtomicFileSink implements LogSink {
     this.flag = options.flag;
     this.rename = options.rename ?? true;
     this.tempPath = tempPathFor(path);
+    checkReplaceable(this.flag, path);
     try {
       ensureDirectory(dirname(path));
       this.fd = openSync(this.tempPath, 'w');
