@@ -95,6 +95,7 @@ export type IoSliceCompleted = DomainEvent<'IoSliceCompleted', {
   readonly volume: string;
   readonly fromNs: number;
   readonly toNs: number;
+  /** Successful I/Os only (with their bytes, histogram and latencies); a failed one counts only in `errors`. */
   readonly reads: number;
   readonly writes: number;
   readonly readBytes: number;

@@ -733,7 +733,6 @@ export class StorageRuntime {
           return Number.POSITIVE_INFINITY;
         }
         volume.errors++;
-        this.record(volume, write, 0, issuedAt, at, false);
         return at;
       }
       if (allocated > 0) t += allocated * volume.pool.lockMessages * msToNs(this.s.fabric['path-latency']);
@@ -769,7 +768,7 @@ export class StorageRuntime {
     const line = cache === null ? -1 : key % cache.length;
     if (!write && cache !== null && cache[line] === key) {
       volume.cacheHits++;
-      this.record(volume, write, bytes, issuedAt, done, false);
+      this.record(volume, write, bytes, issuedAt, done);
       return done;
     }
     for (let first = block; first < block + w.ioBlocks;) {
@@ -814,7 +813,7 @@ export class StorageRuntime {
       cache[line] = key;
     }
     if (failedIo) volume.errors++;
-    this.record(volume, write, failedIo ? 0 : bytes, issuedAt, done, failedIo);
+    else this.record(volume, write, bytes, issuedAt, done);
     return done;
   }
 
@@ -985,14 +984,12 @@ export class StorageRuntime {
       return Number.POSITIVE_INFINITY;
     }
     w.volume.errors++;
-    this.record(w.volume, write, 0, issuedAt, at, true);
     return at;
   }
 
-  private record(volume: VolumeRuntime, write: boolean, bytes: number, issuedAt: number, done: number, failed: boolean): void {
-    if (failed && bytes === 0 && !write) {
-      volume.reads++;
-    } else if (write) {
+  /** Counts a successful I/O; a failed one is only counted in `errors`, so it neither completes nor enters the latencies. */
+  private record(volume: VolumeRuntime, write: boolean, bytes: number, issuedAt: number, done: number): void {
+    if (write) {
       volume.writes++;
       volume.writeBytes += bytes;
     } else {
@@ -1059,7 +1056,6 @@ export class StorageRuntime {
       }
       this.thinQueue.splice(i, 1);
       held.workload.volume.errors++;
-      this.record(held.workload.volume, true, 0, held.issuedAt, now, true);
       if (held.workload.slots && held.slot >= 0) held.workload.slots.set(held.slot, now);
     }
   }
@@ -1098,14 +1094,7 @@ export class StorageRuntime {
 
   private end(): void {
     const unfinished: string[] = [];
-    for (const held of this.noPathQueue.splice(0)) {
-      held.workload.volume.errors++;
-      this.record(held.workload.volume, held.write, 0, held.issuedAt, this.scheduler.now, true);
-    }
-    for (const held of this.thinQueue.splice(0)) {
-      held.workload.volume.errors++;
-      this.record(held.workload.volume, true, 0, held.issuedAt, this.scheduler.now, true);
-    }
+    for (const held of [...this.noPathQueue.splice(0), ...this.thinQueue.splice(0)]) held.workload.volume.errors++;
     for (const move of this.moves) unfinished.push(`${move.reason} of ${move.volume.name}: ${move.done} of ${move.total} extents${move.paused ? ' (interrupted)' : ''}`);
     this.flush();
     this.bus.emit(event<E.StorageRunEnded>('StorageRunEnded', 1, { unfinished }));
@@ -1121,7 +1110,7 @@ export class StorageRuntime {
         v.thinRuns = [];
         v.thinExtents = 0;
       }
-      if (v.reads + v.writes + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
+      if (v.reads + v.writes + v.errors + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
       this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, withDecoded({
         volume: v.name, fromNs: this.sliceStart, toNs: now, reads: v.reads, writes: v.writes, readBytes: v.readBytes, writeBytes: v.writeBytes,
         errors: v.errors, written: encodePageList(v.written, v.writtenCount), histogram: encodePageList(drainSparse(v.histogram)),
