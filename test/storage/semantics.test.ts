@@ -1,4 +1,6 @@
-import { run, scenario, volume } from './support';
+import { InputError } from '../../src/domain/errors';
+import { decodePageList } from '../../src/domain/memory/page-set-codec';
+import { expectReplayEqual, run, scenario, volume } from './support';
 
 describe('failed I/Os are errors, not completions', () => {
   // One path, lost from 100 ms to 200 ms of 300 ms: a third of the I/Os fail at once.
@@ -31,5 +33,84 @@ describe('failed I/Os are errors, not completions', () => {
     expect(v.errors).toBeGreaterThan(0);
     expect(v.ios + v.errors).toBe(200);
     expect(v.latency.mean).toBeGreaterThan(0.02);
+  });
+});
+
+describe('thin pools allocate in chunks (dm-thin), not in pool extents', () => {
+  // A 64 MiB thin pool of 4 MiB extents under a 1 GiB thin volume, 200 random 4 KiB writes.
+  const thinPool = (thin: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => scenario({
+    duration: '1s',
+    pools: [{ name: 'p', devices: ['a1/d0'], 'extent-size': '4MiB', thin: { size: '64MiB', 'when-full': 'error', ...thin } }],
+    volumes: [{ name: 'v', pool: 'p', layout: 'thin', size: '1GiB' }],
+    workloads: [{ host: 'h1', volume: 'v', 'read-ratio': 0, iops: 200 }],
+    ...extra,
+  }, 1, '4GiB');
+
+  /** Bytes the run's ThinExtentsAllocated events mapped, at `unitBytes` a slot. */
+  function mappedBytes(logText: string, unitBytes: number): number {
+    return logText.split('\n').filter((line) => line.includes('"ThinExtentsAllocated"'))
+      .reduce((sum, line) => sum + (JSON.parse(line).data as { extents: number }).extents * unitBytes, 0);
+  }
+
+  it('a first write maps one 64 KiB chunk (the default): 200 random writes use about 200 chunks, far below the pool', () => {
+    const live = run(thinPool());
+    const pool = live.result['thin-pools'][0];
+    expect(pool['used-bytes'] % (64 * 1024)).toBe(0);
+    expect(pool['used-bytes']).toBe(mappedBytes(live.logText as string, 64 * 1024));
+    expect(pool['used-bytes']).toBeGreaterThan(190 * 64 * 1024);
+    expect(pool['used-bytes']).toBeLessThanOrEqual(200 * 64 * 1024);
+    expect(pool['full-at']).toBeNull();
+    expect(volume(live.result).errors).toBe(0);
+    expect(live.result.verification.consistent).toBe(true);
+    expectReplayEqual(live);
+  });
+
+  it('chunk-size as large as the extent fills the pool after 16 first writes, as whole-extent allocation did', () => {
+    const live = run(thinPool({ 'chunk-size': '4MiB' }));
+    const pool = live.result['thin-pools'][0];
+    expect(pool['used-bytes']).toBe(64 * 1024 * 1024);
+    expect(pool['full-at']).not.toBeNull();
+    // After 16 extents every write to an unmapped extent fails: most of the 200.
+    expect(volume(live.result).errors).toBeGreaterThan(150);
+  });
+
+  it('chunks of several volumes share the pool extents they are carved from', () => {
+    const live = run(thinPool({}, {
+      volumes: [{ name: 'v', pool: 'p', layout: 'thin', size: '1GiB' }, { name: 'w', pool: 'p', layout: 'thin', size: '1GiB' }],
+      luns: [{ volume: 'v', lun: 0, hosts: ['h1'] }, { volume: 'w', lun: 1, hosts: ['h1'] }],
+      workloads: [{ host: 'h1', volume: 'v', 'read-ratio': 0, iops: 100 }, { host: 'h1', volume: 'w', 'read-ratio': 0, iops: 100 }],
+    }));
+    const chunks = live.result['thin-pools'][0]['used-bytes'] / (64 * 1024);
+    // 64 chunks per 4 MiB extent: the device holds ceil(chunks / 64) extents' worth of thin data, no more.
+    const allocated = (live.logText as string).split('\n').filter((line) => line.includes('"ThinExtentsAllocated"'))
+      .flatMap((line) => { const runs = decodePageList(JSON.parse(line).data.runs as string); const pes: number[] = []; for (let i = 0; i + 4 < runs.length; i += 5) pes.push(Math.floor(runs[i + 4] / 64)); return pes; });
+    expect(new Set(allocated).size).toBe(Math.ceil(chunks / 64));
+    expect(live.result.verification.consistent).toBe(true);
+    expectReplayEqual(live);
+  });
+
+  it('a data migration of a thin volume moves its chunks and frees them at the source', () => {
+    const live = run(thinPool({}, {
+      arrays: [{ name: 'a1', controller: { cache: 0 }, devices: [{ name: 'd0', class: 'ssd', capacity: '4GiB' }, { name: 'd1', class: 'ssd', capacity: '4GiB' }] }],
+      events: [{ action: 'migrate', at: 500, volume: 'v', to: ['a1/d1'], rate: '100MiB/s' }],
+    }));
+    const migration = live.result.migrations[0];
+    expect(migration.completed).toBe(true);
+    // Each segment is one 64 KiB chunk; the pool's usage does not change by moving them.
+    const usedAtStart = live.result['thin-pools'][0]['used-bytes'];
+    expect(migration.segments * 64 * 1024).toBeLessThanOrEqual(usedAtStart);
+    expect(migration.segments).toBeGreaterThan(90);
+    expect(live.result.verification.consistent).toBe(true);
+    expect(volume(live.result)['lost-blocks']).toBe(0);
+    expectReplayEqual(live);
+  });
+
+  it.each([
+    [{ 'chunk-size': '96KiB' }, /pools\.0\.thin\.chunk-size: must be a power of two from 64 KiB to 1 GiB/],
+    [{ 'chunk-size': '32KiB' }, /pools\.0\.thin\.chunk-size: must be a power of two from 64 KiB to 1 GiB/],
+    [{ 'chunk-size': '8MiB' }, /pools\.0\.thin\.chunk-size: must divide the pool's extent size/],
+  ])('refuses thin %j', (thin, message) => {
+    expect(() => run(thinPool(thin))).toThrow(InputError);
+    expect(() => run(thinPool(thin))).toThrow(message);
   });
 });

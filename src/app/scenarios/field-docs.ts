@@ -209,6 +209,7 @@ export const STORAGE_FIELD_DOCS: Readonly<Record<string, string>> = {
   'pools[].spares': 'Hot spares: a failed device\'s legs are rebuilt onto them.',
   'pools[].thin': 'Make it a thin pool.',
   'pools[].thin.size': 'Data space of the thin pool.',
+  'pools[].thin.chunk-size': 'Allocation unit of thin volumes (lvcreate --chunksize): a first write maps one chunk. A power of two from 64 KiB to 1 GiB that divides the extent size.',
   'pools[].thin.low-water-mark': 'Fraction used that raises the low-water event.',
   'pools[].thin.when-full': 'When full: queue writes or error them.',
   'pools[].thin.queue-timeout': 'How long queued writes wait before erroring.',

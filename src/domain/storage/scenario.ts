@@ -87,6 +87,8 @@ const multipathSchema = z.strictObject({
 
 const thinSchema = z.strictObject({
   size: bytes(),
+  /** dm-thin's allocation unit (lvcreate --chunksize): a first write to a chunk maps one; a power of two from 64 KiB to 1 GiB that divides the extent size. */
+  'chunk-size': bytes().default(64 * KiB),
   'low-water-mark': ratio().default(0.8),
   'when-full': z.enum(['queue', 'error']).default('queue'),
   'queue-timeout': positiveMilliseconds().default(60_000),
@@ -217,6 +219,8 @@ export const storageScenarioSchema = z.strictObject({
   s.pools.forEach((p, i) => {
     if (pools.has(p.name)) issue(['pools', i, 'name'], 'duplicate pool name');
     pools.add(p.name);
+    const chunk = p.thin?.['chunk-size'];
+    if (chunk !== undefined && (chunk < 64 * KiB || chunk > GiB || (chunk & (chunk - 1)) !== 0)) issue(['pools', i, 'thin', 'chunk-size'], `must be a power of two from 64 KiB to 1 GiB, got ${chunk} bytes`);
     [...p.devices, ...p.spares].forEach((d, j) => {
       const field = j < p.devices.length ? 'devices' : 'spares';
       const index = j < p.devices.length ? j : j - p.devices.length;

@@ -47,6 +47,32 @@ interface Route {
   readonly cache: Float64Array | null;
 }
 
+/** A pool extent of a thin pool's data, carved into chunks as thin volumes first write them. */
+interface ThinDataExtent {
+  readonly device: number;
+  readonly pe: number;
+  readonly used: Uint8Array;
+  free: number;
+}
+
+interface ThinPoolRuntime {
+  dataExtents: number;
+  readonly chunkBytes: number;
+  readonly chunksPerExtent: number;
+  /** Chunks mapped to thin volumes. */
+  used: number;
+  readonly lowWater: number;
+  lowWaterSent: boolean;
+  fullSent: boolean;
+  readonly whenFull: 'queue' | 'error';
+  readonly timeoutNs: number;
+  readonly extents: ThinDataExtent[];
+  /** Indices in `extents` that may have free chunks, oldest first. */
+  readonly open: number[];
+  /** `extents` index by pe * device count + device. */
+  readonly extentAt: Map<number, number>;
+}
+
 interface PoolRuntime {
   readonly index: number;
   readonly name: string;
@@ -57,7 +83,7 @@ interface PoolRuntime {
   readonly policy: AllocationPolicy;
   readonly hosts: string[];
   readonly lockMessages: number;
-  thin: { dataExtents: number; used: number; lowWater: number; lowWaterSent: boolean; fullSent: boolean; whenFull: 'queue' | 'error'; timeoutNs: number } | null;
+  thin: ThinPoolRuntime | null;
   readonly tiering: { intervalNs: number; perPass: number; fastClass: DeviceClass } | null;
   readonly rebuildRate: number;
 }
@@ -313,6 +339,10 @@ export class StorageRuntime {
       const devices = [...pool.devices, ...pool.spares].map((name) => this.devices[this.deviceIndex(name)]);
       const reason = this.options.model.checkPool({ name: pool.name, devices, extentBytes: pool['extent-size'], hosts: this.poolHosts(pool.name) }, mode);
       if (reason) throw InputError.at(`pools.${i}`, reason);
+      const extentBytes = pool['extent-size'] ?? this.options.model.defaultExtentBytes(mode);
+      if (pool.thin && extentBytes % pool.thin['chunk-size'] !== 0) {
+        throw InputError.at(`pools.${i}.thin.chunk-size`, `must divide the pool's extent size (${extentBytes} bytes); chunks are carved out of extents`);
+      }
       if (this.s.volumes.some((v) => v.pool === pool.name && (v.layout === 'striped' || v.layout === 'raid10' || v.layout === 'raid5') && pool['extent-size'] !== undefined && pool['extent-size'] % v['stripe-size'] !== 0)) {
         throw InputError.at(`pools.${i}.extent-size`, 'must be a multiple of the stripe-size of its volumes');
       }
@@ -472,9 +502,10 @@ export class StorageRuntime {
       const dataExtents = Math.floor(spec.thin.size / extentBytes);
       const total = devices.reduce((sum, d) => sum + this.used[d].length, 0);
       if (dataExtents > total) throw InputError.at(`pools.${i}.thin.size`, `the pool holds only ${total * extentBytes} bytes`);
+      const chunkBytes = spec.thin['chunk-size'];
       pool.thin = {
-        dataExtents, used: 0, lowWater: spec.thin['low-water-mark'], lowWaterSent: false, fullSent: false,
-        whenFull: spec.thin['when-full'], timeoutNs: msToNs(spec.thin['queue-timeout']),
+        dataExtents, chunkBytes, chunksPerExtent: extentBytes / chunkBytes, used: 0, lowWater: spec.thin['low-water-mark'], lowWaterSent: false, fullSent: false,
+        whenFull: spec.thin['when-full'], timeoutNs: msToNs(spec.thin['queue-timeout']), extents: [], open: [], extentAt: new Map(),
       };
       this.bus.emit(event<E.ThinPoolCreated>('ThinPoolCreated', 1, {
         pool: spec.name, dataBytes: dataExtents * extentBytes, lowWaterMark: spec.thin['low-water-mark'],
@@ -548,8 +579,10 @@ export class StorageRuntime {
     const pool = this.pools.find((p) => p.name === spec.pool) as PoolRuntime;
     const layout = spec.layout;
     const blocks = spec.size / spec['block-size'];
-    const blocksPerExtent = pool.extentBytes / spec['block-size'];
-    if (!Number.isInteger(blocksPerExtent)) throw InputError.at(`volumes.${i}.block-size`, `must divide the pool's extent size (${pool.extentBytes})`);
+    // A thin volume's map slot is a thin-pool chunk, the unit dm-thin allocates on first write.
+    const unitBytes = layout === 'thin' && pool.thin ? pool.thin.chunkBytes : pool.extentBytes;
+    const blocksPerExtent = unitBytes / spec['block-size'];
+    if (!Number.isInteger(blocksPerExtent)) throw InputError.at(`volumes.${i}.block-size`, `must divide the pool's ${layout === 'thin' ? 'chunk' : 'extent'} size (${unitBytes})`);
     const defaultStripes = layout === 'raid5' ? Math.max(3, Math.min(pool.devices.length, 4)) : Math.max(1, Math.min(pool.devices.length, 2));
     const stripes = layout === 'linear' || layout === 'thin' || layout === 'raid1' ? 1 : spec.stripes ?? defaultStripes;
     const blocksPerChunk = spec['stripe-size'] / spec['block-size'];
@@ -1004,7 +1037,7 @@ export class StorageRuntime {
 
   // ---------------------------------------------------------------- thin provisioning
 
-  /** Allocates the thin extents an I/O needs: how many were new, or -1 when the pool is full. */
+  /** Maps the thin-pool chunks an I/O writes first: how many were new, or -1 when the pool is full. */
   private thinAllocate(volume: VolumeRuntime, block: number, blocks: number): number {
     const map = volume.map;
     const pool = volume.pool;
@@ -1012,9 +1045,10 @@ export class StorageRuntime {
     if (!thin) return 0;
     let allocated = 0;
     const per = map.shape.blocksPerExtent;
-    for (let le = Math.floor(block / per); le <= Math.floor((block + blocks - 1) / per); le++) {
-      if (map.device[le] !== UNALLOCATED) continue;
-      if (thin.used >= thin.dataExtents) {
+    const dataChunks = thin.dataExtents * thin.chunksPerExtent;
+    for (let chunk = Math.floor(block / per); chunk <= Math.floor((block + blocks - 1) / per); chunk++) {
+      if (map.device[chunk] !== UNALLOCATED) continue;
+      if (thin.used >= dataChunks) {
         if (!thin.fullSent) {
           thin.fullSent = true;
           this.flush();
@@ -1022,27 +1056,88 @@ export class StorageRuntime {
         }
         return -1;
       }
-      const thisLeg = new Set<number>();
-      for (let k = 0; k < map.legExtents; k++) if (map.device[k] !== UNALLOCATED) thisLeg.add(map.device[k]);
-      const order = pool.policy.order({ extents: 1, devices: this.choices(pool, pool.devices), otherLegs: new Set(), thisLeg });
-      if (typeof order === 'string') return -1;
-      const taken = this.take(order, 1, false);
+      const taken = this.takeChunk(volume, null);
       if (taken.length === 0) return -1;
-      map.device[le] = taken[0];
-      map.pe[le] = taken[1];
-      volume.thinRuns.push(0, le, 1, taken[0], taken[1]);
+      map.device[chunk] = taken[0];
+      map.pe[chunk] = taken[1];
+      volume.thinRuns.push(0, chunk, 1, taken[0], taken[1]);
       volume.thinExtents++;
       volume.metaChanges++;
       volume.lockMessages += pool.lockMessages;
       thin.used++;
       allocated++;
-      if (!thin.lowWaterSent && thin.used >= thin.lowWater * thin.dataExtents) {
+      if (!thin.lowWaterSent && thin.used >= thin.lowWater * dataChunks) {
         thin.lowWaterSent = true;
         this.flush();
-        this.bus.emit(event<E.ThinPoolLowWaterMark>('ThinPoolLowWaterMark', 1, { pool: pool.name, usedBytes: thin.used * pool.extentBytes, dataBytes: thin.dataExtents * pool.extentBytes }));
+        this.bus.emit(event<E.ThinPoolLowWaterMark>('ThinPoolLowWaterMark', 1, { pool: pool.name, usedBytes: thin.used * thin.chunkBytes, dataBytes: thin.dataExtents * pool.extentBytes }));
       }
     }
     return allocated;
+  }
+
+  /**
+   * A free chunk of the thin pool's data for `volume`, on one of `devices`
+   * (any, when null): from an extent the pool already holds, else from a new
+   * pool extent the allocation policy picks. [device, chunk address] or [].
+   */
+  private takeChunk(volume: VolumeRuntime, devices: readonly number[] | null): number[] {
+    const pool = volume.pool;
+    const thin = pool.thin as ThinPoolRuntime;
+    for (let k = 0; k < thin.open.length; k++) {
+      const extent = thin.extents[thin.open[k]];
+      if (extent.free === 0) {
+        thin.open.splice(k--, 1);
+        continue;
+      }
+      if (this.failed[extent.device] || (devices !== null && !devices.includes(extent.device))) continue;
+      const offset = extent.used.indexOf(0);
+      extent.used[offset] = 1;
+      extent.free--;
+      return [extent.device, extent.pe * thin.chunksPerExtent + offset];
+    }
+    let order: readonly number[] | string;
+    if (devices !== null) {
+      order = devices;
+    } else {
+      const map = volume.map;
+      const thisLeg = new Set<number>();
+      for (let k = 0; k < map.legExtents; k++) if (map.device[k] !== UNALLOCATED) thisLeg.add(map.device[k]);
+      order = pool.policy.order({ extents: 1, devices: this.choices(pool, pool.devices), otherLegs: new Set(), thisLeg });
+    }
+    if (typeof order === 'string') return [];
+    const taken = this.take(order, 1, false);
+    if (taken.length === 0) return [];
+    const extent: ThinDataExtent = { device: taken[0], pe: taken[1], used: new Uint8Array(thin.chunksPerExtent), free: thin.chunksPerExtent - 1 };
+    extent.used[0] = 1;
+    thin.extentAt.set(extent.pe * this.devices.length + extent.device, thin.extents.length);
+    thin.open.push(thin.extents.length);
+    thin.extents.push(extent);
+    return [extent.device, extent.pe * thin.chunksPerExtent];
+  }
+
+  /** Takes one map slot's worth of space for a move: a pool extent, or a thin-pool chunk. [device, address] or []. */
+  private takeUnit(volume: VolumeRuntime, devices: readonly number[]): number[] {
+    return volume.thin ? this.takeChunk(volume, devices) : this.take(devices, 1, false);
+  }
+
+  /** Frees one map slot's space after a move; a thin pool keeps the extent for other chunks. */
+  private releaseUnit(volume: VolumeRuntime, device: number, address: number): void {
+    const thin = volume.pool.thin;
+    if (!volume.thin || !thin) {
+      this.release(device, address);
+      return;
+    }
+    const index = thin.extentAt.get(Math.floor(address / thin.chunksPerExtent) * this.devices.length + device);
+    if (index === undefined) return;
+    const extent = thin.extents[index];
+    const offset = address % thin.chunksPerExtent;
+    if (extent.used[offset] === 0) return;
+    extent.used[offset] = 0;
+    if (extent.free++ === 0) thin.open.push(index);
+  }
+
+  private unitBytes(volume: VolumeRuntime): number {
+    return volume.map.shape.blocksPerExtent * volume.blockBytes;
   }
 
   private expireThinQueue(): void {
@@ -1262,7 +1357,7 @@ export class StorageRuntime {
       if (move.paused) continue;
       const volume = move.volume;
       const map = volume.map;
-      const extentBytes = volume.pool.extentBytes;
+      const extentBytes = this.unitBytes(volume);
       move.progressBytes += (move.rateBytesPerS * elapsedNs) / NS_PER_S;
       const runs: number[] = [];
       while (move.queue.length > 0 && move.progressBytes >= extentBytes) {
@@ -1285,7 +1380,7 @@ export class StorageRuntime {
           if (candidates.length === 0) break;
           target = candidates.reduce((a, b) => (this.freeExtents[b] > this.freeExtents[a] ? b : a));
         }
-        const taken = this.take([target], 1, false);
+        const taken = this.takeUnit(volume, [target]);
         if (taken.length === 0) break;
         move.queue.splice(0, 2);
         move.progressBytes -= extentBytes;
@@ -1304,7 +1399,7 @@ export class StorageRuntime {
           this.serve(source, now, extentBytes, true, true);
         }
         this.serve(target, now, extentBytes, true, true);
-        if (move.reason === 'migration' && source >= 0) this.release(source, map.pe[slotIndex]);
+        if (move.reason === 'migration' && source >= 0) this.releaseUnit(volume, source, map.pe[slotIndex]);
         map.device[slotIndex] = taken[0];
         map.pe[slotIndex] = taken[1];
         if (move.reason === 'rebuild' && volume.corruptCount > 0 && !volume.raid5) this.copyCorruption(volume, leg, le);
@@ -1385,7 +1480,7 @@ export class StorageRuntime {
     const perDevice = new Map<number, number>();
     for (let k = 0; k < volume.map.device.length; k++) {
       const d = volume.map.device[k];
-      if (d >= 0 && !this.failed[d]) perDevice.set(d, (perDevice.get(d) ?? 0) + volume.pool.extentBytes);
+      if (d >= 0 && !this.failed[d]) perDevice.set(d, (perDevice.get(d) ?? 0) + this.unitBytes(volume));
     }
     for (const [d, bytes] of perDevice) this.serve(d, now, bytes, true, true);
     for (let block = 0; block < volume.blocks && volume.corruptCount > 0; block++) {
@@ -1441,11 +1536,12 @@ export class StorageRuntime {
       for (let l = 0; l < map.shape.legs; l++) if (l !== leg) otherLegs.add(map.device[l * map.legExtents + le]);
       const target = fast.find((d) => this.freeExtents[d] > 0 && !otherLegs.has(d));
       if (target === undefined) break;
-      const taken = this.take([target], 1, false);
+      const taken = this.takeUnit(volume, [target]);
+      if (taken.length === 0) break;
       const source = map.device[slot];
-      this.serve(source, now, pool.extentBytes, true, true);
-      this.serve(target, now, pool.extentBytes, true, true);
-      this.release(source, map.pe[slot]);
+      this.serve(source, now, this.unitBytes(volume), true, true);
+      this.serve(target, now, this.unitBytes(volume), true, true);
+      this.releaseUnit(volume, source, map.pe[slot]);
       map.device[slot] = taken[0];
       map.pe[slot] = taken[1];
       promoted++;
