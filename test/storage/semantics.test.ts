@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InputError } from '../../src/domain/errors';
 import { decodePageList } from '../../src/domain/memory/page-set-codec';
+import { removeDir, tempDir, virtsim, writeJson } from '../support/cli';
 import { expectReplayEqual, run, scenario, volume } from './support';
 
 describe('failed I/Os are errors, not completions', () => {
@@ -112,5 +115,55 @@ describe('thin pools allocate in chunks (dm-thin), not in pool extents', () => {
   ])('refuses thin %j', (thin, message) => {
     expect(() => run(thinPool(thin))).toThrow(InputError);
     expect(() => run(thinPool(thin))).toThrow(message);
+  });
+});
+
+describe('host-based thin volumes are active on one host (lvmlockd)', () => {
+  // Pool p is shared by h1 (linear v) and h2 (thin t): cluster locking applies to LVM metadata changes.
+  const shared = (thinHosts: string[]) => scenario({
+    hosts: [{ name: 'h1' }, { name: 'h2' }],
+    pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1'], 'extent-size': '4MiB', thin: { size: '128MiB' } }],
+    volumes: [{ name: 'v', pool: 'p', layout: 'linear', size: '64MiB' }, { name: 't', pool: 'p', layout: 'thin', size: '1GiB' }],
+    luns: [{ volume: 'v', lun: 0, hosts: ['h1'] }, { volume: 't', lun: 1, hosts: thinHosts }],
+    workloads: [{ host: 'h2', volume: 't', 'read-ratio': 0, iops: 2000 }],
+  }, 2);
+
+  it('a thin chunk allocation costs no cluster-lock messages: dm-thin allocates without an LVM metadata change', () => {
+    const live = run(shared(['h2']));
+    const locking = live.result['cluster-locking'];
+    expect(locking['shared-pools']).toEqual(['p']);
+    expect(live.result['thin-pools'][0]['used-bytes']).toBeGreaterThan(100 * 64 * 1024);
+    // Only creating the linear LV took the lock: 2n messages, n = 2 hosts.
+    expect(locking.messages).toBe(4);
+    expectReplayEqual(live);
+  });
+
+  it('refuses a thin volume mapped to two hosts, naming the LUN field', () => {
+    expect(() => run(shared(['h2', 'h1']))).toThrow(InputError);
+    expect(() => run(shared(['h2', 'h1']))).toThrow(/luns\.1\.hosts: host-based: thin volume t cannot be mapped to host h1/);
+  });
+
+  it('refuses thin volumes of one pool mapped to different hosts', () => {
+    const raw = shared(['h2']);
+    raw.volumes = [...(raw.volumes as object[]), { name: 'u', pool: 'p', layout: 'thin', size: '1GiB' }];
+    raw.luns = [...(raw.luns as object[]), { volume: 'u', lun: 2, hosts: ['h1'] }];
+    expect(() => run(raw)).toThrow(/luns\.2\.hosts: host-based: thin volume u cannot be mapped to host h1: thin pool p/);
+  });
+
+  it('other models may share a thin volume between hosts', () => {
+    expect(run(shared(['h2', 'h1']), 'device-based').result.luns).toHaveLength(3);
+  });
+
+  it('the CLI exits 2 naming the field and writes no log', () => {
+    const dir = tempDir('virtsim-thin-');
+    try {
+      const file = writeJson(join(dir, 'shared-thin.json'), shared(['h1', 'h2']));
+      const result = virtsim(['storage', '--scenario', file, '--events', join(dir, 'log.ndjson')]);
+      expect(result.status).toBe(2);
+      expect(result.stderr).toMatch(/luns\.1\.hosts: host-based: thin volume t cannot be mapped to host h2/);
+      expect(existsSync(join(dir, 'log.ndjson'))).toBe(false);
+    } finally {
+      removeDir(dir);
+    }
   });
 });

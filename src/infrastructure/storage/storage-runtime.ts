@@ -83,6 +83,8 @@ interface PoolRuntime {
   readonly policy: AllocationPolicy;
   readonly hosts: string[];
   readonly lockMessages: number;
+  /** False where a thin chunk allocation changes no shared metadata and so takes no lock (the model's `exclusiveThin`). */
+  readonly thinAllocationIsMetadataChange: boolean;
   thin: ThinPoolRuntime | null;
   readonly tiering: { intervalNs: number; perPass: number; fastClass: DeviceClass } | null;
   readonly rebuildRate: number;
@@ -335,6 +337,7 @@ export class StorageRuntime {
   /** Refuses what the model cannot host before anything is emitted (exit 2, nothing written). */
   private checkPools(): void {
     const mode = this.options.mode;
+    if (this.options.model.exclusiveThin === true) this.checkThinExclusive();
     this.s.pools.forEach((pool, i) => {
       const devices = [...pool.devices, ...pool.spares].map((name) => this.devices[this.deviceIndex(name)]);
       const reason = this.options.model.checkPool({ name: pool.name, devices, extentBytes: pool['extent-size'], hosts: this.poolHosts(pool.name) }, mode);
@@ -345,6 +348,21 @@ export class StorageRuntime {
       }
       if (this.s.volumes.some((v) => v.pool === pool.name && (v.layout === 'striped' || v.layout === 'raid10' || v.layout === 'raid5') && pool['extent-size'] !== undefined && pool['extent-size'] % v['stripe-size'] !== 0)) {
         throw InputError.at(`pools.${i}.extent-size`, 'must be a multiple of the stripe-size of its volumes');
+      }
+    });
+  }
+
+  /** A thin pool with its thin volumes is active on one host: every LUN of its thin volumes maps to that same one host. */
+  private checkThinExclusive(): void {
+    const ownerOf = new Map<string, string>();
+    this.s.luns.forEach((lun, i) => {
+      const volume = this.s.volumes.find((v) => v.name === lun.volume);
+      if (volume?.layout !== 'thin') return;
+      const owner = ownerOf.get(volume.pool) ?? lun.hosts[0];
+      ownerOf.set(volume.pool, owner);
+      const other = lun.hosts.find((h) => h !== owner);
+      if (other !== undefined) {
+        throw InputError.at(`luns.${i}.hosts`, `${this.options.model.name}: thin volume ${volume.name} cannot be mapped to host ${other}: thin pool ${volume.pool} and its thin volumes are active on one host only (${owner}; lvmlockd activates thin pools exclusively)`);
       }
     });
   }
@@ -489,6 +507,7 @@ export class StorageRuntime {
       index: i, name: spec.name, devices, spares, extentBytes, balance: spec.balance,
       policy: this.options.policies(spec.allocation, `pools.${i}.allocation`), hosts,
       lockMessages: this.options.model.lockMessagesPerChange(hosts.length, this.options.mode),
+      thinAllocationIsMetadataChange: this.options.model.exclusiveThin !== true,
       thin: null,
       tiering: spec.tiering ? { intervalNs: msToNs(spec.tiering.interval), perPass: spec.tiering['extents-per-pass'], fastClass: spec.tiering['fast-class'] } : null,
       rebuildRate: spec['rebuild-rate'],
@@ -768,7 +787,7 @@ export class StorageRuntime {
         volume.errors++;
         return at;
       }
-      if (allocated > 0) t += allocated * volume.pool.lockMessages * msToNs(this.s.fabric['path-latency']);
+      if (allocated > 0 && volume.pool.thinAllocationIsMetadataChange) t += allocated * volume.pool.lockMessages * msToNs(this.s.fabric['path-latency']);
     }
     // Front hops: once per I/O.
     const front = w.route.front;
@@ -1062,8 +1081,10 @@ export class StorageRuntime {
       map.pe[chunk] = taken[1];
       volume.thinRuns.push(0, chunk, 1, taken[0], taken[1]);
       volume.thinExtents++;
-      volume.metaChanges++;
-      volume.lockMessages += pool.lockMessages;
+      if (pool.thinAllocationIsMetadataChange) {
+        volume.metaChanges++;
+        volume.lockMessages += pool.lockMessages;
+      }
       thin.used++;
       allocated++;
       if (!thin.lowWaterSent && thin.used >= thin.lowWater * dataChunks) {
