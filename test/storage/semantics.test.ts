@@ -167,3 +167,16 @@ describe('host-based thin volumes are active on one host (lvmlockd)', () => {
     }
   });
 });
+
+describe('multipath defaults', () => {
+  it('with no live path and no-path unset, I/Os fail at once (multipath-tools: no_path_retry fail)', () => {
+    const { result } = run(scenario({
+      fabric: { paths: [{ name: 'pa', host: 'h1', target: 'a1' }] },
+      events: [{ action: 'fail-path', at: 100, path: 'pa' }, { action: 'reinstate-path', at: 150, path: 'pa' }],
+    }));
+    const v = volume(result);
+    // 20000 IOPS for 50 ms without a path.
+    expect(v.errors).toBe(1000);
+    expect(v.latency.max).toBeLessThan(1);
+  });
+});

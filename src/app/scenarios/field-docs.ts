@@ -199,7 +199,7 @@ export const STORAGE_FIELD_DOCS: Readonly<Record<string, string>> = {
   multipath: 'dm-multipath.',
   'multipath.policy': 'failover (one group at a time) or multibus (all paths).',
   'multipath.selector': 'Path selector: service-time, round-robin, queue-length, or a plugin\'s.',
-  'multipath.no-path': 'With no live path: queue (queue_if_no_path) or fail at once.',
+  'multipath.no-path': 'With no live path: fail at once (multipath-tools\' default, no_path_retry fail) or queue (queue_if_no_path) until a path is reinstated.',
   pools: 'Storage pools (volume groups).',
   'pools[].name': 'Pool name.',
   'pools[].devices': 'Qualified device names: `array/device` or `host/device`.',

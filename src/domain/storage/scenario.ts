@@ -81,8 +81,8 @@ const fabricSchema = z.strictObject({
 const multipathSchema = z.strictObject({
   policy: z.enum(['failover', 'multibus']).default('failover'),
   selector: z.string().min(1).default('service-time'),
-  /** dm-multipath's queue_if_no_path (`queue`) or fail at once (`fail`). */
-  'no-path': z.enum(['queue', 'fail']).default('queue'),
+  /** dm-multipath's queue_if_no_path (`queue`) or fail at once (`fail`: multipath-tools' default, no_path_retry fail). */
+  'no-path': z.enum(['queue', 'fail']).default('fail'),
 });
 
 const thinSchema = z.strictObject({
