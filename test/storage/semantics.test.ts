@@ -180,3 +180,30 @@ describe('multipath defaults', () => {
     expect(v.latency.max).toBeLessThan(1);
   });
 });
+
+describe('stripes as LVM counts them (lvcreate -i)', () => {
+  /** legs and width of volume v from its VolumeCreated event. */
+  function shape(volumeSpec: Record<string, unknown>, devices = 6): { legs: number; width: number; copies: number } {
+    const live = run(scenario({ volumes: [{ name: 'v', pool: 'p', size: '96MiB', ...volumeSpec }] }, devices));
+    const line = (live.logText as string).split('\n').find((l) => l.includes('"VolumeCreated"')) as string;
+    const { legs, width, copies } = JSON.parse(line).data as { legs: number; width: number; copies: number };
+    return { legs, width, copies };
+  }
+
+  it('raid5 stripes count data stripes: 4 stripes are 5 devices; unset, 3 data stripes (4 devices)', () => {
+    expect(shape({ layout: 'raid5', stripes: 4 })).toEqual({ legs: 5, width: 5, copies: 2 });
+    expect(shape({ layout: 'raid5', stripes: 2 })).toEqual({ legs: 3, width: 3, copies: 2 });
+    expect(shape({ layout: 'raid5' })).toEqual({ legs: 4, width: 4, copies: 2 });
+  });
+
+  it('striped and raid10 default to 2 stripes whatever the pool\'s device count', () => {
+    expect(shape({ layout: 'striped' })).toEqual({ legs: 2, width: 2, copies: 1 });
+    expect(shape({ layout: 'raid10' })).toEqual({ legs: 4, width: 2, copies: 2 });
+  });
+
+  it('refuses what LVM refuses: raid5 with one data stripe, raid10 with one stripe, too few devices', () => {
+    expect(() => shape({ layout: 'raid5', stripes: 1 })).toThrow(/volumes\.0\.stripes: raid5 needs at least 2 data stripes/);
+    expect(() => shape({ layout: 'raid10', stripes: 1 })).toThrow(/volumes\.0\.stripes: raid10 needs at least 2 stripes/);
+    expect(() => shape({ layout: 'raid5' }, 3)).toThrow(/volumes\.0: cannot allocate leg 3 of 4/);
+  });
+});

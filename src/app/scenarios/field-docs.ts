@@ -223,7 +223,7 @@ export const STORAGE_FIELD_DOCS: Readonly<Record<string, string>> = {
   'volumes[].pool': 'Pool it is allocated from.',
   'volumes[].layout': 'linear, striped, raid1, raid5, raid10 or thin.',
   'volumes[].size': 'Volume size.',
-  'volumes[].stripes': 'Stripes (striped, raid5, raid10; default from the pool\'s device count).',
+  'volumes[].stripes': 'Data stripes, as LVM\'s -i: striped and raid10 spread over this many devices (raid10: this many mirrored sets), default 2; raid5 uses one more device for parity (stripes 4 = 5 devices), default 3.',
   'volumes[].stripe-size': 'Stripe chunk size.',
   'volumes[].mirrors': 'Copies (raid1, raid10), 2-4.',
   'volumes[].checksums': 'Checksummed reads: a rotten block fails instead of returning garbage.',

@@ -122,6 +122,7 @@ const volumeSchema = z.strictObject({
   pool: name(),
   layout: z.enum(LAYOUTS).default('linear'),
   size: bytes(),
+  /** Data stripes, as LVM's -i: striped and raid10 default 2; raid5 default 3, plus one device for parity. */
   stripes: z.number().int().min(1).optional(),
   'stripe-size': bytes().default(64 * KiB),
   mirrors: z.number().int().min(2).max(4).default(2),
@@ -239,7 +240,8 @@ export const storageScenarioSchema = z.strictObject({
     if (v.size % v['block-size'] !== 0) issue(['volumes', i, 'size'], `must be a multiple of block-size (${v['block-size']})`);
     if (v.size / v['block-size'] > 2 ** 28) issue(['volumes', i, 'size'], 'more than 2^28 blocks is not supported');
     if (v['stripe-size'] % v['block-size'] !== 0) issue(['volumes', i, 'stripe-size'], 'must be a multiple of block-size');
-    if (v.layout === 'raid5' && v.stripes !== undefined && v.stripes < 3) issue(['volumes', i, 'stripes'], 'raid5 needs at least 3 devices');
+    if (v.layout === 'raid5' && v.stripes !== undefined && v.stripes < 2) issue(['volumes', i, 'stripes'], 'raid5 needs at least 2 data stripes (3 devices with parity)');
+    if (v.layout === 'raid10' && v.stripes !== undefined && v.stripes < 2) issue(['volumes', i, 'stripes'], 'raid10 needs at least 2 stripes');
   });
   s.luns.forEach((l, i) => {
     if (!volumes.has(l.volume)) issue(['luns', i, 'volume'], `unknown volume "${l.volume}"`);

@@ -602,8 +602,10 @@ export class StorageRuntime {
     const unitBytes = layout === 'thin' && pool.thin ? pool.thin.chunkBytes : pool.extentBytes;
     const blocksPerExtent = unitBytes / spec['block-size'];
     if (!Number.isInteger(blocksPerExtent)) throw InputError.at(`volumes.${i}.block-size`, `must divide the pool's ${layout === 'thin' ? 'chunk' : 'extent'} size (${unitBytes})`);
-    const defaultStripes = layout === 'raid5' ? Math.max(3, Math.min(pool.devices.length, 4)) : Math.max(1, Math.min(pool.devices.length, 2));
-    const stripes = layout === 'linear' || layout === 'thin' || layout === 'raid1' ? 1 : spec.stripes ?? defaultStripes;
+    // LVM's -i when not given (lvcreate(8)): 2 stripes for striped (raid0) and raid10, 3 data stripes for raid5.
+    const dataStripes = spec.stripes ?? (layout === 'raid5' ? 3 : 2);
+    // raid5's members: the data stripes plus one for the rotating parity.
+    const stripes = layout === 'linear' || layout === 'thin' || layout === 'raid1' ? 1 : layout === 'raid5' ? dataStripes + 1 : dataStripes;
     const blocksPerChunk = spec['stripe-size'] / spec['block-size'];
     if ((layout === 'striped' || layout === 'raid10' || layout === 'raid5') && blocksPerExtent % blocksPerChunk !== 0) {
       throw InputError.at(`volumes.${i}.stripe-size`, `must divide the pool's extent size (${pool.extentBytes})`);
