@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/domain/errors';
 import { decodePageList } from '../../src/domain/memory/page-set-codec';
@@ -205,5 +205,25 @@ describe('stripes as LVM counts them (lvcreate -i)', () => {
     expect(() => shape({ layout: 'raid5', stripes: 1 })).toThrow(/volumes\.0\.stripes: raid5 needs at least 2 data stripes/);
     expect(() => shape({ layout: 'raid10', stripes: 1 })).toThrow(/volumes\.0\.stripes: raid10 needs at least 2 stripes/);
     expect(() => shape({ layout: 'raid5' }, 3)).toThrow(/volumes\.0: cannot allocate leg 3 of 4/);
+  });
+});
+
+describe('examples/scenarios/storage-multipath-thin.json does what its name says', () => {
+  const example = JSON.parse(readFileSync('examples/scenarios/storage-multipath-thin.json', 'utf8')) as Record<string, unknown>;
+
+  it('the thin pool passes its low-water mark, fills, queues writes and is extended in time: no write fails', () => {
+    expect(example.name).toMatch(/a thin pool fills and is extended in time/);
+    const { result } = run(example);
+    const pool = result['thin-pools'][0];
+    const extendAt = 700;
+    expect(pool['low-water-at']).not.toBeNull();
+    expect(pool['full-at']).not.toBeNull();
+    expect(pool['full-at'] as number).toBeLessThan(extendAt);
+    expect(pool.extended).toBe(1);
+    const v = volume(result, 'vm-disk');
+    expect(v.errors).toBe(0);
+    // Writes queued while the pool was full waited for the extension.
+    expect(v.latency.max).toBeGreaterThan(extendAt - 100 - (pool['full-at'] as number));
+    expect(result.paths.find((p) => p.name === 'fc0')?.failures).toBe(1);
   });
 });
