@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatStorage } from '../../src/app/reports/storage-text';
 import { InputError } from '../../src/domain/errors';
 import { decodePageList } from '../../src/domain/memory/page-set-codec';
 import { removeDir, tempDir, virtsim, writeJson } from '../support/cli';
@@ -225,5 +226,16 @@ describe('examples/scenarios/storage-multipath-thin.json does what its name says
     // Writes queued while the pool was full waited for the extension.
     expect(v.latency.max).toBeGreaterThan(extendAt - 100 - (pool['full-at'] as number));
     expect(result.paths.find((p) => p.name === 'fc0')?.failures).toBe(1);
+  });
+});
+
+describe('the storage text report', () => {
+  it('says "no checksums" only of a volume that returned corrupt blocks silently', () => {
+    const faults = JSON.parse(readFileSync('examples/scenarios/storage-faults.json', 'utf8')) as Record<string, unknown>;
+    const text = formatStorage(run(faults).result);
+    expect(text).toMatch(/^plain: 0 reads repaired from a good copy, 2 read errors$/m);
+    expect(text).not.toMatch(/no checksums/);
+    const unchecked = { ...faults, volumes: (faults.volumes as { name: string }[]).map((v) => (v.name === 'plain' ? { ...v, checksums: false } : v)) };
+    expect(formatStorage(run(unchecked).result)).toMatch(/^plain: 0 reads repaired from a good copy, 0 read errors, \d+ corrupt blocks returned silently \(no checksums\)$/m);
   });
 });
