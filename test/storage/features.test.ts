@@ -97,8 +97,9 @@ describe('thin pools', () => {
     const { result } = run(thin('queue', [], '100ms'));
     const v = volume(result);
     expect(v.errors).toBeGreaterThan(0);
-    expect(v.latency.max).toBeGreaterThanOrEqual(100);
-    expect(v.latency.max).toBeLessThan(110);
+    // The timed-out writes are errors: the successful ones never waited in the queue.
+    expect(v.latency.max).toBeLessThan(5);
+    expect(v.ios + v.errors).toBe(400);
     expect(result.verification.consistent).toBe(true);
   });
 });

@@ -56,7 +56,8 @@ describe('the three models on the same volumes and trace', () => {
     expect(host['cluster-locking']['shared-pools']).toEqual(['gold']);
     expect(host['cluster-locking']['messages-per-change']).toBe(4);
     expect(device['cluster-locking'].messages).toBe(0);
-    const three = { ...example, hosts: [...example.hosts, { name: 'h3' }], luns: example.luns.map((l: { hosts: string[] }) => (l.hosts.includes('h2') ? { ...l, hosts: [...l.hosts, 'h3'] } : l)) };
+    // h3 shares the striped volume; the thin volume stays on one host (host-based refuses more).
+    const three = { ...example, hosts: [...example.hosts, { name: 'h3' }], luns: example.luns.map((l: { volume: string; hosts: string[] }) => (l.volume === 'scratch' ? { ...l, hosts: [...l.hosts, 'h3'] } : l)) };
     const bigger = run(three, 'host-based').result;
     expect(bigger['cluster-locking']['messages-per-change']).toBe(6);
   });

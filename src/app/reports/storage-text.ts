@@ -37,7 +37,9 @@ export function formatStorage(result: StorageResult): string {
   for (const m of result.migrations) notes.push(`data migration ${m.volume}: ${m.checkpoint}/${m.segments} segments, ${m.interruptions} interruption(s), ${m.resumes} resume(s), ${m.completed ? 'completed' : 'NOT completed'}`);
   for (const s of result.scrubs) notes.push(`scrub ${s.volume}: ${s['checked-blocks']} blocks, ${s.mismatches} mismatches, ${s.repaired} repaired, ${s.unrepairable} unrepairable`);
   for (const v of result.volumes) {
-    if (v['repaired-reads'] + v['read-errors'] + v['silent-corrupt-reads'] > 0) notes.push(`${v.name}: ${v['repaired-reads']} reads repaired from a good copy, ${v['read-errors']} read errors, ${v['silent-corrupt-reads']} corrupt blocks returned silently (no checksums)`);
+    // Only a volume without checksums returns corrupt blocks silently, so only then is that said.
+    const silent = v['silent-corrupt-reads'] > 0 ? `, ${v['silent-corrupt-reads']} corrupt blocks returned silently (no checksums)` : '';
+    if (v['repaired-reads'] + v['read-errors'] + v['silent-corrupt-reads'] > 0) notes.push(`${v.name}: ${v['repaired-reads']} reads repaired from a good copy, ${v['read-errors']} read errors${silent}`);
     for (const [cause, blocks] of Object.entries(v['lost-causes'])) notes.push(`${v.name}: ${blocks} blocks lost (${cause}), e.g. ${v['lost-ranges'].slice(0, 3).map(([s, n]) => `${s}+${n}`).join(', ')}`);
   }
   if (result.tiering) notes.push(`tiering: ${result.tiering.passes} passes, ${result.tiering.promoted} extents promoted; mean latency ${result.tiering['mean-latency-before']} ms -> ${result.tiering['mean-latency-after']} ms (gain ${(result.tiering['latency-gain'] * 100).toFixed(1)} %)`);

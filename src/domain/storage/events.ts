@@ -85,6 +85,7 @@ export type ThinPoolOvercommitted = DomainEvent<'ThinPoolOvercommitted', { reado
 export type ThinPoolLowWaterMark = DomainEvent<'ThinPoolLowWaterMark', { readonly pool: string; readonly usedBytes: number; readonly dataBytes: number }>;
 export type ThinPoolFull = DomainEvent<'ThinPoolFull', { readonly pool: string; readonly whenFull: 'queue' | 'error' }>;
 export type ThinPoolExtended = DomainEvent<'ThinPoolExtended', { readonly pool: string; readonly dataBytes: number }>;
+/** Thin-pool chunks newly mapped to a volume: `runs` and `extents` count the volume's map slots, one chunk each (`blocksPerExtent` of a thin volume is blocks per chunk). */
 export type ThinExtentsAllocated = DomainEvent<'ThinExtentsAllocated', { readonly volume: string; readonly pool: string; readonly runs: string; readonly extents: number }>;
 
 export type LunMapped = DomainEvent<'LunMapped', { readonly volume: string; readonly lun: number; readonly host: string }>;
@@ -95,6 +96,7 @@ export type IoSliceCompleted = DomainEvent<'IoSliceCompleted', {
   readonly volume: string;
   readonly fromNs: number;
   readonly toNs: number;
+  /** Successful I/Os only (with their bytes, histogram and latencies); a failed one counts only in `errors`. */
   readonly reads: number;
   readonly writes: number;
   readonly readBytes: number;

@@ -142,14 +142,11 @@ export function storageResult(view: StorageView, log: LogSummary): StorageResult
     })),
     paths: state.paths.map((p) => ({ name: p.name, host: p.host, target: p.target, up: p.up, ops: p.ops, failures: p.failures })),
     ...(state.appliance.ops > 0 ? { appliance: { ops: state.appliance.ops, 'mb-per-s': perSecond(state.appliance.bytes / 1e6), utilization: r3(state.appliance.busyNs / Math.max(1, state.durationNs)) } } : {}),
-    'thin-pools': state.thinPools.map((t) => {
-      const pool = state.pools.find((p) => p.name === t.pool);
-      return {
-        pool: t.pool, 'data-bytes': t.dataBytes, 'used-bytes': t.usedExtents * (pool?.extentBytes ?? 0), overcommitted: t.overcommitted !== null,
-        'virtual-bytes': t.overcommitted?.virtualBytes ?? 0,
-        'low-water-at': t.lowWaterAtNs === null ? null : nsToMs(t.lowWaterAtNs), 'full-at': t.fullAtNs === null ? null : nsToMs(t.fullAtNs), extended: t.extended,
-      };
-    }),
+    'thin-pools': state.thinPools.map((t) => ({
+      pool: t.pool, 'data-bytes': t.dataBytes, 'used-bytes': t.usedBytes, overcommitted: t.overcommitted !== null,
+      'virtual-bytes': t.overcommitted?.virtualBytes ?? 0,
+      'low-water-at': t.lowWaterAtNs === null ? null : nsToMs(t.lowWaterAtNs), 'full-at': t.fullAtNs === null ? null : nsToMs(t.fullAtNs), extended: t.extended,
+    })),
     luns: state.luns,
     'access-denied': state.denied.map((d) => ({ host: d.host, volume: d.volume, reason: d.reason })),
     'cluster-locking': {

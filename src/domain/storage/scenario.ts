@@ -81,12 +81,14 @@ const fabricSchema = z.strictObject({
 const multipathSchema = z.strictObject({
   policy: z.enum(['failover', 'multibus']).default('failover'),
   selector: z.string().min(1).default('service-time'),
-  /** dm-multipath's queue_if_no_path (`queue`) or fail at once (`fail`). */
-  'no-path': z.enum(['queue', 'fail']).default('queue'),
+  /** dm-multipath's queue_if_no_path (`queue`) or fail at once (`fail`: multipath-tools' default, no_path_retry fail). */
+  'no-path': z.enum(['queue', 'fail']).default('fail'),
 });
 
 const thinSchema = z.strictObject({
   size: bytes(),
+  /** dm-thin's allocation unit (lvcreate --chunksize): a first write to a chunk maps one; a power of two from 64 KiB to 1 GiB that divides the extent size. */
+  'chunk-size': bytes().default(64 * KiB),
   'low-water-mark': ratio().default(0.8),
   'when-full': z.enum(['queue', 'error']).default('queue'),
   'queue-timeout': positiveMilliseconds().default(60_000),
@@ -120,6 +122,7 @@ const volumeSchema = z.strictObject({
   pool: name(),
   layout: z.enum(LAYOUTS).default('linear'),
   size: bytes(),
+  /** Data stripes, as LVM's -i: striped and raid10 default 2; raid5 default 3, plus one device for parity. */
   stripes: z.number().int().min(1).optional(),
   'stripe-size': bytes().default(64 * KiB),
   mirrors: z.number().int().min(2).max(4).default(2),
@@ -217,6 +220,8 @@ export const storageScenarioSchema = z.strictObject({
   s.pools.forEach((p, i) => {
     if (pools.has(p.name)) issue(['pools', i, 'name'], 'duplicate pool name');
     pools.add(p.name);
+    const chunk = p.thin?.['chunk-size'];
+    if (chunk !== undefined && (chunk < 64 * KiB || chunk > GiB || (chunk & (chunk - 1)) !== 0)) issue(['pools', i, 'thin', 'chunk-size'], `must be a power of two from 64 KiB to 1 GiB, got ${chunk} bytes`);
     [...p.devices, ...p.spares].forEach((d, j) => {
       const field = j < p.devices.length ? 'devices' : 'spares';
       const index = j < p.devices.length ? j : j - p.devices.length;
@@ -235,7 +240,8 @@ export const storageScenarioSchema = z.strictObject({
     if (v.size % v['block-size'] !== 0) issue(['volumes', i, 'size'], `must be a multiple of block-size (${v['block-size']})`);
     if (v.size / v['block-size'] > 2 ** 28) issue(['volumes', i, 'size'], 'more than 2^28 blocks is not supported');
     if (v['stripe-size'] % v['block-size'] !== 0) issue(['volumes', i, 'stripe-size'], 'must be a multiple of block-size');
-    if (v.layout === 'raid5' && v.stripes !== undefined && v.stripes < 3) issue(['volumes', i, 'stripes'], 'raid5 needs at least 3 devices');
+    if (v.layout === 'raid5' && v.stripes !== undefined && v.stripes < 2) issue(['volumes', i, 'stripes'], 'raid5 needs at least 2 data stripes (3 devices with parity)');
+    if (v.layout === 'raid10' && v.stripes !== undefined && v.stripes < 2) issue(['volumes', i, 'stripes'], 'raid10 needs at least 2 stripes');
   });
   s.luns.forEach((l, i) => {
     if (!volumes.has(l.volume)) issue(['luns', i, 'volume'], `unknown volume "${l.volume}"`);

@@ -51,13 +51,14 @@ export interface VolumeState {
   readErrors: number;
   silentCorruptReads: number;
   corruptedCopies: number;
-  thinExtents: number;
+  /** Bytes of one slot of the volume's map: a pool extent, or for a thin volume a thin-pool chunk. */
+  readonly allocationUnitBytes: number;
 }
 
 export interface ThinPoolState {
   readonly pool: string;
   dataBytes: number;
-  usedExtents: number;
+  usedBytes: number;
   readonly lowWaterMark: number;
   readonly whenFull: string;
   overcommitted: { virtualBytes: number } | null;
@@ -183,7 +184,7 @@ export function applyStorageEvent(state: Draft<StorageState>, envelope: EventEnv
     }
     case 'ThinPoolCreated': {
       const d = envelope.data;
-      state.thinPools.push({ pool: d.pool, dataBytes: d.dataBytes, usedExtents: 0, lowWaterMark: d.lowWaterMark, whenFull: d.whenFull, overcommitted: null, lowWaterAtNs: null, fullAtNs: null, extended: 0 });
+      state.thinPools.push({ pool: d.pool, dataBytes: d.dataBytes, usedBytes: 0, lowWaterMark: d.lowWaterMark, whenFull: d.whenFull, overcommitted: null, lowWaterAtNs: null, fullAtNs: null, extended: 0 });
       return;
     }
     case 'VolumeCreated': {
@@ -192,7 +193,7 @@ export function applyStorageEvent(state: Draft<StorageState>, envelope: EventEnv
         name: d.volume, pool: d.pool, layout: d.layout, sizeBytes: d.sizeBytes, blockBytes: d.blockBytes, checksums: d.checksums,
         reads: 0, writes: 0, readBytes: 0, writeBytes: 0, errors: 0, latencySumNs: 0, latencyMaxNs: 0, cacheHits: 0,
         histogram: new Array<number>(HISTOGRAM_BUCKETS).fill(0), slices: [],
-        repairedReads: 0, readErrors: 0, silentCorruptReads: 0, corruptedCopies: 0, thinExtents: 0,
+        repairedReads: 0, readErrors: 0, silentCorruptReads: 0, corruptedCopies: 0, allocationUnitBytes: d.blocksPerExtent * d.blockBytes,
       });
       return;
     }
@@ -212,8 +213,8 @@ export function applyStorageEvent(state: Draft<StorageState>, envelope: EventEnv
       return;
     }
     case 'ThinExtentsAllocated':
-      thinPoolOf(state, envelope.data.pool).usedExtents += envelope.data.extents;
-      volumeOf(state, envelope.data.volume).thinExtents += envelope.data.extents;
+      // Allocated in the volume's map slots: thin-pool chunks (whole pool extents in logs written before chunk-size).
+      thinPoolOf(state, envelope.data.pool).usedBytes += envelope.data.extents * volumeOf(state, envelope.data.volume).allocationUnitBytes;
       return;
     case 'LunMapped':
       state.luns.push({ ...envelope.data });

@@ -47,6 +47,32 @@ interface Route {
   readonly cache: Float64Array | null;
 }
 
+/** A pool extent of a thin pool's data, carved into chunks as thin volumes first write them. */
+interface ThinDataExtent {
+  readonly device: number;
+  readonly pe: number;
+  readonly used: Uint8Array;
+  free: number;
+}
+
+interface ThinPoolRuntime {
+  dataExtents: number;
+  readonly chunkBytes: number;
+  readonly chunksPerExtent: number;
+  /** Chunks mapped to thin volumes. */
+  used: number;
+  readonly lowWater: number;
+  lowWaterSent: boolean;
+  fullSent: boolean;
+  readonly whenFull: 'queue' | 'error';
+  readonly timeoutNs: number;
+  readonly extents: ThinDataExtent[];
+  /** Indices in `extents` that may have free chunks, oldest first. */
+  readonly open: number[];
+  /** `extents` index by pe * device count + device. */
+  readonly extentAt: Map<number, number>;
+}
+
 interface PoolRuntime {
   readonly index: number;
   readonly name: string;
@@ -57,7 +83,9 @@ interface PoolRuntime {
   readonly policy: AllocationPolicy;
   readonly hosts: string[];
   readonly lockMessages: number;
-  thin: { dataExtents: number; used: number; lowWater: number; lowWaterSent: boolean; fullSent: boolean; whenFull: 'queue' | 'error'; timeoutNs: number } | null;
+  /** False where a thin chunk allocation changes no shared metadata and so takes no lock (the model's `exclusiveThin`). */
+  readonly thinAllocationIsMetadataChange: boolean;
+  thin: ThinPoolRuntime | null;
   readonly tiering: { intervalNs: number; perPass: number; fastClass: DeviceClass } | null;
   readonly rebuildRate: number;
 }
@@ -309,12 +337,32 @@ export class StorageRuntime {
   /** Refuses what the model cannot host before anything is emitted (exit 2, nothing written). */
   private checkPools(): void {
     const mode = this.options.mode;
+    if (this.options.model.exclusiveThin === true) this.checkThinExclusive();
     this.s.pools.forEach((pool, i) => {
       const devices = [...pool.devices, ...pool.spares].map((name) => this.devices[this.deviceIndex(name)]);
       const reason = this.options.model.checkPool({ name: pool.name, devices, extentBytes: pool['extent-size'], hosts: this.poolHosts(pool.name) }, mode);
       if (reason) throw InputError.at(`pools.${i}`, reason);
+      const extentBytes = pool['extent-size'] ?? this.options.model.defaultExtentBytes(mode);
+      if (pool.thin && extentBytes % pool.thin['chunk-size'] !== 0) {
+        throw InputError.at(`pools.${i}.thin.chunk-size`, `must divide the pool's extent size (${extentBytes} bytes); chunks are carved out of extents`);
+      }
       if (this.s.volumes.some((v) => v.pool === pool.name && (v.layout === 'striped' || v.layout === 'raid10' || v.layout === 'raid5') && pool['extent-size'] !== undefined && pool['extent-size'] % v['stripe-size'] !== 0)) {
         throw InputError.at(`pools.${i}.extent-size`, 'must be a multiple of the stripe-size of its volumes');
+      }
+    });
+  }
+
+  /** A thin pool with its thin volumes is active on one host: every LUN of its thin volumes maps to that same one host. */
+  private checkThinExclusive(): void {
+    const ownerOf = new Map<string, string>();
+    this.s.luns.forEach((lun, i) => {
+      const volume = this.s.volumes.find((v) => v.name === lun.volume);
+      if (volume?.layout !== 'thin') return;
+      const owner = ownerOf.get(volume.pool) ?? lun.hosts[0];
+      ownerOf.set(volume.pool, owner);
+      const other = lun.hosts.find((h) => h !== owner);
+      if (other !== undefined) {
+        throw InputError.at(`luns.${i}.hosts`, `${this.options.model.name}: thin volume ${volume.name} cannot be mapped to host ${other}: thin pool ${volume.pool} and its thin volumes are active on one host only (${owner}; lvmlockd activates thin pools exclusively)`);
       }
     });
   }
@@ -459,6 +507,7 @@ export class StorageRuntime {
       index: i, name: spec.name, devices, spares, extentBytes, balance: spec.balance,
       policy: this.options.policies(spec.allocation, `pools.${i}.allocation`), hosts,
       lockMessages: this.options.model.lockMessagesPerChange(hosts.length, this.options.mode),
+      thinAllocationIsMetadataChange: this.options.model.exclusiveThin !== true,
       thin: null,
       tiering: spec.tiering ? { intervalNs: msToNs(spec.tiering.interval), perPass: spec.tiering['extents-per-pass'], fastClass: spec.tiering['fast-class'] } : null,
       rebuildRate: spec['rebuild-rate'],
@@ -472,9 +521,10 @@ export class StorageRuntime {
       const dataExtents = Math.floor(spec.thin.size / extentBytes);
       const total = devices.reduce((sum, d) => sum + this.used[d].length, 0);
       if (dataExtents > total) throw InputError.at(`pools.${i}.thin.size`, `the pool holds only ${total * extentBytes} bytes`);
+      const chunkBytes = spec.thin['chunk-size'];
       pool.thin = {
-        dataExtents, used: 0, lowWater: spec.thin['low-water-mark'], lowWaterSent: false, fullSent: false,
-        whenFull: spec.thin['when-full'], timeoutNs: msToNs(spec.thin['queue-timeout']),
+        dataExtents, chunkBytes, chunksPerExtent: extentBytes / chunkBytes, used: 0, lowWater: spec.thin['low-water-mark'], lowWaterSent: false, fullSent: false,
+        whenFull: spec.thin['when-full'], timeoutNs: msToNs(spec.thin['queue-timeout']), extents: [], open: [], extentAt: new Map(),
       };
       this.bus.emit(event<E.ThinPoolCreated>('ThinPoolCreated', 1, {
         pool: spec.name, dataBytes: dataExtents * extentBytes, lowWaterMark: spec.thin['low-water-mark'],
@@ -548,10 +598,14 @@ export class StorageRuntime {
     const pool = this.pools.find((p) => p.name === spec.pool) as PoolRuntime;
     const layout = spec.layout;
     const blocks = spec.size / spec['block-size'];
-    const blocksPerExtent = pool.extentBytes / spec['block-size'];
-    if (!Number.isInteger(blocksPerExtent)) throw InputError.at(`volumes.${i}.block-size`, `must divide the pool's extent size (${pool.extentBytes})`);
-    const defaultStripes = layout === 'raid5' ? Math.max(3, Math.min(pool.devices.length, 4)) : Math.max(1, Math.min(pool.devices.length, 2));
-    const stripes = layout === 'linear' || layout === 'thin' || layout === 'raid1' ? 1 : spec.stripes ?? defaultStripes;
+    // A thin volume's map slot is a thin-pool chunk, the unit dm-thin allocates on first write.
+    const unitBytes = layout === 'thin' && pool.thin ? pool.thin.chunkBytes : pool.extentBytes;
+    const blocksPerExtent = unitBytes / spec['block-size'];
+    if (!Number.isInteger(blocksPerExtent)) throw InputError.at(`volumes.${i}.block-size`, `must divide the pool's ${layout === 'thin' ? 'chunk' : 'extent'} size (${unitBytes})`);
+    // LVM's -i when not given (lvcreate(8)): 2 stripes for striped (raid0) and raid10, 3 data stripes for raid5.
+    const dataStripes = spec.stripes ?? (layout === 'raid5' ? 3 : 2);
+    // raid5's members: the data stripes plus one for the rotating parity.
+    const stripes = layout === 'linear' || layout === 'thin' || layout === 'raid1' ? 1 : layout === 'raid5' ? dataStripes + 1 : dataStripes;
     const blocksPerChunk = spec['stripe-size'] / spec['block-size'];
     if ((layout === 'striped' || layout === 'raid10' || layout === 'raid5') && blocksPerExtent % blocksPerChunk !== 0) {
       throw InputError.at(`volumes.${i}.stripe-size`, `must divide the pool's extent size (${pool.extentBytes})`);
@@ -733,10 +787,9 @@ export class StorageRuntime {
           return Number.POSITIVE_INFINITY;
         }
         volume.errors++;
-        this.record(volume, write, 0, issuedAt, at, false);
         return at;
       }
-      if (allocated > 0) t += allocated * volume.pool.lockMessages * msToNs(this.s.fabric['path-latency']);
+      if (allocated > 0 && volume.pool.thinAllocationIsMetadataChange) t += allocated * volume.pool.lockMessages * msToNs(this.s.fabric['path-latency']);
     }
     // Front hops: once per I/O.
     const front = w.route.front;
@@ -769,7 +822,7 @@ export class StorageRuntime {
     const line = cache === null ? -1 : key % cache.length;
     if (!write && cache !== null && cache[line] === key) {
       volume.cacheHits++;
-      this.record(volume, write, bytes, issuedAt, done, false);
+      this.record(volume, write, bytes, issuedAt, done);
       return done;
     }
     for (let first = block; first < block + w.ioBlocks;) {
@@ -814,7 +867,7 @@ export class StorageRuntime {
       cache[line] = key;
     }
     if (failedIo) volume.errors++;
-    this.record(volume, write, failedIo ? 0 : bytes, issuedAt, done, failedIo);
+    else this.record(volume, write, bytes, issuedAt, done);
     return done;
   }
 
@@ -985,14 +1038,12 @@ export class StorageRuntime {
       return Number.POSITIVE_INFINITY;
     }
     w.volume.errors++;
-    this.record(w.volume, write, 0, issuedAt, at, true);
     return at;
   }
 
-  private record(volume: VolumeRuntime, write: boolean, bytes: number, issuedAt: number, done: number, failed: boolean): void {
-    if (failed && bytes === 0 && !write) {
-      volume.reads++;
-    } else if (write) {
+  /** Counts a successful I/O; a failed one is only counted in `errors`, so it neither completes nor enters the latencies. */
+  private record(volume: VolumeRuntime, write: boolean, bytes: number, issuedAt: number, done: number): void {
+    if (write) {
       volume.writes++;
       volume.writeBytes += bytes;
     } else {
@@ -1007,7 +1058,7 @@ export class StorageRuntime {
 
   // ---------------------------------------------------------------- thin provisioning
 
-  /** Allocates the thin extents an I/O needs: how many were new, or -1 when the pool is full. */
+  /** Maps the thin-pool chunks an I/O writes first: how many were new, or -1 when the pool is full. */
   private thinAllocate(volume: VolumeRuntime, block: number, blocks: number): number {
     const map = volume.map;
     const pool = volume.pool;
@@ -1015,9 +1066,10 @@ export class StorageRuntime {
     if (!thin) return 0;
     let allocated = 0;
     const per = map.shape.blocksPerExtent;
-    for (let le = Math.floor(block / per); le <= Math.floor((block + blocks - 1) / per); le++) {
-      if (map.device[le] !== UNALLOCATED) continue;
-      if (thin.used >= thin.dataExtents) {
+    const dataChunks = thin.dataExtents * thin.chunksPerExtent;
+    for (let chunk = Math.floor(block / per); chunk <= Math.floor((block + blocks - 1) / per); chunk++) {
+      if (map.device[chunk] !== UNALLOCATED) continue;
+      if (thin.used >= dataChunks) {
         if (!thin.fullSent) {
           thin.fullSent = true;
           this.flush();
@@ -1025,27 +1077,90 @@ export class StorageRuntime {
         }
         return -1;
       }
-      const thisLeg = new Set<number>();
-      for (let k = 0; k < map.legExtents; k++) if (map.device[k] !== UNALLOCATED) thisLeg.add(map.device[k]);
-      const order = pool.policy.order({ extents: 1, devices: this.choices(pool, pool.devices), otherLegs: new Set(), thisLeg });
-      if (typeof order === 'string') return -1;
-      const taken = this.take(order, 1, false);
+      const taken = this.takeChunk(volume, null);
       if (taken.length === 0) return -1;
-      map.device[le] = taken[0];
-      map.pe[le] = taken[1];
-      volume.thinRuns.push(0, le, 1, taken[0], taken[1]);
+      map.device[chunk] = taken[0];
+      map.pe[chunk] = taken[1];
+      volume.thinRuns.push(0, chunk, 1, taken[0], taken[1]);
       volume.thinExtents++;
-      volume.metaChanges++;
-      volume.lockMessages += pool.lockMessages;
+      if (pool.thinAllocationIsMetadataChange) {
+        volume.metaChanges++;
+        volume.lockMessages += pool.lockMessages;
+      }
       thin.used++;
       allocated++;
-      if (!thin.lowWaterSent && thin.used >= thin.lowWater * thin.dataExtents) {
+      if (!thin.lowWaterSent && thin.used >= thin.lowWater * dataChunks) {
         thin.lowWaterSent = true;
         this.flush();
-        this.bus.emit(event<E.ThinPoolLowWaterMark>('ThinPoolLowWaterMark', 1, { pool: pool.name, usedBytes: thin.used * pool.extentBytes, dataBytes: thin.dataExtents * pool.extentBytes }));
+        this.bus.emit(event<E.ThinPoolLowWaterMark>('ThinPoolLowWaterMark', 1, { pool: pool.name, usedBytes: thin.used * thin.chunkBytes, dataBytes: thin.dataExtents * pool.extentBytes }));
       }
     }
     return allocated;
+  }
+
+  /**
+   * A free chunk of the thin pool's data for `volume`, on one of `devices`
+   * (any, when null): from an extent the pool already holds, else from a new
+   * pool extent the allocation policy picks. [device, chunk address] or [].
+   */
+  private takeChunk(volume: VolumeRuntime, devices: readonly number[] | null): number[] {
+    const pool = volume.pool;
+    const thin = pool.thin as ThinPoolRuntime;
+    for (let k = 0; k < thin.open.length; k++) {
+      const extent = thin.extents[thin.open[k]];
+      if (extent.free === 0) {
+        thin.open.splice(k--, 1);
+        continue;
+      }
+      if (this.failed[extent.device] || (devices !== null && !devices.includes(extent.device))) continue;
+      const offset = extent.used.indexOf(0);
+      extent.used[offset] = 1;
+      extent.free--;
+      return [extent.device, extent.pe * thin.chunksPerExtent + offset];
+    }
+    let order: readonly number[] | string;
+    if (devices !== null) {
+      order = devices;
+    } else {
+      const map = volume.map;
+      const thisLeg = new Set<number>();
+      for (let k = 0; k < map.legExtents; k++) if (map.device[k] !== UNALLOCATED) thisLeg.add(map.device[k]);
+      order = pool.policy.order({ extents: 1, devices: this.choices(pool, pool.devices), otherLegs: new Set(), thisLeg });
+    }
+    if (typeof order === 'string') return [];
+    const taken = this.take(order, 1, false);
+    if (taken.length === 0) return [];
+    const extent: ThinDataExtent = { device: taken[0], pe: taken[1], used: new Uint8Array(thin.chunksPerExtent), free: thin.chunksPerExtent - 1 };
+    extent.used[0] = 1;
+    thin.extentAt.set(extent.pe * this.devices.length + extent.device, thin.extents.length);
+    thin.open.push(thin.extents.length);
+    thin.extents.push(extent);
+    return [extent.device, extent.pe * thin.chunksPerExtent];
+  }
+
+  /** Takes one map slot's worth of space for a move: a pool extent, or a thin-pool chunk. [device, address] or []. */
+  private takeUnit(volume: VolumeRuntime, devices: readonly number[]): number[] {
+    return volume.thin ? this.takeChunk(volume, devices) : this.take(devices, 1, false);
+  }
+
+  /** Frees one map slot's space after a move; a thin pool keeps the extent for other chunks. */
+  private releaseUnit(volume: VolumeRuntime, device: number, address: number): void {
+    const thin = volume.pool.thin;
+    if (!volume.thin || !thin) {
+      this.release(device, address);
+      return;
+    }
+    const index = thin.extentAt.get(Math.floor(address / thin.chunksPerExtent) * this.devices.length + device);
+    if (index === undefined) return;
+    const extent = thin.extents[index];
+    const offset = address % thin.chunksPerExtent;
+    if (extent.used[offset] === 0) return;
+    extent.used[offset] = 0;
+    if (extent.free++ === 0) thin.open.push(index);
+  }
+
+  private unitBytes(volume: VolumeRuntime): number {
+    return volume.map.shape.blocksPerExtent * volume.blockBytes;
   }
 
   private expireThinQueue(): void {
@@ -1059,7 +1174,6 @@ export class StorageRuntime {
       }
       this.thinQueue.splice(i, 1);
       held.workload.volume.errors++;
-      this.record(held.workload.volume, true, 0, held.issuedAt, now, true);
       if (held.workload.slots && held.slot >= 0) held.workload.slots.set(held.slot, now);
     }
   }
@@ -1098,14 +1212,7 @@ export class StorageRuntime {
 
   private end(): void {
     const unfinished: string[] = [];
-    for (const held of this.noPathQueue.splice(0)) {
-      held.workload.volume.errors++;
-      this.record(held.workload.volume, held.write, 0, held.issuedAt, this.scheduler.now, true);
-    }
-    for (const held of this.thinQueue.splice(0)) {
-      held.workload.volume.errors++;
-      this.record(held.workload.volume, true, 0, held.issuedAt, this.scheduler.now, true);
-    }
+    for (const held of [...this.noPathQueue.splice(0), ...this.thinQueue.splice(0)]) held.workload.volume.errors++;
     for (const move of this.moves) unfinished.push(`${move.reason} of ${move.volume.name}: ${move.done} of ${move.total} extents${move.paused ? ' (interrupted)' : ''}`);
     this.flush();
     this.bus.emit(event<E.StorageRunEnded>('StorageRunEnded', 1, { unfinished }));
@@ -1121,7 +1228,7 @@ export class StorageRuntime {
         v.thinRuns = [];
         v.thinExtents = 0;
       }
-      if (v.reads + v.writes + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
+      if (v.reads + v.writes + v.errors + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
       this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, withDecoded({
         volume: v.name, fromNs: this.sliceStart, toNs: now, reads: v.reads, writes: v.writes, readBytes: v.readBytes, writeBytes: v.writeBytes,
         errors: v.errors, written: encodePageList(v.written, v.writtenCount), histogram: encodePageList(drainSparse(v.histogram)),
@@ -1273,7 +1380,7 @@ export class StorageRuntime {
       if (move.paused) continue;
       const volume = move.volume;
       const map = volume.map;
-      const extentBytes = volume.pool.extentBytes;
+      const extentBytes = this.unitBytes(volume);
       move.progressBytes += (move.rateBytesPerS * elapsedNs) / NS_PER_S;
       const runs: number[] = [];
       while (move.queue.length > 0 && move.progressBytes >= extentBytes) {
@@ -1296,7 +1403,7 @@ export class StorageRuntime {
           if (candidates.length === 0) break;
           target = candidates.reduce((a, b) => (this.freeExtents[b] > this.freeExtents[a] ? b : a));
         }
-        const taken = this.take([target], 1, false);
+        const taken = this.takeUnit(volume, [target]);
         if (taken.length === 0) break;
         move.queue.splice(0, 2);
         move.progressBytes -= extentBytes;
@@ -1315,7 +1422,7 @@ export class StorageRuntime {
           this.serve(source, now, extentBytes, true, true);
         }
         this.serve(target, now, extentBytes, true, true);
-        if (move.reason === 'migration' && source >= 0) this.release(source, map.pe[slotIndex]);
+        if (move.reason === 'migration' && source >= 0) this.releaseUnit(volume, source, map.pe[slotIndex]);
         map.device[slotIndex] = taken[0];
         map.pe[slotIndex] = taken[1];
         if (move.reason === 'rebuild' && volume.corruptCount > 0 && !volume.raid5) this.copyCorruption(volume, leg, le);
@@ -1396,7 +1503,7 @@ export class StorageRuntime {
     const perDevice = new Map<number, number>();
     for (let k = 0; k < volume.map.device.length; k++) {
       const d = volume.map.device[k];
-      if (d >= 0 && !this.failed[d]) perDevice.set(d, (perDevice.get(d) ?? 0) + volume.pool.extentBytes);
+      if (d >= 0 && !this.failed[d]) perDevice.set(d, (perDevice.get(d) ?? 0) + this.unitBytes(volume));
     }
     for (const [d, bytes] of perDevice) this.serve(d, now, bytes, true, true);
     for (let block = 0; block < volume.blocks && volume.corruptCount > 0; block++) {
@@ -1452,11 +1559,12 @@ export class StorageRuntime {
       for (let l = 0; l < map.shape.legs; l++) if (l !== leg) otherLegs.add(map.device[l * map.legExtents + le]);
       const target = fast.find((d) => this.freeExtents[d] > 0 && !otherLegs.has(d));
       if (target === undefined) break;
-      const taken = this.take([target], 1, false);
+      const taken = this.takeUnit(volume, [target]);
+      if (taken.length === 0) break;
       const source = map.device[slot];
-      this.serve(source, now, pool.extentBytes, true, true);
-      this.serve(target, now, pool.extentBytes, true, true);
-      this.release(source, map.pe[slot]);
+      this.serve(source, now, this.unitBytes(volume), true, true);
+      this.serve(target, now, this.unitBytes(volume), true, true);
+      this.releaseUnit(volume, source, map.pe[slot]);
       map.device[slot] = taken[0];
       map.pe[slot] = taken[1];
       promoted++;

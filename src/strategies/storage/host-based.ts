@@ -8,13 +8,16 @@ const MiB = 1024 ** 2;
  * LUNs arrays export to it, and does striping and mirroring itself, so every
  * mirrored write crosses the SAN once per copy. A pool used by several hosts
  * needs cluster locking (lvmlockd/clvmd): each metadata change takes the lock
- * and invalidates every other host's copy of the metadata.
+ * and invalidates every other host's copy of the metadata. A thin pool and its
+ * thin volumes are active on one host only.
  */
 @injectable()
 export class HostBasedModel implements StorageModel {
   readonly name = 'host-based';
   readonly version = '1.0.0';
   readonly description = "Volume manager on the host: the host's disks and LUNs; copies fan out at the host; sharing needs cluster locking.";
+  /** lvmlockd activates thin pools and thin LVs exclusively; dm-thin allocates chunks in the kernel without an LVM metadata change. */
+  readonly exclusiveThin = true;
 
   defaultExtentBytes(): number {
     return 4 * MiB;

@@ -51,6 +51,14 @@ export interface StorageModel extends StrategyInfo {
   route(host: string, device: TopologyDevice, mode: NetworkMode): RoutePlan;
   /** Messages one metadata change costs when `hosts` hosts use the pool. */
   lockMessagesPerChange(hosts: number, mode: NetworkMode): number;
+  /**
+   * True when a thin pool and its thin volumes can be active on one host only
+   * (LVM with lvmlockd): a thin volume mapped to several hosts is refused, and
+   * a thin chunk allocation changes no shared metadata, so it costs no lock
+   * messages. Absent or false: the engine allocates for every host, and an
+   * allocation costs what any metadata change does.
+   */
+  readonly exclusiveThin?: boolean;
 }
 
 /** What a path selector sees of a path group's live paths. */
