@@ -46,7 +46,8 @@ describe('atomic file sink', () => {
     sink.write('{"seq":1}\n');
     mkdirSync(path); // a directory appeared where the log goes: EISDIR at rename
     expect(() => sink.commit()).toThrow(InputError);
-    expect(() => new AtomicFileSink(path, { flag: '--events' }).commit()).toThrow(`--events: cannot write ${path}: EISDIR`);
+    // A sink opened now refuses the directory before writing anything.
+    expect(() => new AtomicFileSink(path, { flag: '--events' })).toThrow(`--events: ${path} is a directory`);
     expect(readdirSync(dir)).toEqual(['log.ndjson']);
     expect(process.listenerCount('exit')).toBe(listeners);
   });
