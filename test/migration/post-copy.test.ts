@@ -98,6 +98,21 @@ describe('post-copy', () => {
     expect(replayed(tiny)).toEqual(r);
   });
 
+  it.each(['post-copy', 'hybrid'])('%s never sends faster than the link, even where a 10 ms slice carries less than a page', (strategy) => {
+    // 1 Mbit/s moves 1250 bytes per 10 ms slice, a third of a page.
+    const slow = migrate({
+      scenario: { seed: 3, vm: { memory: '16MiB', 'zero-page-ratio': 0, workload: { model: 'uniform', 'dirty-rate': 200 } }, link: { bandwidth: '1Mbit/s' }, migration: { parameters: { 'max-bandwidth': '1Mbit/s' }, 'max-duration': 600_000 } },
+      strategy,
+    });
+    const r = slow.result;
+    expect(r.status).toBe('completed');
+    expect(r.ram.mbps).toBeLessThanOrEqual(1.0005);
+    // Every byte of the pages took its time on the wire.
+    expect(r['total-time']).toBeGreaterThanOrEqual((r.ram.transferred * 8) / 1e6 * 1000);
+    expect(r.verification.consistent).toBe(true);
+    expect(replayed(slow)).toEqual(r);
+  });
+
   it('cut off by max-duration after switchover, reports the VM lost, not inconsistent memory', () => {
     // A 200 Mbit/s link cannot push 64 MiB in the 1.5 s allowed.
     const run = migrate({

@@ -20,6 +20,12 @@ export class PostcopyPhase {
   /** Pages faulted while the link was down: requested once it is back. */
   private readonly deferred: number[] = [];
   private readonly preempt: boolean;
+  /**
+   * Bytes sent past the link's capacity so far: requested pages go at once
+   * and a push's last page may overrun its budget, so later slices push less
+   * until the link has caught up (at 1 Mbit/s a slice carries less than a page).
+   */
+  private overrunBytes = 0;
 
   constructor(private readonly ctx: MigrationContext) {
     this.preempt = ctx.scenario.migration.capabilities['postcopy-preempt'];
@@ -51,7 +57,8 @@ export class PostcopyPhase {
 
   private next(): void {
     const ctx = this.ctx;
-    if (ctx.memory.toSend.count === 0 && this.inFlight.size === 0) {
+    // Done once every page is across: none left, none in flight, the link no longer behind.
+    if (ctx.memory.toSend.count === 0 && this.inFlight.size === 0 && this.overrunBytes === 0) {
       ctx.complete();
       return;
     }
@@ -96,8 +103,10 @@ export class PostcopyPhase {
 
     if (ctx.linkUp) {
       if (requested.length > 0) memory.moveCursor(requested[requested.length - 1] + 1);
-      const budget = (ctx.link.fullRateBytesPerS * POSTCOPY_SLICE_NS) / 1e9 - requestedBytes;
-      if (budget > 0) ctx.sendDirty('postcopy', budget);
+      const capacity = (ctx.link.fullRateBytesPerS * POSTCOPY_SLICE_NS) / 1e9;
+      const budget = capacity - requestedBytes - this.overrunBytes;
+      const pushedBytes = budget > 0 ? ctx.sendDirty('postcopy', budget).bytes : 0;
+      this.overrunBytes = Math.max(0, this.overrunBytes + requestedBytes + pushedBytes - capacity);
     }
     this.next();
   }
