@@ -55,6 +55,18 @@ describe('--report on migrate', () => {
     expect(read(throttled)).toMatch(/>throttled</);
   });
 
+  it('a VM lost after switchover is shown lost, not consistent, in the report, the text and the compare table', async () => {
+    const path = join(dir, 'lost.html');
+    const lost = ['--set', 'link.bandwidth=200Mbit/s', '--set', 'migration.max-duration=1500', '--set', 'migration.parameters.max-bandwidth=200Mbit/s'];
+    const run = await cli(['migrate', ...SMALL, ...lost, '--strategy', 'post-copy', '--report', path]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/VM LOST: the destination runs it, but \d+ pages never reached it/);
+    expect(read(path)).toMatch(/VM LOST \(\d+ pages\)/);
+    expect(read(path)).not.toMatch(/>consistent</);
+    const compared = await cli(['compare', ...SMALL, ...lost, '--strategies', 'pre-copy,post-copy']);
+    expect(compared.stdout).toMatch(/│ post-copy .*│ VM LOST +│/);
+  });
+
   it('adds a row per network client when the scenario has a network', async () => {
     const path = join(dir, 'lan.html');
     const run = await cli(['migrate', '--scenario', join(EXAMPLES, 'lan-announce-off.json'), '--report', path]);

@@ -112,7 +112,9 @@ function migrationCards(result: MigrationResult): string {
     card('sent', mib(result.ram.transferred)),
     card('pre-copy rounds', String(result.rounds.length)),
     card('guest work lost', `${result.guest.degradation} %`, result.guest.degradation > 20 ? 'bad' : ''),
-    card('memory on destination', result.verification.consistent ? 'consistent' : 'INCONSISTENT', result.verification.consistent ? 'good' : 'bad'),
+    result.verification['vm-lost']
+      ? card('memory on destination', `VM LOST (${result.verification['lost-pages']} pages)`, 'bad')
+      : card('memory on destination', result.verification.consistent ? 'consistent' : 'INCONSISTENT', result.verification.consistent ? 'good' : 'bad'),
   ];
   if (result.network) {
     const worst = result.network['client-outage'].max;

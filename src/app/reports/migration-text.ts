@@ -34,7 +34,7 @@ export function formatMigration(result: MigrationResult): string {
       ? `shared (${result.disk.share}): nothing copied`
       : `mirrored: ${mib(result.disk.transferred)} MiB sent (${mib(result.disk['downtime-bytes'])} MiB in downtime), ${result.disk.rounds} rounds, ready after ${result.disk['time-to-ready'] === null ? 'never' : `${ms(result.disk['time-to-ready'])} ms`}, ${result.disk.consistent ? 'consistent' : `INCONSISTENT: ${result.disk['mismatched-blocks']} blocks differ`}` }] : []),
     { verification: result.verification['vm-lost']
-      ? `VM LOST: ${result.verification['lost-pages']} pages existed only on the failed host`
+      ? `VM LOST: the destination runs it, but ${result.verification['lost-pages']} pages never reached it`
       : result.verification.consistent
       ? `consistent (checked on ${result.verification['verified-on']})`
       : `INCONSISTENT: ${result.verification['mismatched-pages']} pages differ, e.g. ${result.verification['mismatched-sample'].join(', ')}` },
@@ -57,7 +57,7 @@ export function formatComparison(results: Readonly<Record<string, MigrationResul
   for (const [name, r] of Object.entries(results)) {
     table.push([
       name, r.status, ms(r['total-time']), ms(r.downtime), mib(r.ram.transferred), r.ram['postcopy-requests'],
-      ms(r.guest['stall-time']), r.guest.degradation.toFixed(2), r.verification.consistent ? 'yes' : 'NO',
+      ms(r.guest['stall-time']), r.guest.degradation.toFixed(2), r.verification['vm-lost'] ? 'VM LOST' : r.verification.consistent ? 'yes' : 'NO',
     ]);
   }
   return `${table.toString()}\n`;
