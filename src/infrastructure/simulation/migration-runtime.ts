@@ -22,6 +22,10 @@ import { Guest } from './guest';
 
 /** Zero pages come in 2 MiB-aligned regions, as free memory does (at least a page each, whatever the page size). */
 const ZERO_REGION_BYTES = 2 * 1024 * 1024;
+/** How far past max-duration a strategy may still schedule work: the built-ins notice the deadline within a step (<= 100 ms). */
+const DEADLINE_GRACE_NS = NS_PER_S;
+/** Actions at one virtual instant before a strategy is taken to loop without letting time pass. */
+const MAX_ACTIONS_PER_INSTANT = 1_000_000;
 /** auto-converge looks at dirty vs transfer rate over periods of at least a second (QEMU). */
 const THROTTLE_PERIOD_NS = NS_PER_S;
 
@@ -55,6 +59,9 @@ export class MigrationRuntime implements MigrationContext {
   private previousRoundPages = 0;
   private syncs = 0;
   private finished = false;
+  private overrunStopping = false;
+  private lastActionNs = -1;
+  private actionsThisInstant = 0;
   private postcopy = false;
   private linkIsUp = true;
   private linkBackNs = 0;
@@ -157,8 +164,31 @@ export class MigrationRuntime implements MigrationContext {
   }
 
   at(timeNs: number, action: () => void): void {
+    if (timeNs > this.deadlineNs + DEADLINE_GRACE_NS) {
+      // The built-in strategies stop at max-duration themselves; one that does not is stopped here.
+      this.stopOverrun(`the strategy scheduled work past migration.max-duration (${this.scenario.migration['max-duration']} ms)`);
+      return;
+    }
+    if (timeNs === this.lastActionNs) {
+      if (++this.actionsThisInstant > MAX_ACTIONS_PER_INSTANT) {
+        this.stopOverrun(`the strategy scheduled more than ${MAX_ACTIONS_PER_INSTANT} actions at one instant (${timeNs} ns)`);
+        return;
+      }
+    } else {
+      this.lastActionNs = timeNs;
+      this.actionsThisInstant = 0;
+    }
     this.options.scheduler.at(timeNs, () => {
       if (!this.finished) action();
+    });
+  }
+
+  /** Fails the run now (once); past switchover the VM is split between the hosts, so it is lost. */
+  private stopOverrun(reason: string): void {
+    if (this.overrunStopping) return;
+    this.overrunStopping = true;
+    this.options.scheduler.at(this.now, () => {
+      if (!this.finished) this.fail(reason, this.postcopy && this.memory.toSend.count > 0);
     });
   }
 
