@@ -94,6 +94,22 @@ describe('virtsim sweep (CLI)', () => {
     expect(listDir(dir)).toEqual(['scenario.json']);
   });
 
+  it('on SIGINT without --out, says nothing was kept instead of offering a rerun that would start over', async () => {
+    const child = spawn(process.execPath, [CLI_PATH, 'sweep', '--scenario', scenario, '--vary', 'vm.memory=8MiB,16MiB', '--seeds', '60', '--jobs', '1'],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let waited = 0; !/sweep +1\//.test(stderr); waited += 20) {
+      if (waited > 30_000) throw new Error(`no row after 30 s: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/sweep interrupted: \d+ of \d+ rows finished; nothing was kept \(no --out\)/);
+    expect(stderr).not.toMatch(/rerun the same command/);
+  });
+
   it('keeps finished rows on SIGINT and a rerun skips them', async () => {
     const out = join(dir, 'rows.csv');
     const args = ['sweep', '--scenario', scenario, '--vary', 'vm.memory=8MiB,16MiB', '--strategies', 'pre-copy,post-copy',
@@ -109,7 +125,7 @@ describe('virtsim sweep (CLI)', () => {
     }
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/sweep interrupted: \d+ of 240 rows kept in/);
+    expect(stderr).toMatch(/sweep interrupted: \d+ of 240 rows kept in .*; rerun the same command to finish the rest/);
     const kept = parseCsv(readFileSync(out, 'utf8'));
     expect(kept.length).toBeGreaterThanOrEqual(1);
     expect(kept.length).toBeLessThan(240);

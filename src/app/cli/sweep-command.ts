@@ -105,7 +105,9 @@ export function addSweepCommand(program: Command, deps: SweepCommandDeps): void 
       } catch (error) {
         progress.stop();
         if (!(error instanceof SweepInterrupted)) throw error;
-        process.stderr.write(`virtsim: ${error.message}; rerun the same command to finish the rest\n`);
+        // Only rows kept in --out survive: without it a rerun starts over.
+        const next = error.out ? 'rerun the same command to finish the rest' : 'nothing was kept (no --out); give --out FILE to keep rows across runs';
+        process.stderr.write(`virtsim: ${error.message}; ${next}\n`);
         deps.setExit(EXIT_INTERRUPTED);
       } finally {
         process.off('SIGINT', onSigint);
