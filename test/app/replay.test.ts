@@ -41,6 +41,17 @@ describe('replaying a log', () => {
     }
   }
 
+  it('reads a trace workload\'s relative `from` beside the scenario file, as plugins are, wherever the command runs', () => {
+    const scenarioPath = writeJson(join(dir, 'traced.json'), smallScenario({ workload: { model: 'trace', from: 'recorded.ndjson' } }));
+    const run = virtsim(['migrate', '--scenario', scenarioPath, '--json'], '/');
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout).ram['guest-writes']).toBeGreaterThan(0);
+    const missing = virtsim(['migrate', '--workload-from', 'recorded.ndjson'], '/');
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/vm\.workload\.from: recorded\.ndjson: no such file/);
+  });
+
   it('replays the trace workload to the same writes the recorded run made', () => {
     const recorded = replay(recordedLog).result;
     const traced = runMigration({ scenario: smallScenario({ workload: { model: 'trace', from: recordedLog } }) }).result;

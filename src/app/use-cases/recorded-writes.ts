@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { InputError } from '../../domain/errors';
 import { decodePageList } from '../../domain/memory/page-set-codec';
 import type { PagesDirtied } from '../../domain/migration/events';
@@ -7,6 +8,7 @@ import type { RecordedWrites } from '../../strategies/workload/model';
 
 /** The page writes a migration log recorded, in order, with the rate they were generated at. */
 export function loadRecordedWrites(path: string, rateOverride?: number): RecordedWrites {
+  if (!existsSync(path)) throw InputError.at('vm.workload.from', `${path}: no such file`);
   const log = readEventLog(path);
   if (log.header.kind !== 'migration') throw InputError.at('vm.workload.from', `${path} is a ${log.header.kind} log, not a migration log`);
   const chunks: Uint32Array[] = [];

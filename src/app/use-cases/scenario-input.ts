@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../../domain/errors';
 import { applyOverrides, attributed, parseWithOverrides, type Override } from '../../domain/scenario/parse-scenario';
 import type { MigrationCapability, Scenario } from '../../domain/scenario/schema';
@@ -51,7 +52,7 @@ export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegi
   if (choices.stopPolicy !== undefined) overrides.push(flag('--stop-policy', 'migration.stop-policy', choices.stopPolicy));
   if (choices.seed !== undefined) overrides.push(flag('--seed', 'seed', choices.seed));
   const applied = applyOverrides(choices.scenario ?? DEFAULT_SCENARIO, overrides);
-  const scenario = parseWithOverrides(applied, overrides, choices.source);
+  const scenario = withFileRelativeTrace(parseWithOverrides(applied, overrides, choices.source), overrides, choices.source);
   try {
     const { model, ...fields } = scenario.vm.workload;
     const workload = registry.resolve<WorkloadModel>('workload', model, 'vm.workload.model');
@@ -62,6 +63,19 @@ export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegi
     if (!(error instanceof InputError)) throw error;
     throw attributed(withModelSwitchHint(error, overrides), overrides, choices.source);
   }
+}
+
+/**
+ * A trace workload's `from` written in a scenario file is relative to that
+ * file, as its `plugins` are; one given by a flag stays relative to the
+ * working directory.
+ */
+function withFileRelativeTrace(scenario: Scenario, overrides: readonly Override[], source: string | undefined): Scenario {
+  const from = scenario.vm.workload.from;
+  if (source === undefined || typeof from !== 'string' || isAbsolute(from)) return scenario;
+  const fromFlag = overrides.some(({ assignment }) => ['vm', 'vm.workload', 'vm.workload.from'].includes(assignment.slice(0, assignment.indexOf('='))));
+  if (fromFlag) return scenario;
+  return { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, from: join(dirname(source), from) } } };
 }
 
 /**
