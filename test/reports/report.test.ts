@@ -36,6 +36,11 @@ describe('--report on migrate', () => {
     expect(html).toContain('stop-and-copy');
     expect(html).toContain('running (source)');
     expect(html).toContain('paused');
+    // Charts name a font with Arial's metrics, which ECharts lays text out with, in a well-formed declaration:
+    // a quoted family name inside the double-quoted style attribute cut it short and voided it.
+    const fonts = html.match(/font-family:[^;"]*[;"]/g) ?? [];
+    expect(fonts.length).toBeGreaterThan(0);
+    expect(new Set(fonts)).toEqual(new Set(['font-family:Arial, Helvetica, sans-serif;']));
 
     const again = join(dir, 'replayed.html');
     const replayed = await cli(['replay', log, '--report', again]);

@@ -12,7 +12,15 @@ function echarts(): ECharts {
 }
 
 export const CHART_WIDTH = 960;
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+/**
+ * Arial's metrics: ECharts lays out legends and labels with Arial's character
+ * widths when it renders on the server, so a wider font (DejaVu Sans, which
+ * the page's system-ui is on most Linux desktops) ran each legend label into
+ * the next; fontconfig gives metric-compatible Liberation Sans for Arial. No
+ * double quotes: ECharts writes this into a double-quoted style attribute,
+ * where the old `"Segoe UI"` cut the declaration short and voided it.
+ */
+const FONT = 'Arial, Helvetica, sans-serif';
 
 export const STATE_COLORS: Readonly<Record<TimelineState, string>> = {
   'running (source)': '#91cc75',
