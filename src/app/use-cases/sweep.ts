@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { close, existsSync, fsync, openSync, readFileSync, writeFile } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
+import { promisify } from 'node:util';
 import { dirname, extname } from 'node:path';
 import { InputError } from '../../domain/errors';
 import { dottedKeyProblem } from '../../domain/scenario/parse-scenario';
@@ -359,6 +360,11 @@ class RowSaver {
   }
 }
 
+// writeFile on a descriptor writes all of the text (fs.write may write part of it) and leaves the descriptor open.
+const writeFd = promisify((fd: number, text: string, done: (error: NodeJS.ErrnoException | null) => void) => writeFile(fd, text, done));
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
+
 /** Temporary file, fsync, rename; any fs error is bad `--out` (exit 2), and the temporary file is removed. */
 async function writeAtomic(path: string, text: string): Promise<void> {
   checkReplaceable('--out', path);
@@ -366,12 +372,14 @@ async function writeAtomic(path: string, text: string): Promise<void> {
   holdTemp(temp);
   try {
     ensureDirectory(dirname(path));
-    const file = await open(temp, 'w');
+    // Created synchronously: an exit (a plugin's process.exit) while an asynchronous open was still on
+    // the thread pool could create the file after the exit handler had looked for it.
+    const fd = openSync(temp, 'w');
     try {
-      await file.writeFile(text);
-      await file.sync();
+      await writeFd(fd, text);
+      await fsyncFd(fd);
     } finally {
-      await file.close();
+      await closeFd(fd);
     }
     await rename(temp, path);
   } catch (error) {
