@@ -32,6 +32,8 @@ interface Forgery {
 const eventLine = (type: string) => (records: readonly Line[]): number => records.findIndex((record) => record.type === type) + 1;
 const data = (records: Line[], type: string): Line => records.find((record) => record.type === type)?.data as Line;
 const header = (records: Line[]): Line => records[0];
+/** The second event of `type`: one whose predecessor of the same type the reader has seen. */
+const secondIndex = (records: readonly Line[], type: string): number => records.findIndex((record, i) => record.type === type && records.slice(1, i).some((r) => r.type === type));
 const scenarioOf = (records: Line[]): Line => header(records).scenario as Line;
 
 /** Removes the record at `index` and renumbers what follows, so only the meaning is wrong. */
@@ -72,6 +74,35 @@ const FORGERIES: readonly Forgery[] = [
   { name: 'SetupCompleted data with a field it has not', log: 'migration', forge: (r) => { data(r, 'SetupCompleted').x = 1; }, line: eventLine('SetupCompleted'), reason: /SetupCompleted data\.x: unknown field/ },
   { name: 'an event type no virtsim writes', log: 'migration', forge: (r) => { r[2].type = 'Teleported'; }, line: () => 3, reason: /unknown event type "Teleported"/ },
   { name: 'an event line with a field it has not', log: 'migration', forge: (r) => { r[2].note = 'hi'; }, line: () => 3, reason: /unknown field "note"/ },
+  // Counts and bytes: whole and not negative, as every run writes them.
+  { name: 'PagesSent.bytes negative', log: 'migration', forge: (r) => { data(r, 'PagesSent').bytes = -4104; }, line: eventLine('PagesSent'), reason: /PagesSent data\.bytes: must not be negative/ },
+  { name: 'PagesSent.bytes beyond a safe integer', log: 'migration', forge: (r) => { data(r, 'PagesSent').bytes = 1e300; }, line: eventLine('PagesSent'), reason: /PagesSent data\.bytes: must be an integer/ },
+  { name: 'DeviceStateSent.cpuStateBytes negative', log: 'migration', forge: (r) => { data(r, 'DeviceStateSent').cpuStateBytes = -1; }, line: eventLine('DeviceStateSent'), reason: /DeviceStateSent data\.cpuStateBytes: must not be negative/ },
+  // What an event says against the header, and against itself.
+  { name: 'MigrationStarted.strategy not the header\'s', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').strategy = 'post-copy'; }, line: () => 2, reason: /MigrationStarted data\.strategy: "post-copy" is not the header's migration-strategy "pre-copy"/ },
+  { name: 'MigrationStarted.pageSizeBytes not the scenario\'s', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').pageSizeBytes = 8192; }, line: () => 2, reason: /MigrationStarted data\.pageSizeBytes: 8192 is not the scenario's vm\.page-size \(4096\)/ },
+  // It used to replay with exit 3, the status of a migration that lost memory.
+  { name: 'MigrationStarted.pages not the scenario\'s', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').pages = 2; }, line: () => 2, reason: /MigrationStarted data\.pages: 2 is not the scenario's vm\.memory \/ vm\.page-size \(\d+\)/ },
+  { name: 'PagesSent normalPages + zeroPages not its pages', log: 'migration', forge: (r) => { data(r, 'PagesSent').pages = 7; }, line: eventLine('PagesSent'), reason: /PagesSent data\.zeroPages: normalPages \+ zeroPages is not pages/ },
+  {
+    name: 'PagesSent.pages not what its ranges hold',
+    log: 'migration',
+    forge: (r) => {
+      const sent = data(r, 'PagesSent');
+      sent.pages = (sent.pages as number) + 1;
+      sent.normalPages = (sent.normalPages as number) + 1;
+    },
+    line: eventLine('PagesSent'),
+    reason: /inconsistent event data \(PagesSent\): pages: \d+, but its ranges hold \d+ pages/,
+  },
+  { name: 'PagesSent in phase postcopy before PostcopyStarted', log: 'migration', forge: (r) => { data(r, 'PagesSent').phase = 'postcopy'; }, line: eventLine('PagesSent'), reason: /PagesSent data\.phase: postcopy before PostcopyStarted/ },
+  {
+    name: 'DirtyBitmapSynced.sync going backwards',
+    log: 'migration',
+    forge: (r) => { (r[secondIndex(r, 'DirtyBitmapSynced')].data as Line).sync = 0; },
+    line: (r) => secondIndex(r, 'DirtyBitmapSynced') + 1,
+    reason: /DirtyBitmapSynced data\.sync: 0 does not count up from the previous sync \(\d+\)/,
+  },
   { name: 'StorageRunStarted data empty', log: 'storage', forge: (r) => { r[1].data = {}; }, line: () => 2, reason: /StorageRunStarted data\.model: / },
   // The sequence.
   { name: 'MigrationStarted removed', log: 'migration', forge: (r) => dropEvent(r, 1), line: () => 2, reason: /a migration log opens with MigrationStarted, not SetupCompleted/ },

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { listDir, removeDir, tempDir, virtsim as runCli, writeJson } from '../support/cli';
+import { createRegistry } from '../../src/infrastructure/container/built-ins';
+import { PreCopyStrategy } from '../../src/strategies/migration/pre-copy';
 import { smallScenario } from '../support/scenarios';
 
 const fixture = (name: string) => join(__dirname, 'fixtures', name);
@@ -73,6 +75,21 @@ describe('plugins', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toBe('virtsim: migration-strategy "throws-per-run" from throws-per-run-plugin@1.0.0 threw while running: ctor boom\n');
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses a strategy named with a comma at registration, which --strategies could never choose', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-plugin-'));
+    const run = virtsim('compare', '--plugin', fixture('comma-name.cjs'), '--strategies', 'pre-copy', '--events-dir', dir, ...SMALL);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/comma-name\.cjs: register\(\) failed: migration-strategy name "a,b" cannot contain a comma or whitespace/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it.each(['two words', 'tab\tname', 'a,b'])('the registry refuses the name %j', (name) => {
+    class Named extends PreCopyStrategy {
+      override readonly name = name;
+    }
+    expect(() => createRegistry().register('migration-strategy', Named)).toThrow(/cannot contain a comma or whitespace/);
   });
 });
 

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/app/cli/main';
+import { virtsim } from '../support/cli';
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
   const chunks: string[] = [];
@@ -43,5 +44,28 @@ describe('virtsim storage and replay', () => {
       spy.mockRestore();
     }
     expect(errors.join('')).toMatch(/--models: "host-based" is listed twice/);
+  });
+
+  describe('--models naming a model twice, or a blank name (built CLI)', () => {
+    const SCENARIO = 'examples/scenarios/storage-refused.json';
+
+    it.each([
+      ['network-based,network-based:in-band', /--models: "network-based" and "network-based:in-band" are the same model/],
+      ['network-based:in-band,network-based', /--models: "network-based:in-band" and "network-based" are the same model/],
+      ['host-based,', /--models: empty model name/],
+      ['host-based,,device-based', /--models: empty model name/],
+    ])('refuses %s with exit 2, running nothing', (models, message) => {
+      const run = virtsim(['storage', '--scenario', SCENARIO, '--models', models]);
+      expect(run.stderr).toMatch(message);
+      expect(run.status).toBe(2);
+      expect(run.stdout).toBe('');
+    });
+
+    it('runs network-based in both modes when the other mode is named', () => {
+      const run = virtsim(['storage', '--scenario', SCENARIO, '--models', 'network-based,network-based:out-of-band', '--json']);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(JSON.parse(run.stdout).models).toHaveLength(2);
+    });
   });
 });

@@ -19,7 +19,7 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** `a,b,c` as a list, blanks dropped. */
+/** `a,b,c` as a list; a blank (`a,,b`, `a,`) is kept for the command to refuse by name. */
 export function list(value: string): string[] {
-  return value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  return value.split(',').map((name) => name.trim());
 }

@@ -8,7 +8,8 @@ import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { cannotWrite, checkOutputDirectory, checkOutputFile, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../../infrastructure/output-files';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
 import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
-import { runMigration, type RunMigrationOptions } from './run-migration';
+import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkStringList } from './library-options';
+import { checkChoiceTypes, runMigration, type RunMigrationOptions } from './run-migration';
 import { runShared, WorkerPool } from './worker-pool';
 
 export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog'> {
@@ -26,15 +27,20 @@ export interface ParallelCompareOptions extends Omit<CompareOptions, 'sharedTrac
   readonly plugins?: readonly string[];
 }
 
+/** The types of a compare's own options, and of those it passes on to each run. */
+function checkCompareTypes(entry: string, options: ParallelCompareOptions): void {
+  checkOptionsObject(entry, options);
+  checkStringList('strategies', options.strategies);
+  checkChoiceTypes(options);
+  checkOptionalString('eventsDir', options.eventsDir);
+  checkOptionalStringList('plugins', options.plugins, 'paths');
+  if (options.onLog !== undefined && typeof options.onLog !== 'function') throw InputError.at('onLog', 'must be a function');
+}
+
 /** Checks the list before anything runs: not empty, no name twice, every name registered. */
 function checkStrategies(strategies: readonly string[], registry: StrategyRegistry): void {
-  if (strategies.length === 0) throw InputError.at('--strategies', 'name at least one strategy');
-  const seen = new Set<string>();
-  for (const name of strategies) {
-    if (seen.has(name)) throw InputError.at('--strategies', `"${name}" is listed twice`);
-    seen.add(name);
-    registry.describe('migration-strategy', name, '--strategies');
-  }
+  checkDistinctNames('--strategies', strategies, 'strategy');
+  for (const name of strategies) registry.describe('migration-strategy', name, '--strategies');
 }
 
 /** A strategy's run, back from whichever thread ran it. */
@@ -95,6 +101,7 @@ class StagedLogs {
  * and shared (SharedTrace).
  */
 export function compareStrategies(options: CompareOptions): Record<string, MigrationResult> {
+  checkCompareTypes('compareStrategies', options);
   const registry = options.registry ?? createRegistry();
   checkStrategies(options.strategies, registry);
   const paths = logPaths(options);
@@ -130,6 +137,7 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
  * of `onLog` calls are the same whatever `jobs` is.
  */
 export async function compareStrategiesInParallel(options: ParallelCompareOptions): Promise<Record<string, MigrationResult>> {
+  checkCompareTypes('compareStrategiesInParallel', options);
   const plugins = options.plugins ?? [];
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw InputError.at('--jobs', `must be a positive integer, got ${String(options.jobs)}`);

@@ -5,6 +5,7 @@ import type { Scenario } from '../../domain/scenario/schema';
 import { foldEvents } from './fold-events';
 import { SectionProjections } from './sections';
 import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
+import { checkOptionalString, checkString } from './library-options';
 import { replayStorageLog, type StorageReplay } from './replay-storage';
 
 export interface MigrationReplay {
@@ -20,22 +21,31 @@ export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
   return { kind: 'migration', header: log.header, result: { ...migrationResult(projection.result(), log.summary, resultOptions(log.header.scenario as Scenario)), ...sections.sections() } };
 }
 
+function checkTextTypes(text: unknown, source: unknown): void {
+  checkString('text', text);
+  checkOptionalString('source', source);
+}
+
 /** The library form of `virtsim replay FILE`. */
 export function replay(path: string): MigrationReplay {
+  checkString('path', path);
   return replayEventLog(readEventLog(path), path);
 }
 
 export function replayText(text: string, source = 'log'): MigrationReplay {
+  checkTextTypes(text, source);
   return replayEventLog(parseEventLog(text, source), source);
 }
 
 /** Any log, dispatched on its header's kind: `virtsim replay FILE`. */
 export function replayAny(path: string): MigrationReplay | StorageReplay {
+  checkString('path', path);
   const log = readEventLog(path);
   return log.header.kind === 'storage' ? replayStorageLog(log, path) : replayEventLog(log, path);
 }
 
 export function replayAnyText(text: string, source = 'log'): MigrationReplay | StorageReplay {
+  checkTextTypes(text, source);
   const log = parseEventLog(text, source);
   return log.header.kind === 'storage' ? replayStorageLog(log, source) : replayEventLog(log, source);
 }

@@ -18,6 +18,7 @@ import type { MigrationStrategy } from '../../strategies/migration/context';
 import type { StopPolicy } from '../../strategies/stop-policy/policy';
 import type { StrategyKind } from '../../strategies/strategy';
 import type { RecordedWrites, WorkloadModel } from '../../strategies/workload/model';
+import { checkOptionalString, checkOptionalStringList, checkOptionsObject } from './library-options';
 import { loadRecordedWrites } from './recorded-writes';
 import { resolveScenario, type ScenarioChoices } from './scenario-input';
 import { attachSections, checkSections, SectionProjections } from './sections';
@@ -62,11 +63,22 @@ function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unkno
   return InputError.at('', `${names} threw while running: ${(error as Error).message}`);
 }
 
+/** The types of the options every migration entry point shares (compare's and sweep's too). */
+export function checkChoiceTypes(choices: Omit<ScenarioChoices, 'vary'>): void {
+  checkOptionalString('source', choices.source);
+  checkOptionalStringList('set', choices.set, 'dotted.key=value assignments');
+  checkOptionalString('strategy', choices.strategy);
+  checkOptionalString('stopPolicy', choices.stopPolicy);
+}
+
 /** This thread's page-bitmap arrays, lent to one run at a time and taken back when it ends. */
 const bitmaps = new WordPool();
 
 /** Runs one migration from a scenario: the library form of `virtsim migrate`. */
 export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
+  checkOptionsObject('runMigration', options);
+  checkChoiceTypes(options);
+  checkOptionalString('eventsPath', options.eventsPath);
   const registry = options.registry ?? createRegistry();
   let scenario = options.resolved ?? resolveScenario(options, registry);
   const strategy = registry.resolve<MigrationStrategy>('migration-strategy', scenario.migration.strategy, 'migration.strategy');

@@ -14,6 +14,7 @@ import { Scheduler } from '../../infrastructure/scheduler';
 import { StorageRuntime } from '../../infrastructure/storage/storage-runtime';
 import type { AllocationPolicy, NetworkMode, PathSelector, StorageModel } from '../../strategies/storage/strategy';
 import type { StrategyKind } from '../../strategies/strategy';
+import { checkDistinctNames, checkOptionalString, checkOptionsObject, checkStringList } from './library-options';
 
 export interface RunStorageOptions {
   /** Raw scenario (as read from JSON). */
@@ -69,8 +70,16 @@ function modelChoice(choice: string | undefined, scenario: StorageScenario, fiel
   return { name, mode: (mode as NetworkMode | undefined) ?? scenario['network-mode'] };
 }
 
+function checkStorageTypes(entry: string, options: Omit<RunStorageOptions, 'model' | 'eventsPath'>): void {
+  checkOptionsObject(entry, options);
+  checkOptionalString('source', options.source);
+}
+
 /** Runs a storage scenario under one model: the library form of `virtsim storage --model`. */
 export function runStorage(options: RunStorageOptions): StorageRun {
+  checkStorageTypes('runStorage', options);
+  checkOptionalString('model', options.model);
+  checkOptionalString('eventsPath', options.eventsPath);
   const registry = options.registry ?? createRegistry();
   const parsed = parseStorageScenario(options.scenario, options.source);
   const { name, mode } = modelChoice(options.model, parsed, options.model === undefined ? 'model' : '--model');
@@ -138,11 +147,17 @@ export function runStorage(options: RunStorageOptions): StorageRun {
 
 /** Runs the same scenario (volumes, seed, I/O trace) under several models: `virtsim storage --models a,b,c`. */
 export function compareStorage(options: Omit<RunStorageOptions, 'model' | 'eventsPath'> & { readonly models: readonly string[] }): StorageComparison {
+  checkStorageTypes('compareStorage', options);
+  checkStringList('models', options.models);
   if (options.models.length === 0) throw InputError.at('--models', `name at least one model; known: ${MODEL_NAMES.join(', ')}`);
-  const twice = options.models.find((model, i) => options.models.indexOf(model) !== i);
-  if (twice !== undefined) throw InputError.at('--models', `"${twice}" is listed twice`);
+  const scenario = parseStorageScenario(options.scenario, options.source);
+  // `network-based` runs the scenario's mode: naming that mode too would run it twice.
+  checkDistinctNames('--models', options.models, 'model', (model) => {
+    const { name, mode } = modelChoice(model, scenario, '--models');
+    return name === 'network-based' ? `${name}:${mode}` : name;
+  });
   const registry = options.registry ?? createRegistry();
   const runs = options.models.map((model) => runStorage({ ...options, model, registry }));
-  return { scenario: parseStorageScenario(options.scenario, options.source), runs };
+  return { scenario, runs };
 }
 

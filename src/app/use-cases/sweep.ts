@@ -13,6 +13,8 @@ import { cannotWrite, checkOutputFile, checkReplaceable, ensureDirectory, holdTe
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { checkReportPath } from '../reports/report-file';
 import type * as SweepReport from '../reports/sweep-report';
+import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkString, checkStringList } from './library-options';
+import { checkChoiceTypes } from './run-migration';
 import { resolveScenario } from './scenario-input';
 import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { FIGURE_COLUMNS, type SweepFigures } from './sweep-figures';
@@ -109,15 +111,35 @@ const KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
 /** Parses `dotted.key=v1,v2,...`. */
 export function parseVary(spec: string): SweepAxis {
+  checkString('parseVary', spec);
   const equals = spec.indexOf('=');
   const key = equals > 0 ? spec.slice(0, equals).trim() : '';
   if (!KEY.test(key)) throw InputError.at('--vary', `"${spec}" is not dotted.key=v1,v2,...`);
+  return checkedAxis(key, spec.slice(equals + 1).split(',').map((value) => value.trim()), `"${spec}"`);
+}
+
+/** The object form `{ key, values }`: held to the string form's rules, a comma in a value included. */
+function parseVaryAxis(axis: unknown, index: number): SweepAxis {
+  const option = `vary.${index}`;
+  if (typeof axis !== 'object' || axis === null || Array.isArray(axis)) throw InputError.at(option, 'must be "dotted.key=v1,v2,..." or { key, values }');
+  const { key, values } = axis as { key?: unknown; values?: unknown };
+  checkString(`${option}.key`, key);
+  if (!KEY.test(key)) throw InputError.at(`${option}.key`, `"${key}" is not a dotted.key`);
+  if (!Array.isArray(values) || values.some((value) => !['string', 'number', 'boolean'].includes(typeof value))) {
+    throw InputError.at(`${option}.values`, 'must be a list of values (strings, numbers or booleans)');
+  }
+  const texts = values.map((value) => String(value).trim());
+  const withComma = texts.find((value) => value.includes(','));
+  if (withComma !== undefined) throw InputError.at(`${option}.values`, `${key}: value "${withComma}" cannot contain a comma (commas separate values)`);
+  return checkedAxis(key, texts, key);
+}
+
+function checkedAxis(key: string, values: readonly string[], shown: string): SweepAxis {
   const keyProblem = dottedKeyProblem(key);
   if (keyProblem !== undefined) throw InputError.at('--vary', keyProblem);
-  const values = spec.slice(equals + 1).split(',').map((value) => value.trim());
-  if (values.some((value) => value === '')) throw InputError.at('--vary', `"${spec}": empty value (values are separated by single commas)`);
+  if (values.some((value) => value === '')) throw InputError.at('--vary', `${shown}: empty value (values are separated by single commas)`);
   for (const value of values) {
-    if (/["\n\r]/.test(value)) throw InputError.at('--vary', `"${spec}": a value cannot contain quotes or line breaks`);
+    if (/["\n\r]/.test(value)) throw InputError.at('--vary', `${shown}: a value cannot contain quotes or line breaks`);
   }
   const seen = new Set<string>();
   for (const value of values) {
@@ -154,22 +176,29 @@ function positiveInteger(value: number, flag: string): number {
   return value;
 }
 
+/** The types of the list and path options, before any is used. */
+function checkSweepTypes(options: SweepOptions): void {
+  checkOptionsObject('sweep', options);
+  if (!Array.isArray(options.vary)) throw InputError.at('vary', 'must be a list of "dotted.key=v1,v2,..." or { key, values }');
+  checkStringList('strategies', options.strategies);
+  checkChoiceTypes(options);
+  checkOptionalStringList('plugins', options.plugins, 'paths');
+  checkOptionalString('out', options.out);
+  checkOptionalString('report', options.report);
+}
+
 /** The cross product, every combination resolved through the scenario schema: throws InputError before anything runs. */
 export function planSweep(options: SweepOptions, registry: StrategyRegistry): SweepPlan {
-  const axes = options.vary.map((axis) => (typeof axis === 'string' ? parseVary(axis) : parseVary(`${axis.key}=${axis.values.join(',')}`)));
+  checkSweepTypes(options);
+  const axes = options.vary.map((axis, index) => (typeof axis === 'string' ? parseVary(axis) : parseVaryAxis(axis, index)));
   const keys = new Set<string>();
   for (const axis of axes) {
     if (keys.has(axis.key)) throw InputError.at('--vary', `${axis.key} is varied twice`);
     if (axis.key === 'migration.strategy') throw InputError.at('--vary', 'migration.strategy: vary strategies with --strategies');
     keys.add(axis.key);
   }
-  if (options.strategies.length === 0) throw InputError.at('--strategies', 'name at least one strategy');
-  const strategies = new Set<string>();
-  for (const name of options.strategies) {
-    if (strategies.has(name)) throw InputError.at('--strategies', `"${name}" is listed twice`);
-    strategies.add(name);
-    registry.describe('migration-strategy', name, '--strategies');
-  }
+  checkDistinctNames('--strategies', options.strategies, 'strategy');
+  for (const name of options.strategies) registry.describe('migration-strategy', name, '--strategies');
   const seeds = positiveInteger(options.seeds ?? 1, '--seeds');
   const set = options.set ?? [];
   const base = { scenario: options.scenario, source: options.source };
@@ -459,6 +488,7 @@ function readFinished(path: string, format: SweepFormat, plan: SweepPlan): Map<n
  * cross-product order whatever `jobs` is.
  */
 export async function sweep(options: SweepOptions): Promise<SweepRow[]> {
+  checkSweepTypes(options);
   if (options.out !== undefined) checkOutputFile('--out', options.out);
   if (options.report !== undefined) checkReportPath(options.report);
   const plugins = options.plugins ?? [];

@@ -74,7 +74,7 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
         this.applyWrites(decodedOf(envelope.data) ?? decodePageList(envelope.data.pages));
         return;
       case 'PagesSent':
-        this.applySent(decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges), envelope.data.phase === 'postcopy');
+        this.applySent(decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges), envelope.data.phase === 'postcopy', envelope.data.pages);
         return;
       case 'PagesDiscarded': {
         const flat = decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges);
@@ -140,25 +140,33 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     }
   }
 
-  private applySent(flat: Uint32Array, onlyAbsent: boolean): void {
-    if (onlyAbsent) this.applySentIfAbsent(flat);
-    else this.applySentAll(flat);
+  /** `pages`: the count the event states, checked against its ranges while they are decoded anyway. */
+  private applySent(flat: Uint32Array, onlyAbsent: boolean, pages: number): void {
+    const held = onlyAbsent ? this.applySentIfAbsent(flat) : this.applySentAll(flat);
+    if (held !== pages) throw new Error(`pages: ${pages}, but its ranges hold ${held} pages`);
   }
 
-  private applySentAll(flat: Uint32Array): void {
+  /** Returns the pages the ranges hold. */
+  private applySentAll(flat: Uint32Array): number {
+    let held = 0;
     for (let i = 0; i < flat.length; i += 2) {
       this.checkRange(flat[i], flat[i + 1]);
       this.present.addRange(flat[i], flat[i + 1]);
       this.current.addRange(flat[i], flat[i + 1]);
+      held += flat[i + 1];
     }
+    return held;
   }
 
   /** After switchover the destination keeps what it already has: a page re-sent while in flight must not undo the guest's newer writes. */
-  private applySentIfAbsent(flat: Uint32Array): void {
+  private applySentIfAbsent(flat: Uint32Array): number {
+    let held = 0;
     for (let i = 0; i < flat.length; i += 2) {
       this.checkRange(flat[i], flat[i + 1]);
       this.present.addRangeNoting(flat[i], flat[i + 1], this.current);
+      held += flat[i + 1];
     }
+    return held;
   }
 
   private compare(): MemoryVerdict {

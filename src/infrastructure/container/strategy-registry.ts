@@ -36,6 +36,8 @@ export class StrategyRegistry {
         throw new Error(`${strategy.name || 'strategy class'} has no ${field}`);
       }
     }
+    // Names are chosen from comma-separated flags (--strategies, --models): such a name could never be chosen.
+    if (/[,\s]/.test(probe.name)) throw new Error(`${kind} name ${JSON.stringify(probe.name)} cannot contain a comma or whitespace (lists of names are comma-separated)`);
     const capabilities = probe.capabilities ?? [];
     if (!Array.isArray(capabilities) || !capabilities.every((capability) => typeof capability === 'string')) {
       throw new Error(`${probe.name}: capabilities must be a list of names`);

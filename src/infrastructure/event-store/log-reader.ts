@@ -67,6 +67,7 @@ function verifyLog(text: string, source: string, sha256: () => string): EventLog
   const header = readHeader(checkLine(lines[0], 1), (reason) => fail(1, reason), (problems) => failFields(1, 'header ', problems));
   const schema = logKindSchema(header.kind);
   const sequence = new EventSequence(schema, header.kind);
+  const rules = schema.rules?.(header);
 
   const events: EventEnvelope[] = [];
   let lastAt = 0;
@@ -102,6 +103,8 @@ function verifyLog(text: string, source: string, sha256: () => string): EventLog
     if (!checked.success) failFields(number, `${String(type)} `, zodProblems(checked.error, 'data'));
     const misplaced = sequence.next(type as string, number);
     if (misplaced) fail(number, misplaced);
+    const problem = rules?.(type as string, checked.data);
+    if (problem) failFields(number, `${String(type)} `, [{ path: `data.${problem.path}`, reason: problem.reason }]);
     lastAt = at as number;
     events.push(Object.freeze({ seq: seq as number, at: at as number, type: type as string, v: current, data: upcastData }));
   }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { FieldProblem } from '../../domain/errors';
 import type { IsolationEvent, IsolationEventType } from '../../domain/isolation/events';
-import type { MigrationEvent, MigrationEventType } from '../../domain/migration/events';
+import type { DirtyBitmapSynced, MigrationEvent, MigrationEventType, MigrationStarted, PagesSent } from '../../domain/migration/events';
 import type { NetworkEvent, NetworkEventType } from '../../domain/network/events';
-import { scenarioSchema } from '../../domain/scenario/schema';
-import type { LogKind } from './log-format';
+import { scenarioSchema, type Scenario } from '../../domain/scenario/schema';
+import type { LogHeader, LogKind } from './log-format';
 
 /*
  * What a log may hold, by the header's kind: the scenario's schema (the one
@@ -30,11 +31,19 @@ export interface EventContext {
   readonly types: ReadonlySet<string>;
 }
 
+/**
+ * Checks an event's (shape-checked) data against the header and the events
+ * before it: the problem's path is the data field at fault.
+ */
+export type EventRules = (type: string, data: unknown) => FieldProblem | undefined;
+
 export interface LogKindSchema {
   readonly scenario: z.ZodType;
   readonly events: Readonly<Record<string, z.ZodType>>;
   /** The first is the run itself: its start must be the log's first event. */
   readonly contexts: readonly [EventContext, ...EventContext[]];
+  /** A new checker for one log, when the kind has rules beyond each event's shape. */
+  readonly rules?: (header: LogHeader) => EventRules;
 }
 
 /** Counts and table indices: whole and not negative. */
@@ -69,17 +78,17 @@ const migrationEvents = (): EventShapes<MigrationEvent> => ({
     pages: count(),
     normalPages: count(),
     zeroPages: count(),
-    bytes: z.number(),
-  }),
+    bytes: count(),
+  }).refine((sent) => sent.normalPages + sent.zeroPages === sent.pages, { path: ['zeroPages'], message: 'normalPages + zeroPages is not pages' }),
   PagesDirtied: z.strictObject({ first: count(), count: count(), pages: encoded() }),
   VmPaused: z.strictObject({ host: z.string(), reason: z.string() }),
   VmResumed: z.strictObject({ host: z.string() }),
-  DeviceStateSent: z.strictObject({ cpuStateBytes: z.number(), deviceStateBytes: z.number() }),
+  DeviceStateSent: z.strictObject({ cpuStateBytes: count(), deviceStateBytes: count() }),
   MigrationCompleted: none(),
   MigrationCancelled: z.strictObject({ reason: z.string() }),
   MigrationFailed: z.strictObject({ reason: z.string(), vmLost: z.boolean() }),
   ThrottleChanged: z.strictObject({ percent: z.number() }),
-  XbzrleEncoded: z.strictObject({ pages: count(), bytes: z.number(), savedBytes: z.number(), cacheHits: count(), cacheMisses: count(), overflows: count() }),
+  XbzrleEncoded: z.strictObject({ pages: count(), bytes: count(), savedBytes: z.number(), cacheHits: count(), cacheMisses: count(), overflows: count() }),
   PostcopyStarted: z.strictObject({ pagesOnSource: count() }),
   PagesDiscarded: z.strictObject({ ranges: encoded(), pages: count() }),
   PostcopyFaults: z.strictObject({ requests: count(), stallsUs: encoded(), stallNs: z.number(), guestLossNs: z.number() }),
@@ -196,6 +205,46 @@ export function eventContext<K extends string>(name: string, start: K, ends: rea
   return { name, start, ends, types: new Set(Object.keys(shapes)) };
 }
 
+/**
+ * What shapes alone cannot say: the run's start agrees with the header (the
+ * strategy stamped there, the scenario's VM), post-copy pages follow
+ * PostcopyStarted, and dirty-bitmap syncs count up. Each is a comparison per
+ * event: nothing is decoded here.
+ */
+function migrationRules(header: LogHeader): EventRules {
+  const vm = (header.scenario as Scenario).vm;
+  const strategy = header.strategies['migration-strategy']?.name;
+  let postcopyStarted = false;
+  let lastSync: number | undefined;
+  return (type, data) => {
+    switch (type) {
+      case 'MigrationStarted': {
+        const started = data as MigrationStarted['data'];
+        if (strategy !== undefined && started.strategy !== strategy) {
+          return { path: 'strategy', reason: `"${started.strategy}" is not the header's migration-strategy "${strategy}"` };
+        }
+        if (started.pageSizeBytes !== vm['page-size']) return { path: 'pageSizeBytes', reason: `${started.pageSizeBytes} is not the scenario's vm.page-size (${vm['page-size']})` };
+        const pages = vm.memory / vm['page-size'];
+        if (started.pages !== pages) return { path: 'pages', reason: `${started.pages} is not the scenario's vm.memory / vm.page-size (${pages})` };
+        return undefined;
+      }
+      case 'PostcopyStarted':
+        postcopyStarted = true;
+        return undefined;
+      case 'PagesSent':
+        return (data as PagesSent['data']).phase === 'postcopy' && !postcopyStarted ? { path: 'phase', reason: 'postcopy before PostcopyStarted' } : undefined;
+      case 'DirtyBitmapSynced': {
+        const { sync } = data as DirtyBitmapSynced['data'];
+        if (lastSync !== undefined && sync <= lastSync) return { path: 'sync', reason: `${sync} does not count up from the previous sync (${lastSync})` };
+        lastSync = sync;
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  };
+}
+
 function migrationLog(): LogKindSchema {
   const migration = migrationEvents();
   const network = networkEvents();
@@ -208,6 +257,7 @@ function migrationLog(): LogKindSchema {
       eventContext<NetworkEventType>('network', 'NetworkStarted', ['NetworkStopped'], network),
       eventContext<IsolationEventType>('isolation', 'IsolationStarted', [], isolation),
     ],
+    rules: migrationRules,
   };
 }
 
