@@ -4,6 +4,7 @@ import type { WordSource } from '../../domain/memory/page-bitmap';
 import { encodePageList, encodeRanges, withDecoded } from '../../domain/memory/page-set-codec';
 import { RangeBuilder } from '../../domain/memory/range-builder';
 import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
+import { ThrottleTrigger } from '../../domain/migration/auto-converge';
 import type {
   DeviceStateSent, DirtyBitmapSynced, HostCrashed, LinkDown, LinkUp, MigrationCancelled, MigrationCompleted,
   MigrationFailed, MigrationPaused, MigrationRecovered, MigrationRecovering, MigrationStarted, PagesDiscarded, PagesSent, PostcopyFaults,
@@ -26,8 +27,6 @@ const ZERO_REGION_BYTES = 2 * 1024 * 1024;
 const DEADLINE_GRACE_NS = NS_PER_S;
 /** Actions at one virtual instant before a strategy is taken to loop without letting time pass. */
 const MAX_ACTIONS_PER_INSTANT = 1_000_000;
-/** auto-converge looks at dirty vs transfer rate over periods of at least a second (QEMU). */
-const THROTTLE_PERIOD_NS = NS_PER_S;
 
 export interface MigrationRuntimeOptions {
   readonly scenario: Scenario;
@@ -66,10 +65,7 @@ export class MigrationRuntime implements MigrationContext {
   private linkIsUp = true;
   private linkBackNs = 0;
   private throttlePercent = 0;
-  private periodStartNs = 0;
-  private periodNewlyDirty = 0;
-  private periodSentStart = 0;
-  private dirtyRateHighCount = 0;
+  private readonly throttleTrigger = new ThrottleTrigger();
   /** The pages a post-copy request sends, as ranges. */
   private readonly requestedRanges = new RangeBuilder();
   /** The pages a post-copy request actually takes, reused request after request. */
@@ -224,7 +220,7 @@ export class MigrationRuntime implements MigrationContext {
   markAllDirty(): void {
     this.guest.catchUp();
     this.memory.markAllDirty();
-    this.periodStartNs = this.now;
+    this.throttleTrigger.start(this.now, this.sent);
     this.recordSync(this.memory.pages);
   }
 
@@ -357,24 +353,10 @@ export class MigrationRuntime implements MigrationContext {
     }));
   }
 
-  /**
-   * QEMU's auto-converge (migration_trigger_throttle): over each period of at
-   * least a second, if the guest dirtied more than half the bytes sent, count
-   * it; at the second such period, throttle the guest down and count from 0.
-   * A calmer period in between does not reset the count (QEMU 7.2's
-   * dirty_rate_high_cnt is reset only when it throttles).
-   */
+  /** QEMU's auto-converge: throttle the guest down when its trigger (ThrottleTrigger) says so. */
   private autoConverge(newlyDirty: number): void {
     if (!this.scenario.migration.capabilities['auto-converge'] || !this.guest.running || this.guest.host !== this.source) return;
-    this.periodNewlyDirty += newlyDirty;
-    if (this.now - this.periodStartNs < THROTTLE_PERIOD_NS) return;
-    const dirtiedBytes = this.periodNewlyDirty * this.memory.pageSizeBytes;
-    const sentBytes = this.sent - this.periodSentStart;
-    this.periodStartNs = this.now;
-    this.periodNewlyDirty = 0;
-    this.periodSentStart = this.sent;
-    if (dirtiedBytes <= sentBytes / 2 || ++this.dirtyRateHighCount < 2) return;
-    this.dirtyRateHighCount = 0;
+    if (!this.throttleTrigger.sync(this.now, newlyDirty, this.memory.pageSizeBytes, this.sent)) return;
     const p = this.scenario.migration.parameters;
     const next = this.throttlePercent === 0 ? p['cpu-throttle-initial'] : Math.min(this.throttlePercent + p['cpu-throttle-increment'], p['max-cpu-throttle']);
     if (next === this.throttlePercent) return;
