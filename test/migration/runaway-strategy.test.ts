@@ -35,6 +35,26 @@ describe('a strategy that never ends', () => {
     expect(replayed(run)).toEqual(run.result);
   });
 
+  it('is judged by its own scheduling only: faults the runtime schedules past max-duration do not stop a run', () => {
+    // The link comes back at 15 s, past max-duration + 1 s: the runtime schedules that, not the strategy.
+    const faults = { 'max-duration': 10_000, faults: [{ kind: 'link-down', at: 5000, duration: 10_000 }] };
+    const builtIn = migrate({ scenario: scenario({ migration: faults }), strategy: 'pre-copy' });
+    expect(builtIn.result.status).toBe('completed');
+    const plugin = migrate({ registry, scenario: scenario({ migration: { ...faults, 'max-duration': 50 } }), strategy: 'endless' });
+    expect(plugin.result.reason).toBe('the strategy scheduled work past migration.max-duration (50 ms)');
+    expect(plugin.result['total-time']).toBeGreaterThan(50);
+  });
+
+  it('does not hold the built-in strategies, which may end past max-duration by design', () => {
+    // A suspend timeout pauses the guest and finishes by stop-and-copy on a slow link, well past max-duration.
+    const suspended = migrate({
+      scenario: scenario({ vm: { memory: '256MiB' }, link: { bandwidth: '100Mbit/s' }, migration: { timeout: 5000, 'timeout-action': 'suspend', 'max-duration': 10_000, parameters: { 'max-bandwidth': '100Mbit/s' } } }),
+      strategy: 'pre-copy',
+    });
+    expect(suspended.result.status).toBe('completed');
+    expect(suspended.result['total-time']).toBeGreaterThan(11_000);
+  });
+
   it('is failed when it keeps scheduling work without letting time pass', () => {
     const run = migrate({ registry, scenario: scenario(), strategy: 'spinning' });
     expect(run.result.status).toBe('failed');

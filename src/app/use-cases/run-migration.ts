@@ -135,7 +135,8 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     });
     const traceKey = JSON.stringify([scenario.seed, scenario.vm.memory, scenario.vm['page-size'], scenario.vm.workload]);
     const accesses = options.sharedTrace ? options.sharedTrace.view(traceKey, createAccesses) : createAccesses();
-    const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name, words: lease.words });
+    const guardStrategy = registry.describe('migration-strategy', strategy.name).origin !== 'built-in';
+    const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name, words: lease.words, guardStrategy });
     scheduler.onAfterStep(() => bus.flush());
     attachSections(scenario, scheduler, bus, random);
     strategy.start(runtime);

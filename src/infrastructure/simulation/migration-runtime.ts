@@ -23,7 +23,7 @@ import { Guest } from './guest';
 
 /** Zero pages come in 2 MiB-aligned regions, as free memory does (at least a page each, whatever the page size). */
 const ZERO_REGION_BYTES = 2 * 1024 * 1024;
-/** How far past max-duration a strategy may still schedule work: the built-ins notice the deadline within a step (<= 100 ms). */
+/** How far past max-duration a guarded strategy may still schedule work (a step of a well-behaved one is <= 100 ms). */
 const DEADLINE_GRACE_NS = NS_PER_S;
 /** Actions at one virtual instant before a strategy is taken to loop without letting time pass. */
 const MAX_ACTIONS_PER_INSTANT = 1_000_000;
@@ -38,6 +38,12 @@ export interface MigrationRuntimeOptions {
   readonly strategyName: string;
   /** Where the page bitmaps get their arrays (default: fresh ones). */
   readonly words?: WordSource;
+  /**
+   * Stop a strategy that schedules work past max-duration or loops at one
+   * instant: on for plugins. The built-ins stop themselves, and some end past
+   * max-duration by design (a stop-and-copy under a suspend timeout).
+   */
+  readonly guardStrategy?: boolean;
 }
 
 /** Implements the context a migration strategy drives: every change it makes is an event. */
@@ -159,24 +165,33 @@ export class MigrationRuntime implements MigrationContext {
     return this.linkBackNs;
   }
 
+  /** The strategy's scheduling; a guarded (plugin) strategy that never ends is stopped here. */
   at(timeNs: number, action: () => void): void {
-    if (timeNs > this.deadlineNs + DEADLINE_GRACE_NS) {
-      // The built-in strategies stop at max-duration themselves; one that does not is stopped here.
-      this.stopOverrun(`the strategy scheduled work past migration.max-duration (${this.scenario.migration['max-duration']} ms)`);
-      return;
-    }
-    if (timeNs === this.lastActionNs) {
-      if (++this.actionsThisInstant > MAX_ACTIONS_PER_INSTANT) {
-        this.stopOverrun(`the strategy scheduled more than ${MAX_ACTIONS_PER_INSTANT} actions at one instant (${timeNs} ns)`);
-        return;
-      }
-    } else {
-      this.lastActionNs = timeNs;
-      this.actionsThisInstant = 0;
-    }
+    if (this.options.guardStrategy && !this.withinBounds(timeNs)) return;
+    this.schedule(timeNs, action);
+  }
+
+  /** The runtime's own scheduling (faults, the disk mirror): never refused. */
+  private schedule(timeNs: number, action: () => void): void {
     this.options.scheduler.at(timeNs, () => {
       if (!this.finished) action();
     });
+  }
+
+  /** False (and the run failing) once the strategy schedules past max-duration or keeps scheduling at one instant. */
+  private withinBounds(timeNs: number): boolean {
+    if (timeNs > this.deadlineNs + DEADLINE_GRACE_NS) {
+      this.stopOverrun(`the strategy scheduled work past migration.max-duration (${this.scenario.migration['max-duration']} ms)`);
+      return false;
+    }
+    if (timeNs !== this.lastActionNs) {
+      this.lastActionNs = timeNs;
+      this.actionsThisInstant = 0;
+    } else if (++this.actionsThisInstant > MAX_ACTIONS_PER_INSTANT) {
+      this.stopOverrun(`the strategy scheduled more than ${MAX_ACTIONS_PER_INSTANT} actions at one instant (${timeNs} ns)`);
+      return false;
+    }
+    return true;
   }
 
   /** Fails the run now (once); past switchover the VM is split between the hosts, so it is lost. */
@@ -374,7 +389,7 @@ export class MigrationRuntime implements MigrationContext {
       downtimeLimitMs: this.scenario.migration.parameters['downtime-limit'],
       random: this.options.random.stream('storage.writes'),
       bus: this.options.bus,
-      schedule: (atNs, action) => this.at(atNs, action),
+      schedule: (atNs, action) => this.schedule(atNs, action),
       clock: this.options.scheduler,
       guestTimeNs: () => this.guest.guestTimeNs,
       fullRateBytesPerS: () => fullRate,
@@ -386,20 +401,20 @@ export class MigrationRuntime implements MigrationContext {
       const atNs = msToNs(fault.at);
       if (fault.kind === 'link-down') {
         const backNs = atNs + msToNs(fault.duration);
-        this.at(atNs, () => {
+        this.schedule(atNs, () => {
           this.linkIsUp = false;
           this.linkBackNs = backNs;
           this.options.bus.emit(event<LinkDown>('LinkDown', 1, {}));
           this.react({ kind: 'link-down', backAtNs: backNs });
         });
-        this.at(backNs, () => {
+        this.schedule(backNs, () => {
           this.linkIsUp = true;
           this.options.bus.emit(event<LinkUp>('LinkUp', 1, {}));
           this.react({ kind: 'link-up' });
         });
       } else {
         const host = fault.host === 'source' ? this.source : this.destination;
-        this.at(atNs, () => {
+        this.schedule(atNs, () => {
           this.options.bus.emit(event<HostCrashed>('HostCrashed', 1, { host }));
           this.react({ kind: 'host-crash', host });
         });
@@ -424,7 +439,7 @@ export class MigrationRuntime implements MigrationContext {
     } else if (fault.kind === 'link-up') {
       // QEMU's postcopy-recover: a handshake (one round trip) before pages flow again.
       this.options.bus.emit(event<MigrationRecovering>('MigrationRecovering', 1, {}));
-      this.at(this.now + 2 * this.baseLink.latencyNs, () => {
+      this.schedule(this.now + 2 * this.baseLink.latencyNs, () => {
         this.options.bus.emit(event<MigrationRecovered>('MigrationRecovered', 1, {}));
       });
     } else if (fault.host === this.source) {
