@@ -73,6 +73,8 @@ const FORGERIES: readonly Forgery[] = [
   { name: 'PagesDirtied.pages a number (encoded lists must be strings)', log: 'migration', forge: (r) => { data(r, 'PagesDirtied').pages = 7; }, line: eventLine('PagesDirtied'), reason: /PagesDirtied data\.pages: .*expected string/ },
   { name: 'SetupCompleted data with a field it has not', log: 'migration', forge: (r) => { data(r, 'SetupCompleted').x = 1; }, line: eventLine('SetupCompleted'), reason: /SetupCompleted data\.x: unknown field/ },
   { name: 'an event type no virtsim writes', log: 'migration', forge: (r) => { r[2].type = 'Teleported'; }, line: () => 3, reason: /unknown event type "Teleported"/ },
+  { name: 'an event type named after an Object.prototype key', log: 'migration', forge: (r) => { r[2].type = 'constructor'; }, line: () => 3, reason: /unknown event type "constructor"/ },
+  { name: 'an event type named toString', log: 'migration', forge: (r) => { r[2].type = 'toString'; }, line: () => 3, reason: /unknown event type "toString"/ },
   { name: 'an event line with a field it has not', log: 'migration', forge: (r) => { r[2].note = 'hi'; }, line: () => 3, reason: /unknown field "note"/ },
   // Counts and bytes: whole and not negative, as every run writes them.
   { name: 'PagesSent.bytes negative', log: 'migration', forge: (r) => { data(r, 'PagesSent').bytes = -4104; }, line: eventLine('PagesSent'), reason: /PagesSent data\.bytes: must not be negative/ },

@@ -34,7 +34,7 @@ export function formatMigration(result: MigrationResult): string {
       ? `shared (${result.disk.share}): nothing copied`
       : `mirrored: ${mib(result.disk.transferred)} MiB sent (${mib(result.disk['downtime-bytes'])} MiB in downtime), ${result.disk.rounds} rounds, ready after ${result.disk['time-to-ready'] === null ? 'never' : `${ms(result.disk['time-to-ready'])} ms`}, ${result.disk.consistent ? 'consistent' : `INCONSISTENT: ${result.disk['mismatched-blocks']} blocks differ`}` }] : []),
     { verification: result.verification['vm-lost']
-      ? `VM LOST: the destination runs it, but ${result.verification['lost-pages']} pages never reached it`
+      ? `VM LOST: ${result.verification['lost-pages']} pages are on no running host (see status)`
       : result.verification.consistent
       ? `consistent (checked on ${result.verification['verified-on']})`
       : `INCONSISTENT: ${result.verification['mismatched-pages']} pages differ, e.g. ${result.verification['mismatched-sample'].join(', ')}` },

@@ -87,8 +87,9 @@ function verifyLog(text: string, source: string, sha256: () => string): EventLog
     if (seq !== events.length + 1) fail(number, `sequence number ${String(seq)} out of order (expected ${events.length + 1})`);
     if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) fail(number, `time ${JSON.stringify(at)} is not a whole, non-negative number of ns`);
     if ((at as number) < lastAt) fail(number, `time ${String(at)} goes back (previous event at ${lastAt})`);
-    if (typeof type !== 'string' || !(type in CURRENT_EVENT_VERSIONS)) fail(number, `unknown event type ${JSON.stringify(type)}`);
-    const shape = schema.events[type as string] as ZodType | undefined;
+    // Own keys only: `constructor` or `toString` would find Object.prototype's.
+    if (typeof type !== 'string' || !Object.hasOwn(CURRENT_EVENT_VERSIONS, type)) fail(number, `unknown event type ${JSON.stringify(type)}`);
+    const shape = Object.hasOwn(schema.events, type as string) ? schema.events[type as string] as ZodType : undefined;
     if (!shape) return fail(number, `${String(type)} is not an event of a ${header.kind} log`);
     const current = CURRENT_EVENT_VERSIONS[type as string];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > current) fail(number, `${String(type)} version ${String(v)} is not one this virtsim reads (1..${current})`);
