@@ -2,6 +2,8 @@
 export interface FieldProblem {
   readonly path: string;
   readonly reason: string;
+  /** The flag that set the value, as written (`--set vm.memory=1e30`), when the value is not the file's. */
+  readonly from?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export class InputError extends Error {
 
   private static describe(problems: readonly FieldProblem[], source?: string): string {
     const where = source ? `${source}: ` : '';
-    return problems.map((p) => `${where}${p.path ? `${p.path}: ` : ''}${p.reason}`).join('\n');
+    return problems.map((p) => `${where}${p.path ? `${p.path}: ` : ''}${p.reason}${p.from ? ` (from ${p.from})` : ''}`).join('\n');
   }
 }
 

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from '../domain/errors';
+import { errorCode } from './fs-error';
 
 /**
  * Output files (event logs, reports, sweep rows): their paths are checked
@@ -13,10 +14,6 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
-/** Why an fs call failed, as short as the message allows (`ENOTDIR`). */
-export function errorCode(error: unknown): string {
-  return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-}
 
 /** An fs error while writing an output, as the bad input it is: the flag and the path it named. */
 export function cannotWrite(flag: string, path: string, error: unknown): InputError {
@@ -121,8 +118,8 @@ export function checkOutputFile(flag: string, path: string): void {
   checkReplaceable(flag, path);
   const target = resolve(path);
   const found = nearestExisting(flag, target);
+  // An existing target passed checkReplaceable: a regular file.
   if (found.path === target) {
-    if (found.stats.isDirectory()) throw InputError.at(flag, `${path} is a directory`);
     probeWritable(flag, dirname(target));
     return;
   }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../../domain/errors';
-import { applyOverrides, attributed, parseWithOverrides, type Override } from '../../domain/scenario/parse-scenario';
+import { applyOverrides, attributed, overriddenKey, parseWithOverrides, type Override } from '../../domain/scenario/parse-scenario';
+import { errorCode } from '../../infrastructure/fs-error';
 import type { MigrationCapability, Scenario } from '../../domain/scenario/schema';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import type { WorkloadModel } from '../../strategies/workload/model';
@@ -13,7 +14,7 @@ export function readScenarioFile(path: string): unknown {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw InputError.at('', `cannot read scenario: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, path);
+    throw InputError.at('', `cannot read scenario: ${errorCode(error)}`, path);
   }
   let scenario: unknown;
   try {
@@ -73,7 +74,7 @@ export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegi
 function withFileRelativeTrace(scenario: Scenario, overrides: readonly Override[], source: string | undefined): Scenario {
   const from = scenario.vm.workload.from;
   if (source === undefined || typeof from !== 'string' || isAbsolute(from)) return scenario;
-  const fromFlag = overrides.some(({ assignment }) => ['vm', 'vm.workload', 'vm.workload.from'].includes(assignment.slice(0, assignment.indexOf('='))));
+  const fromFlag = overrides.some((override) => ['vm', 'vm.workload', 'vm.workload.from'].includes(overriddenKey(override)));
   if (fromFlag) return scenario;
   return { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, from: join(dirname(source), from) } } };
 }

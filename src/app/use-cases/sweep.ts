@@ -213,8 +213,8 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
     const assignments = axes.map((axis, i) => `${axis.key}=${tokens[i]}`);
     const within = (error: unknown): unknown => {
       // Without a source, every problem already names the assignment it came from.
-      if (!(error instanceof InputError) || (error.source === undefined && error.problems.every((p) => p.reason.includes('(from ')))) return error;
-      const problems = error.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.reason}`).join('; ');
+      if (!(error instanceof InputError) || (error.source === undefined && error.problems.every((p) => p.from !== undefined))) return error;
+      const problems = error.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.reason}${p.from ? ` (from ${p.from})` : ''}`).join('; ');
       return InputError.at('--vary', `${assignments.join(' ')}: ${problems}`, options.source);
     };
     const overrides = [...set, ...assignments];
@@ -407,9 +407,12 @@ async function writeAtomic(path: string, text: string): Promise<void> {
     try {
       await writeFd(fd, text);
       await fsyncFd(fd);
-    } finally {
-      await closeFd(fd);
+    } catch (error) {
+      // The write's error is the one to report, not a close failing after it.
+      await closeFd(fd).catch(() => undefined);
+      throw error;
     }
+    await closeFd(fd);
     await rename(temp, path);
   } catch (error) {
     removeTemp(temp);

@@ -41,17 +41,15 @@ export function dottedKeyProblem(key: string): string | undefined {
   return reserved === undefined ? undefined : `${key}: "${reserved}" is not a scenario field`;
 }
 
-const overrideOf = (override: string | Override): Override => (typeof override === 'string' ? { assignment: override, flag: '--set' } : override);
-
 /** The dotted key an override assigns. */
-function keyOf(override: Override): string {
+export function overriddenKey(override: Override): string {
   return override.assignment.slice(0, override.assignment.indexOf('='));
 }
 
-/** Sets `dotted.key=value` overrides (plain strings are `--set`'s) on a raw scenario object; values are parsed as JSON when they can be. */
-export function applyOverrides(raw: unknown, overrides: readonly (string | Override)[]): unknown {
+/** Sets `dotted.key=value` overrides on a raw scenario object; values are parsed as JSON when they can be. */
+export function applyOverrides(raw: unknown, overrides: readonly Override[]): unknown {
   const copy = structuredClone(raw ?? {}) as Record<string, unknown>;
-  for (const { assignment, flag } of overrides.map(overrideOf)) {
+  for (const { assignment, flag } of overrides) {
     const equals = assignment.indexOf('=');
     if (equals <= 0) throw InputError.at(flag, `"${assignment}" is not dotted.key=value`);
     const key = assignment.slice(0, equals);
@@ -85,25 +83,30 @@ export function applyOverrides(raw: unknown, overrides: readonly (string | Overr
  * value an override set names that override (the last one to touch it), not
  * the file, which is named only when some problem lies in it.
  */
-export function parseWithOverrides(applied: unknown, overrides: readonly (string | Override)[], source?: string): Scenario {
+export function parseWithOverrides(applied: unknown, overrides: readonly Override[], source?: string): Scenario {
   try {
     return parseScenario(applied, source);
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    throw attributed(error, overrides.map(overrideOf), source);
+    throw attributed(error, overrides, source);
   }
 }
 
-/** The same problems, each one inside an override's value saying so; the file named only if some problem is its own. */
+/**
+ * The same problems, each one inside an override's value naming it (`from`);
+ * the file is named only if some problem with a field is its own (a problem
+ * with no field, a plugin's constructor throwing, is neither's).
+ */
 export function attributed(error: InputError, overrides: readonly Override[], source?: string): InputError {
   let fromFile = false;
   const problems = error.problems.map((problem) => {
-    const override = [...overrides].reverse().find((each) => problem.path === keyOf(each) || problem.path.startsWith(`${keyOf(each)}.`));
+    if (problem.path === '' || problem.from !== undefined) return problem;
+    const override = [...overrides].reverse().find((each) => problem.path === overriddenKey(each) || problem.path.startsWith(`${overriddenKey(each)}.`));
     if (override === undefined) {
       fromFile = true;
       return problem;
     }
-    return { path: problem.path, reason: `${problem.reason} (from ${override.shown ?? `${override.flag} ${override.assignment}`})` };
+    return { ...problem, from: override.shown ?? `${override.flag} ${override.assignment}` };
   });
   return new InputError(problems, fromFile ? source : undefined);
 }

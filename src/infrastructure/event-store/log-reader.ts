@@ -7,6 +7,7 @@ import { zodProblems } from '../../domain/scenario/parse-scenario';
 import { chainHash, genesisHash, LOG_FORMAT, splitHash, type LogHeader, type LogKind } from './log-format';
 import { headerSchema, logKindSchema, type LogKindSchema } from './log-schema';
 import type { LogSummary } from './log-writer';
+import { errorCode } from '../fs-error';
 import { CURRENT_EVENT_VERSIONS, upcast } from './upcasters';
 
 export interface EventLog {
@@ -179,7 +180,7 @@ export function readEventLog(path: string): EventLog {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw InputError.at('', `cannot read log: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, path);
+    throw InputError.at('', `cannot read log: ${errorCode(error)}`, path);
   }
   // The file's hash from the bytes read: hashing the text would encode it to UTF-8 again (~10 ms for a 12 MiB log).
   return verifyLog(bytes.toString('utf8'), path, () => createHash('sha256').update(bytes).digest('hex'));

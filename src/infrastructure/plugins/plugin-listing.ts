@@ -3,10 +3,11 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { InputError } from '../../domain/errors';
 import { zodProblems } from '../../domain/scenario/parse-scenario';
+import { errorCode } from '../fs-error';
 import type { PluginRef } from './plugin-loader';
 
 /** Read from the working directory; its plugin paths are relative to it. */
-export const CONFIG_FILE = 'virtsim.config.json';
+const CONFIG_FILE = 'virtsim.config.json';
 
 const pluginList = z.array(
   z.string({ error: 'must be a string path' }).min(1, { error: 'must be a non-empty path' }),
@@ -22,7 +23,7 @@ function readConfig(): readonly string[] {
   try {
     text = readFileSync(CONFIG_FILE, 'utf8');
   } catch (error) {
-    throw InputError.at('', `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, CONFIG_FILE);
+    throw InputError.at('', `cannot read: ${errorCode(error)}`, CONFIG_FILE);
   }
   let raw: unknown;
   try {
