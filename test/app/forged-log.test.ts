@@ -83,6 +83,9 @@ const FORGERIES: readonly Forgery[] = [
   // What an event says against the header, and against itself.
   { name: 'MigrationStarted.strategy not the header\'s', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').strategy = 'post-copy'; }, line: () => 2, reason: /MigrationStarted data\.strategy: "post-copy" is not the header's migration-strategy "pre-copy"/ },
   { name: 'MigrationStarted.pageSizeBytes not the scenario\'s', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').pageSizeBytes = 8192; }, line: () => 2, reason: /MigrationStarted data\.pageSizeBytes: 8192 is not the scenario's vm\.page-size \(4096\)/ },
+  { name: 'MigrationStarted.destination not the scenario\'s', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').destination = 'host-z'; }, line: () => 2, reason: /MigrationStarted data\.destination: "host-z" is not the scenario's hosts\.destination \(host-b\)/ },
+  { name: 'VmPaused on a host outside the run', log: 'migration', forge: (r) => { data(r, 'VmPaused').host = 'host-z'; }, line: eventLine('VmPaused'), reason: /VmPaused data\.host: "host-z" is neither the scenario's source \(host-a\) nor its destination \(host-b\)/ },
+  { name: 'VmResumed on a host outside the run', log: 'migration', forge: (r) => { data(r, 'VmResumed').host = 'host-z'; }, line: eventLine('VmResumed'), reason: /VmResumed data\.host: "host-z" is neither/ },
   // It used to replay with exit 3, the status of a migration that lost memory.
   { name: 'MigrationStarted.pages not the scenario\'s', log: 'migration', forge: (r) => { data(r, 'MigrationStarted').pages = 2; }, line: () => 2, reason: /MigrationStarted data\.pages: 2 is not the scenario's vm\.memory \/ vm\.page-size \(\d+\)/ },
   { name: 'PagesSent normalPages + zeroPages not its pages', log: 'migration', forge: (r) => { data(r, 'PagesSent').pages = 7; }, line: eventLine('PagesSent'), reason: /PagesSent data\.zeroPages: normalPages \+ zeroPages is not pages/ },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { FieldProblem } from '../../domain/errors';
 import type { IsolationEvent, IsolationEventType } from '../../domain/isolation/events';
-import type { DirtyBitmapSynced, MigrationEvent, MigrationEventType, MigrationStarted, PagesSent } from '../../domain/migration/events';
+import type { DirtyBitmapSynced, HostCrashed, MigrationEvent, MigrationEventType, MigrationStarted, PagesSent, VmPaused, VmResumed } from '../../domain/migration/events';
 import type { NetworkEvent, NetworkEventType } from '../../domain/network/events';
 import { scenarioSchema, type Scenario } from '../../domain/scenario/schema';
 import type { LogHeader, LogKind } from './log-format';
@@ -207,12 +207,16 @@ export function eventContext<K extends string>(name: string, start: K, ends: rea
 
 /**
  * What shapes alone cannot say: the run's start agrees with the header (the
- * strategy stamped there, the scenario's VM), post-copy pages follow
+ * strategy stamped there, the scenario's VM and hosts), the VM pauses, resumes
+ * and crashes only on the run's two hosts, post-copy pages follow
  * PostcopyStarted, and dirty-bitmap syncs count up. Each is a comparison per
  * event: nothing is decoded here.
  */
 function migrationRules(header: LogHeader): EventRules {
-  const vm = (header.scenario as Scenario).vm;
+  const { vm, hosts } = header.scenario as Scenario;
+  const onRunHost = (host: string) => (host === hosts.source || host === hosts.destination
+    ? undefined
+    : { path: 'host', reason: `"${host}" is neither the scenario's source (${hosts.source}) nor its destination (${hosts.destination})` });
   const strategy = header.strategies['migration-strategy']?.name;
   let postcopyStarted = false;
   let lastSync: number | undefined;
@@ -226,8 +230,14 @@ function migrationRules(header: LogHeader): EventRules {
         if (started.pageSizeBytes !== vm['page-size']) return { path: 'pageSizeBytes', reason: `${started.pageSizeBytes} is not the scenario's vm.page-size (${vm['page-size']})` };
         const pages = vm.memory / vm['page-size'];
         if (started.pages !== pages) return { path: 'pages', reason: `${started.pages} is not the scenario's vm.memory / vm.page-size (${pages})` };
+        if (started.source !== hosts.source) return { path: 'source', reason: `"${started.source}" is not the scenario's hosts.source (${hosts.source})` };
+        if (started.destination !== hosts.destination) return { path: 'destination', reason: `"${started.destination}" is not the scenario's hosts.destination (${hosts.destination})` };
         return undefined;
       }
+      case 'VmPaused':
+      case 'VmResumed':
+      case 'HostCrashed':
+        return onRunHost((data as (VmPaused | VmResumed | HostCrashed)['data']).host);
       case 'PostcopyStarted':
         postcopyStarted = true;
         return undefined;
