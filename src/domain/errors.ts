@@ -26,8 +26,13 @@ export class InputError extends Error {
 
   private static describe(problems: readonly FieldProblem[], source?: string): string {
     const where = source ? `${source}: ` : '';
-    return problems.map((p) => `${where}${p.path ? `${p.path}: ` : ''}${p.reason}${p.from ? ` (from ${p.from})` : ''}`).join('\n');
+    return problems.map((p) => `${where}${describeProblem(p)}`).join('\n');
   }
+}
+
+/** One problem as a message line, without its source: `path: reason (from flag)`. */
+export function describeProblem(problem: FieldProblem): string {
+  return `${problem.path ? `${problem.path}: ` : ''}${problem.reason}${problem.from ? ` (from ${problem.from})` : ''}`;
 }
 
 /** Names the known choices when an unknown one was asked for. */

@@ -14,7 +14,6 @@ export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
-
 /** An fs error while writing an output, as the bad input it is: the flag and the path it named. */
 export function cannotWrite(flag: string, path: string, error: unknown): InputError {
   if (error instanceof InputError) return error;

@@ -4,7 +4,7 @@ import { rename } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
 import { dirname, extname } from 'node:path';
-import { InputError } from '../../domain/errors';
+import { describeProblem, InputError } from '../../domain/errors';
 import { dottedKeyProblem } from '../../domain/scenario/parse-scenario';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
@@ -214,7 +214,7 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
     const within = (error: unknown): unknown => {
       // Without a source, every problem already names the assignment it came from.
       if (!(error instanceof InputError) || (error.source === undefined && error.problems.every((p) => p.from !== undefined))) return error;
-      const problems = error.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.reason}${p.from ? ` (from ${p.from})` : ''}`).join('; ');
+      const problems = error.problems.map(describeProblem).join('; ');
       return InputError.at('--vary', `${assignments.join(' ')}: ${problems}`, options.source);
     };
     const overrides = [...set, ...assignments];
