@@ -36,65 +36,64 @@ class XoroshiroStream implements RandomStream {
 // xoroshiro128+'s step T is linear over GF(2) on its 128 state bits, so
 // T^k = r(T) where r(x) = x^k mod P(x) and P is T's characteristic
 // polynomial: k steps cost one polynomial power and 128 steps, however large
-// k is. (pure-rand offers only the fixed 2^64 jump.)
+// k is. (pure-rand offers only the fixed 2^64 jump.) Polynomials are 32-bit
+// words, lowest first, in Int32Arrays: plain integer work, which V8
+// compiles in a fraction of the time BigInt arithmetic took.
 
-/** P(x), found once by Berlekamp-Massey on one state bit of 256 successive steps. */
-let characteristic: bigint | undefined;
+/**
+ * P(x) = x^128 + Q(x), Q's words below. Found by Berlekamp-Massey on one state
+ * bit of 256 successive steps; the skipFloats tests check every jump against
+ * drawing, so a wrong P cannot pass them.
+ */
+const Q = Int32Array.of(0x579aa001, 0x095b8f76, 0x513b43d5, 0x0008828e);
 
-function characteristicPolynomial(): bigint {
-  if (characteristic !== undefined) return characteristic;
-  const generator = xoroshiro128plusFromState([0x2545f491, 0x4f6cdd1d, 0x3c6ef372, 0x1b873593]);
-  const bits: number[] = [];
-  for (let t = 0; t < 256; t++) {
-    bits.push(generator.getState()[1] & 1);
-    generator.next();
+/** SPREAD[b]: the bits of byte b moved to the even positions of 16 bits (squaring over GF(2) is this spread). */
+const SPREAD = Int32Array.from({ length: 256 }, (_, byte) => {
+  let spread = 0;
+  for (let bit = 0; bit < 8; bit++) spread |= ((byte >>> bit) & 1) << (2 * bit);
+  return spread;
+});
+
+/** wide ^= Q(x) * x^shift, for shift < 128 (so the product stays below x^255). */
+function xorShiftedQ(wide: Int32Array, shift: number): void {
+  const offset = shift >>> 5;
+  const bits = shift & 31;
+  for (let i = 0; i < 4; i++) {
+    wide[offset + i] ^= Q[i] << bits;
+    if (bits !== 0) wide[offset + i + 1] ^= Q[i] >>> (32 - bits);
   }
-  // Connection polynomial c(x) = 1 + c1 x + ... + cL x^L of the shortest LFSR producing `bits`.
-  const c = [1];
-  let b = [1];
-  let length = 0;
-  let lastChange = -1;
-  for (let n = 0; n < bits.length; n++) {
-    let discrepancy = bits[n];
-    for (let i = 1; i <= length; i++) discrepancy ^= (c[i] ?? 0) & bits[n - i];
-    if (discrepancy === 0) continue;
-    const previous = c.slice();
-    const shift = n - lastChange;
-    while (c.length < b.length + shift) c.push(0);
-    for (let i = 0; i < b.length; i++) c[i + shift] ^= b[i];
-    if (2 * length <= n) {
-      length = n + 1 - length;
-      lastChange = n;
-      b = previous;
+}
+
+/** a(x)^2 mod P(x) into a; `wide` is 8 words of scratch. */
+function squareMod(a: Int32Array, wide: Int32Array): void {
+  for (let i = 0; i < 4; i++) {
+    const word = a[i];
+    wide[2 * i] = SPREAD[word & 255] | (SPREAD[(word >>> 8) & 255] << 16);
+    wide[2 * i + 1] = SPREAD[(word >>> 16) & 255] | (SPREAD[word >>> 24] << 16);
+  }
+  // x^n = x^(n - 128) * x^128 = x^(n - 128) * Q(x) mod P: fold the top bits down, highest first
+  // (each fold changes only lower bits, which the loop then sees).
+  for (let j = 7; j >= 4; j--) {
+    while (wide[j] !== 0) {
+      const bit = 31 - Math.clz32(wide[j]);
+      wide[j] ^= 1 << bit;
+      xorShiftedQ(wide, 32 * j + bit - 128);
     }
   }
-  if (length !== 128) throw new Error(`xoroshiro128+ characteristic polynomial has degree ${length}, expected 128`);
-  // T's characteristic polynomial is c's reciprocal: x^128 + c1 x^127 + ... + c128.
-  let p = 0n;
-  for (let i = 0; i <= length; i++) if (c[i]) p |= 1n << BigInt(length - i);
-  characteristic = p;
-  return p;
+  a.set(wide.subarray(0, 4));
 }
 
-const SPREAD_NIBBLE = ['00', '01', '04', '05', '10', '11', '14', '15', '40', '41', '44', '45', '50', '51', '54', '55'];
-
-/** a(x)^2 mod p(x) over GF(2): squaring spreads the bits (each hex digit to two). */
-function squareMod(a: bigint, p: bigint): bigint {
-  let square = BigInt(`0x${[...a.toString(16)].map((digit) => SPREAD_NIBBLE[parseInt(digit, 16)]).join('')}`);
-  for (let bit = 254n; bit >= 128n; bit--) {
-    if ((square >> bit) & 1n) square ^= p << (bit - 128n);
-  }
-  return square;
-}
-
-/** x^k mod p(x), by squaring and multiplying by x along k's bits. */
-function xPowerMod(k: number, p: bigint): bigint {
-  let result = 1n;
+/** x^k mod P(x), by squaring and multiplying by x along k's bits. */
+function xPowerMod(k: number): Int32Array {
+  const result = Int32Array.of(1, 0, 0, 0);
+  const wide = new Int32Array(8);
   for (const bit of k.toString(2)) {
-    result = squareMod(result, p);
+    squareMod(result, wide);
     if (bit === '1') {
-      result <<= 1n;
-      if ((result >> 128n) & 1n) result ^= p;
+      const carry = result[3] >>> 31;
+      for (let i = 3; i > 0; i--) result[i] = (result[i] << 1) | (result[i - 1] >>> 31);
+      result[0] <<= 1;
+      if (carry !== 0) for (let i = 0; i < 4; i++) result[i] ^= Q[i];
     }
   }
   return result;
@@ -102,11 +101,11 @@ function xPowerMod(k: number, p: bigint): bigint {
 
 /** A generator `steps` ahead of `generator` (which is left as it was). */
 function jumped(generator: RandomGenerator, steps: number): RandomGenerator {
-  const r = xPowerMod(steps, characteristicPolynomial());
+  const r = xPowerMod(steps);
   const walker = xoroshiro128plusFromState(generator.getState() as number[]);
   const sum = [0, 0, 0, 0];
-  for (let j = 0n; j < 128n; j++) {
-    if ((r >> j) & 1n) {
+  for (let j = 0; j < 128; j++) {
+    if (((r[j >>> 5] >>> (j & 31)) & 1) !== 0) {
       const state = walker.getState() as number[];
       for (let w = 0; w < 4; w++) sum[w] ^= state[w];
     }

@@ -190,6 +190,14 @@ describe('page bitmap', () => {
     }));
   });
 
+  it('lists runs that cross words, start at bit 31 or end with the bitmap', () => {
+    const bitmap = new PageBitmap(96);
+    for (const page of [0, 31, 32, 33, 63, 64, 95]) bitmap.add(page);
+    expect([...bitmap.toRanges()]).toEqual([0, 1, 31, 3, 63, 2, 95, 1]);
+    bitmap.fill();
+    expect([...bitmap.toRanges()]).toEqual([0, 96]);
+  });
+
   it('fills exactly its size when the size is not a multiple of 32', () => {
     const bitmap = new PageBitmap(33);
     bitmap.fill();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { MigrationProjection } from '../../domain/migration/projection';
 import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
-import type { Scenario } from '../../domain/scenario/schema';
+import { vmPages, type Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { RegisteredStrategy, StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { InputError } from '../../domain/errors';
@@ -125,7 +125,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const log = new EventLogWriter(sink, header).attach(bus);
 
   try {
-    const pages = scenario.vm.memory / scenario.vm['page-size'];
+    const pages = vmPages(scenario.vm);
     const { model: _model, ...parameters } = scenario.vm.workload;
     const createAccesses = () => workload.accesses({
       vm: { pages, pageSizeBytes: scenario.vm['page-size'] },

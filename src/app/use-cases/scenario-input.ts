@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { InputError } from '../../domain/errors';
 import { applyOverrides, attributed, overriddenKey, parseWithOverrides, type Override } from '../../domain/scenario/parse-scenario';
 import { errorCode } from '../../infrastructure/fs-error';
-import type { MigrationCapability, Scenario } from '../../domain/scenario/schema';
+import { vmPages, type MigrationCapability, type Scenario } from '../../domain/scenario/schema';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import type { WorkloadModel } from '../../strategies/workload/model';
 import { DEFAULT_SCENARIO } from '../scenarios/default';
@@ -57,7 +57,7 @@ export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegi
   try {
     const { model, ...fields } = scenario.vm.workload;
     const workload = registry.resolve<WorkloadModel>('workload', model, 'vm.workload.model');
-    const vm = { pages: scenario.vm.memory / scenario.vm['page-size'], pageSizeBytes: scenario.vm['page-size'] };
+    const vm = { pages: vmPages(scenario.vm), pageSizeBytes: scenario.vm['page-size'] };
     const capabilities = strategyCapabilities(scenario, applied, registry);
     return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(fields, vm) } }, migration: { ...scenario.migration, capabilities } };
   } catch (error) {

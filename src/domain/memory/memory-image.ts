@@ -32,6 +32,10 @@ export class MemoryImage {
   private cursor = 0;
   private readonly beforeWrap = new RangeBuilder();
   private readonly afterWrap = new RangeBuilder();
+  /** What the current takeToSend has taken so far (its scans add to them). */
+  private takenBytes = 0;
+  private takenPages = 0;
+  private takenZeroPages = 0;
   /** Set when the xbzrle capability is on. */
   xbzrle: XbzrleCache | null = null;
 
@@ -97,31 +101,40 @@ export class MemoryImage {
    * it, as QEMU's rate limit does).
    */
   takeToSend(budgetBytes: number): PageBatch {
+    this.afterWrap.reset();
+    this.beforeWrap.reset();
+    this.takenBytes = 0;
+    this.takenPages = 0;
+    this.takenZeroPages = 0;
+    // The wrap is decided here, not inside the scan's loop: a loop compiled before any call had wrapped deoptimized at its first wrap.
+    let page = this.scan(this.cursor, budgetBytes, this.beforeWrap);
+    if (page >= this.pages && this.takenBytes < budgetBytes && this.toSend.count > 0) page = this.scan(0, budgetBytes, this.afterWrap);
+    this.cursor = page >= this.pages ? 0 : page;
+    const pages = this.takenPages;
+    const zeroPages = this.takenZeroPages;
+    return { pages, normalPages: pages - zeroPages, zeroPages, bytes: this.takenBytes, ranges: concatRanges(this.afterWrap.view(), this.beforeWrap.view()) };
+  }
+
+  /**
+   * Takes pages from `page` up to the end of the bitmap into `ranges`, adding
+   * to the taken tallies, until they reach `budgetBytes`; returns where it
+   * stopped. Bit words are kept as int32 (`| 0`, -1 for a full word): a
+   * uint32 above 2^31 is a double in V8, which deoptimized code trained on
+   * smaller words.
+   */
+  private scan(page: number, budgetBytes: number, ranges: RangeBuilder): number {
     const words = this.toSend.words;
     const zeroWords = this.zero.words;
     const normalCost = this.normalPageCost;
     const zeroCost = this.zeroPageCost;
     const xbzrle = this.xbzrle;
-    const afterWrap = this.afterWrap;
-    const beforeWrap = this.beforeWrap;
-    afterWrap.reset();
-    beforeWrap.reset();
-    let ranges = beforeWrap;
-    let bytes = 0;
-    let pages = 0;
-    let zeroPages = 0;
-
-    let page = this.cursor;
-    let wrapped = false;
-    while (bytes < budgetBytes && this.toSend.count > 0) {
-      if (page >= this.pages) {
-        page = 0;
-        if (wrapped) break;
-        wrapped = true;
-        ranges = afterWrap;
-      }
+    const end = this.pages;
+    let bytes = this.takenBytes;
+    let pages = this.takenPages;
+    let zeroPages = this.takenZeroPages;
+    while (bytes < budgetBytes && this.toSend.count > 0 && page < end) {
       const index = page >>> 5;
-      const word = (words[index] & (0xffffffff << (page & 31))) >>> 0;
+      const word = words[index] & (-1 << (page & 31));
       if (word === 0) {
         // Late rounds leave a few pages scattered over a large bitmap: skip empty words in one tight loop.
         let next = index + 1;
@@ -129,7 +142,7 @@ export class MemoryImage {
         page = next << 5;
         continue;
       }
-      if (word === 0xffffffff && xbzrle === null && zeroWords[index] === 0) {
+      if (word === -1 && xbzrle === null && zeroWords[index] === 0) {
         // A stretch of whole words, all pending, none zero (round 0 is mostly this): take every
         // word that fits the budget in one step, exactly as the word-by-word path below would.
         const wordCost = 32 * normalCost;
@@ -151,7 +164,7 @@ export class MemoryImage {
         }
       }
       const taken = popcount32(word);
-      const zeroTaken = popcount32((word & zeroWords[index]) >>> 0);
+      const zeroTaken = popcount32(word & zeroWords[index]);
       const cost = (taken - zeroTaken) * normalCost + zeroTaken * zeroCost;
       if (xbzrle === null && (bytes + cost <= budgetBytes || budgetBytes === Number.POSITIVE_INFINITY)) {
         this.toSend.clearWordBits(index, word);
@@ -166,7 +179,7 @@ export class MemoryImage {
           const high = low + (holes === 0 ? 32 - low : 31 - Math.clz32(holes & -holes)) - 1;
           ranges.extend((index << 5) + low, high - low + 1);
           // Clears bits 0..high (-2 << high has exactly those clear; 0 when high is 31). No float pow.
-          bits = (bits & (-2 << high)) >>> 0;
+          bits &= -2 << high;
         }
         // The cursor goes right after the last page taken, not to the next
         // word: a sync may dirty the rest of this word before the next call.
@@ -177,7 +190,7 @@ export class MemoryImage {
       let bits = word;
       while (bits !== 0 && bytes < budgetBytes) {
         const bit = 31 - Math.clz32(bits & -bits);
-        const mask = (1 << bit) >>> 0;
+        const mask = 1 << bit;
         const isZero = (zeroWords[index] & mask) !== 0;
         this.toSend.clearWordBits(index, mask);
         const pageNumber = (index << 5) + bit;
@@ -185,12 +198,14 @@ export class MemoryImage {
         pages++;
         // Counted on every page, not in a branch: a branch that had not run yet when V8 optimized this deoptimized it.
         zeroPages += isZero ? 1 : 0;
-        ranges.extend((index << 5) + bit, 1);
-        bits = (bits & ~mask) >>> 0;
-        page = (index << 5) + bit + 1;
+        ranges.extend(pageNumber, 1);
+        bits &= ~mask;
+        page = pageNumber + 1;
       }
     }
-    this.cursor = page >= this.pages ? 0 : page;
-    return { pages, normalPages: pages - zeroPages, zeroPages, bytes, ranges: concatRanges(afterWrap.view(), beforeWrap.view()) };
+    this.takenBytes = bytes;
+    this.takenPages = pages;
+    this.takenZeroPages = zeroPages;
+    return page;
   }
 }

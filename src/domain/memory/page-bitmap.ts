@@ -1,4 +1,4 @@
-/** Number of set bits in a 32-bit word. */
+/** Number of set bits in a 32-bit word; callers pass int32 words (see {@link PageBitmap}). */
 export function popcount32(word: number): number {
   let v = word - ((word >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
@@ -18,18 +18,18 @@ function moveWords(mine: Uint32Array, theirs: Uint32Array): number {
     if (incoming === 0) continue;
     const before = mine[i];
     const after = (before | incoming) >>> 0;
-    if (after !== before) added += popcount32((after & ~before) >>> 0);
+    if (after !== before) added += popcount32(after & ~before);
     mine[i] = after;
     theirs[i] = 0;
   }
   return added;
 }
 
-/** The bits of `page`'s word from `page` up to `end` (exclusive) or the word's end. */
+/** The bits of `page`'s word from `page` up to `end` (exclusive) or the word's end, as an int32 (see {@link PageBitmap}). */
 function spanMask(page: number, end: number): number {
   const bit = page & 31;
   const span = Math.min(32 - bit, end - page);
-  return ((0xffffffff >>> (32 - span)) << bit) >>> 0;
+  return (-1 >>> (32 - span)) << bit;
 }
 
 /** The first page of the next word, or `end` if that comes first. */
@@ -45,7 +45,10 @@ const freshWords: WordSource = (length) => new Uint32Array(length);
 /**
  * A set of page (or block) numbers as a bitmap, with a running count so a
  * pending check costs nothing. Word-level operations keep a 16.7 M page VM
- * cheap: syncing, counting and scanning touch 32 pages per step.
+ * cheap: syncing, counting and scanning touch 32 pages per step. Masks
+ * passed between them are int32 (bit 31 set makes them negative): a uint32
+ * above 2^31 is a heap double in V8, and code compiled on smaller words
+ * deoptimized at the first one.
  */
 export class PageBitmap {
   readonly words: Uint32Array;
@@ -131,9 +134,9 @@ export class PageBitmap {
   /** Sets the bits of `mask` in word `index`; returns the bits that were newly set. */
   orWord(index: number, mask: number): number {
     const before = this.words[index];
-    const added = (mask & ~before) >>> 0;
+    const added = mask & ~before;
     if (added !== 0) {
-      this.words[index] = (before | added) >>> 0;
+      this.words[index] = before | added;
       this.setCount += popcount32(added);
     }
     return added;
@@ -144,14 +147,14 @@ export class PageBitmap {
     const end = start + length;
     for (let page = start; page < end; page = nextWord(page, end)) {
       const index = page >>> 5;
-      this.clearWordBits(index, (this.words[index] & spanMask(page, end)) >>> 0);
+      this.clearWordBits(index, this.words[index] & spanMask(page, end));
     }
   }
 
   /** Clears the bits of `mask` (all of them set) in word `index`. */
   clearWordBits(index: number, mask: number): void {
-    this.words[index] = (this.words[index] & ~mask) >>> 0;
-    this.setCount -= popcount32(mask >>> 0);
+    this.words[index] &= ~mask;
+    this.setCount -= popcount32(mask);
   }
 
   /** Lowest set page >= from, or -1. */
@@ -167,18 +170,31 @@ export class PageBitmap {
     return (index << 5) + (31 - Math.clz32(word & -word));
   }
 
-  /** Every set page in ascending order, as a flat `[start, length, ...]` range list (sized exactly: no growing array). */
+  /** Every set page in ascending order, as a flat `[start, length, ...]` range list (sized exactly: no growing array), a word at a time. */
   toRanges(): Uint32Array {
     const flat = new Uint32Array(2 * this.runCount());
+    const words = this.words;
     let n = 0;
-    let page = this.nextSet(0);
-    while (page !== -1) {
-      let end = page + 1;
-      while (end < this.size && this.has(end)) end++;
-      flat[n++] = page;
-      flat[n++] = end - page;
-      page = this.nextSet(end);
+    let carry = 0;
+    for (let index = 0; index < words.length; index++) {
+      const word = words[index] | 0;
+      // A bit that differs from the one below it starts a run (if set) or ends one (if clear).
+      let edges = word ^ ((word << 1) | carry);
+      carry = word >>> 31;
+      while (edges !== 0) {
+        const bit = 31 - Math.clz32(edges & -edges);
+        const page = (index << 5) + bit;
+        if (((word >>> bit) & 1) !== 0) {
+          flat[n] = page;
+        } else {
+          flat[n + 1] = page - flat[n];
+          n += 2;
+        }
+        edges &= edges - 1;
+      }
     }
+    // A run through the last word's top bit ends with the bitmap.
+    if (n < flat.length) flat[n + 1] = (words.length << 5) - flat[n];
     return flat;
   }
 
@@ -189,7 +205,7 @@ export class PageBitmap {
     const words = this.words;
     for (let i = 0; i < words.length; i++) {
       const word = words[i];
-      runs += popcount32((word & ~((word << 1) | carry)) >>> 0);
+      runs += popcount32(word & ~((word << 1) | carry));
       carry = word >>> 31;
     }
     return runs;

@@ -178,14 +178,14 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     const current = this.current.words;
     const lost = this.lostWrites.words;
     for (let index = 0; index < current.length; index++) {
-      const valid = index === current.length - 1 && (this.pages & 31) !== 0 ? (2 ** (this.pages & 31) - 1) >>> 0 : 0xffffffff;
-      let wrong = ((~current[index] | lost[index]) & valid) >>> 0;
+      const valid = index === current.length - 1 && (this.pages & 31) !== 0 ? (1 << (this.pages & 31)) - 1 : -1;
+      let wrong = (~current[index] | lost[index]) & valid;
       if (wrong === 0) continue;
       mismatched += popcount32(wrong);
       while (wrong !== 0 && sample.length < SAMPLE) {
         const bit = 31 - Math.clz32(wrong & -wrong);
         sample.push(index * 32 + bit);
-        wrong = (wrong & ~(1 << bit)) >>> 0;
+        wrong &= ~(1 << bit);
       }
     }
     return { checked: true, consistent: false, verifiedOn: 'destination', mismatchedPages: mismatched, mismatchedSample: sample, vmLost: false, lostPages: 0 };

@@ -178,3 +178,13 @@ export type Scenario = z.output<typeof scenarioSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type WorkloadSpec = Scenario['vm']['workload'];
 export type MigrationCapability = keyof Scenario['migration']['capabilities'];
+
+/**
+ * The VM's page count. Truncated, though memory is a multiple of the page
+ * size: a quotient of a memory above 2^31 bytes is a heap double in V8, and
+ * page bitmaps that stored it had another hidden class than those built
+ * from small integers, which deoptimized the code using both.
+ */
+export function vmPages(vm: Scenario['vm']): number {
+  return Math.trunc(vm.memory / vm['page-size']);
+}

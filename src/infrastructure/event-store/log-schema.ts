@@ -3,7 +3,7 @@ import type { FieldProblem } from '../../domain/errors';
 import type { IsolationEvent, IsolationEventType } from '../../domain/isolation/events';
 import type { DirtyBitmapSynced, HostCrashed, MigrationEvent, MigrationEventType, MigrationStarted, PagesSent, VmPaused, VmResumed } from '../../domain/migration/events';
 import type { NetworkEvent, NetworkEventType } from '../../domain/network/events';
-import { scenarioSchema, type Scenario } from '../../domain/scenario/schema';
+import { scenarioSchema, vmPages, type Scenario } from '../../domain/scenario/schema';
 import type { LogHeader, LogKind } from './log-format';
 
 /*
@@ -228,7 +228,7 @@ function migrationRules(header: LogHeader): EventRules {
           return { path: 'strategy', reason: `"${started.strategy}" is not the header's migration-strategy "${strategy}"` };
         }
         if (started.pageSizeBytes !== vm['page-size']) return { path: 'pageSizeBytes', reason: `${started.pageSizeBytes} is not the scenario's vm.page-size (${vm['page-size']})` };
-        const pages = vm.memory / vm['page-size'];
+        const pages = vmPages(vm);
         if (started.pages !== pages) return { path: 'pages', reason: `${started.pages} is not the scenario's vm.memory / vm.page-size (${pages})` };
         if (started.source !== hosts.source) return { path: 'source', reason: `"${started.source}" is not the scenario's hosts.source (${hosts.source})` };
         if (started.destination !== hosts.destination) return { path: 'destination', reason: `"${started.destination}" is not the scenario's hosts.destination (${hosts.destination})` };

@@ -112,11 +112,11 @@ export type FaultHandler = (page: number, atNs: number) => number;
  * land on the destination, and accesses to missing pages fault.
  */
 export class Guest implements GuestControl {
-  private guestNs = 0;
+  private guestNs: number;
   private lastNs: number;
   /** Virtual time the guest still owes to stalls that ran past the last catch-up. */
-  private lagNs = 0;
-  private speed = 1;
+  private lagNs: number;
+  private speed: number;
   private currentHost: string | null;
   private readonly writes: AccessCursor;
   private readonly reads: AccessCursor;
@@ -140,6 +140,17 @@ export class Guest implements GuestControl {
     private readonly destination: string,
     private readonly vcpus: number,
   ) {
+    // These hold fractions (stalls divide by vCPUs, throttling scales time) or
+    // pass 2^30: stored as doubles from the start. A Guest whose field turned
+    // from a small integer into a double got a new hidden class mid-sweep,
+    // deoptimizing every compiled method that had seen the old one.
+    this.guestNs = 0.5;
+    this.lagNs = 0.5;
+    this.speed = 0.5;
+    this.lastNs = 0.5;
+    this.guestNs = 0;
+    this.lagNs = 0;
+    this.speed = 1;
     this.lastNs = clock.now;
     this.currentHost = host;
     this.writes = new AccessCursor((out, n) => accesses.nextWrites(out, n), accesses.writesPerSecond);

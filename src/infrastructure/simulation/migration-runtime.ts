@@ -10,7 +10,7 @@ import type {
   MigrationFailed, MigrationPaused, MigrationRecovered, MigrationRecovering, MigrationStarted, PagesDiscarded, PagesSent, PostcopyFaults,
   PostcopyStarted, SetupCompleted, SharedStorageUsed, ThrottleChanged, TransferPhase, XbzrleEncoded,
 } from '../../domain/migration/events';
-import type { Scenario } from '../../domain/scenario/schema';
+import { vmPages, type Scenario } from '../../domain/scenario/schema';
 import { msToNs, NS_PER_S } from '../../domain/units';
 import type { FaultRecord, MigrationContext } from '../../strategies/migration/context';
 import type { StopPolicy } from '../../strategies/stop-policy/policy';
@@ -84,7 +84,7 @@ export class MigrationRuntime implements MigrationContext {
     const capabilities = scenario.migration.capabilities;
     const parameters = scenario.migration.parameters;
     const pageSize = scenario.vm['page-size'];
-    const pages = scenario.vm.memory / pageSize;
+    const pages = vmPages(scenario.vm);
     this.memory = new MemoryImage(pages, pageSize, options.words);
     if (capabilities['zero-page-detection']) this.seedZeroPages(scenario.vm['zero-page-ratio']);
     if (capabilities.xbzrle) {
@@ -282,7 +282,8 @@ export class MigrationRuntime implements MigrationContext {
     const stallsUs = stallsNs.map((stall) => Math.ceil(stall / 1000));
     this.options.bus.emit(event<PostcopyFaults>('PostcopyFaults', 1, {
       requests,
-      stallsUs: encodePageList(stallsUs),
+      // The count given, as the guest gives it: the default's `.length`, first read here, deoptimized the encoder.
+      stallsUs: encodePageList(stallsUs, stallsUs.length),
       stallNs,
       guestLossNs: Math.round(guestLossNs),
     }));
