@@ -6,7 +6,7 @@ import { replayAny } from '../../src/app/use-cases/replay';
 import { runMigration } from '../../src/app/use-cases/run-migration';
 import { runStorage } from '../../src/app/use-cases/run-storage';
 import { removeDir, tempDir, virtsim } from '../support/cli';
-import { contentLine, lineContent, logLines, rehash } from '../support/log';
+import { contentLine, insertEvent, lineContent, logLines, rehash } from '../support/log';
 import { smallScenario } from '../support/scenarios';
 import { scenario as storageScenario } from '../storage/support';
 
@@ -21,7 +21,8 @@ type Line = Record<string, unknown>;
 
 interface Forgery {
   readonly name: string;
-  readonly log: 'migration' | 'storage';
+  /** migration: pre-copy, no zero pages; zero-pages: pre-copy from a VM half zero pages; post-copy: post-copy from the same VM. */
+  readonly log: 'migration' | 'storage' | 'zero-pages' | 'post-copy';
   /** Edits the parsed lines (header first, trailer last) in place. */
   readonly forge: (records: Line[]) => void;
   /** The line the reader must name, from the edited records. */
@@ -46,14 +47,31 @@ function dropEvent(records: Line[], index: number): void {
   trailer.events = (trailer.events as number) - 1;
 }
 
-function insertEvent(records: Line[], index: number, event: Line): void {
-  records.splice(index, 0, event);
-  records.forEach((record, i) => {
-    if (typeof record.seq === 'number') record.seq = i;
+/** The first PagesSent of `phase` whose normal and zero counts differ, both non-zero: swapping them changes what it says. */
+const swappableSent = (records: readonly Line[], phase: string): number => {
+  const index = records.findIndex((record) => {
+    const sent = record.data as Line;
+    return record.type === 'PagesSent' && sent.phase === phase && (sent.zeroPages as number) > 0 && (sent.normalPages as number) > 0 && sent.zeroPages !== sent.normalPages;
   });
-  const trailer = records[records.length - 1];
-  trailer.events = (trailer.events as number) + 1;
+  if (index < 0) throw new Error(`the log has no ${phase} PagesSent with both normal and zero pages`);
+  return index;
+};
+
+/** Swaps a PagesSent's normal and zero counts and makes its bytes match, as a forger would. */
+function swapCounts(records: Line[], index: number): void {
+  const sent = records[index].data as Line;
+  [sent.normalPages, sent.zeroPages] = [sent.zeroPages, sent.normalPages];
+  sent.bytes = (sent.normalPages as number) * (4096 + 8) + (sent.zeroPages as number) * 9;
 }
+
+/** After the VM resumed on the destination: paused there and resumed on the source. */
+function resumeOnSourceAfterDestination(records: Line[]): void {
+  const onDestination = records.findIndex((record) => record.type === 'VmResumed' && (record.data as Line).host === 'host-b');
+  insertEvent(records, onDestination + 1, { ...records[onDestination], type: 'VmPaused', data: { host: 'host-b', reason: 'forged' } });
+  insertEvent(records, onDestination + 2, { ...records[onDestination], type: 'VmResumed', data: { host: 'host-a' } });
+}
+
+const secondResume = (records: readonly Line[]): number => secondIndex(records, 'VmResumed') + 1;
 
 const FORGERIES: readonly Forgery[] = [
   // The header.
@@ -109,6 +127,49 @@ const FORGERIES: readonly Forgery[] = [
     reason: /DirtyBitmapSynced data\.sync: 0 does not count up from the previous sync \(\d+\)/,
   },
   { name: 'StorageRunStarted data empty', log: 'storage', forge: (r) => { r[1].data = {}; }, line: () => 2, reason: /StorageRunStarted data\.model: / },
+  // What only the run could have written: where the VM runs, what each send holds.
+  {
+    name: 'VmResumed on the source after the VM resumed on the destination (pre-copy)',
+    log: 'migration',
+    forge: resumeOnSourceAfterDestination,
+    line: secondResume,
+    reason: /VmResumed data\.host: "host-a" is the source, but the VM already ran on the destination \(host-b\): the source's memory is stale/,
+  },
+  {
+    name: 'VmResumed on the source after post-copy switched over',
+    log: 'post-copy',
+    forge: resumeOnSourceAfterDestination,
+    line: secondResume,
+    reason: /VmResumed data\.host: "host-a" is the source, but the VM already ran on the destination/,
+  },
+  {
+    name: 'PagesSent normalPages and zeroPages swapped, bytes recomputed',
+    log: 'zero-pages',
+    forge: (r) => swapCounts(r, swappableSent(r, 'precopy')),
+    line: (r) => swappableSent(r, 'precopy') + 1,
+    reason: /inconsistent event data \(PagesSent\): zeroPages: \d+, but \d+ of the pages its ranges hold were zero on the source/,
+  },
+  {
+    name: 'post-copy PagesSent normalPages and zeroPages swapped, bytes recomputed',
+    log: 'post-copy',
+    forge: (r) => swapCounts(r, swappableSent(r, 'postcopy')),
+    line: (r) => swappableSent(r, 'postcopy') + 1,
+    reason: /inconsistent event data \(PagesSent\): zeroPages: \d+, but \d+ of the pages its ranges hold were zero on the source/,
+  },
+  {
+    name: 'PagesSent.bytes not what its pages cost',
+    log: 'migration',
+    forge: (r) => { data(r, 'PagesSent').bytes = (data(r, 'PagesSent').bytes as number) + 1; },
+    line: eventLine('PagesSent'),
+    reason: /inconsistent event data \(PagesSent\): bytes: \d+, but \d+ normal pages at 4104 bytes and 0 zero pages at 9 make \d+/,
+  },
+  {
+    name: 'MigrationStarted.zeroPages not the seeded zero pages',
+    log: 'zero-pages',
+    forge: (r) => { data(r, 'MigrationStarted').zeroPages = 0; },
+    line: () => 2,
+    reason: /inconsistent event data \(MigrationStarted\): zeroPages: 0, but the header's seed and scenario make \d+ pages zero/,
+  },
   // The sequence.
   { name: 'MigrationStarted removed', log: 'migration', forge: (r) => dropEvent(r, 1), line: () => 2, reason: /a migration log opens with MigrationStarted, not SetupCompleted/ },
   {
@@ -140,19 +201,22 @@ const FORGERIES: readonly Forgery[] = [
 
 describe('replaying a forged log (hash chain recomputed after the edit)', () => {
   let dir: string;
-  const originals: Record<Forgery['log'], Line[]> = { migration: [], storage: [] };
+  const originals: Record<Forgery['log'], Line[]> = { migration: [], storage: [], 'zero-pages': [], 'post-copy': [] };
+  const linesOf = (run: { logText?: string }): Line[] => logLines(run.logText as string).map(lineContent);
 
   beforeAll(() => {
     dir = tempDir();
-    const migration = runMigration({ scenario: smallScenario({ workload: { model: 'uniform', 'dirty-rate': 30000 } }), keepLog: true });
-    originals.migration = logLines(migration.logText as string).map(lineContent);
+    const workload = { model: 'uniform', 'dirty-rate': 30000 };
+    originals.migration = linesOf(runMigration({ scenario: smallScenario({ workload }), keepLog: true }));
+    originals['zero-pages'] = linesOf(runMigration({ scenario: smallScenario({ workload, zeroPageRatio: 0.5 }), keepLog: true }));
+    originals['post-copy'] = linesOf(runMigration({ scenario: smallScenario({ workload, zeroPageRatio: 0.5, strategy: 'post-copy' }), keepLog: true }));
     const storage = runStorage({ scenario: storageScenario(), keepLog: true });
     originals.storage = logLines(storage.logText as string).map(lineContent);
   });
   afterAll(() => removeDir(dir));
 
   it('the unedited logs re-chained replay (the forgeries below differ only by their edit)', () => {
-    for (const kind of ['migration', 'storage'] as const) {
+    for (const kind of ['migration', 'storage', 'zero-pages', 'post-copy'] as const) {
       const path = join(dir, `${kind}.ndjson`);
       writeFileSync(path, rehash(originals[kind].map(contentLine)));
       expect(virtsim(['replay', path]).status).toBe(0);

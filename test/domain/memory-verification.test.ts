@@ -1,5 +1,7 @@
-import type { MigrationEvent } from '../../src/domain/migration/events';
-import { MemoryVerification } from '../../src/domain/migration/memory-verification';
+import { event } from '../../src/domain/event';
+import { PageBitmap } from '../../src/domain/memory/page-bitmap';
+import type { MigrationEvent, PagesSent, PostcopyStarted } from '../../src/domain/migration/events';
+import { MemoryVerification, type SentPageCounts } from '../../src/domain/migration/memory-verification';
 import { NS_PER_MS } from '../../src/domain/units';
 import { cancelled, completed, deviceStateSent, dirtied, failed, paused, resumed, sent, setupCompleted, started, synced, timeline } from '../support/events';
 
@@ -101,5 +103,83 @@ describe('memory verification', () => {
 
   it('rejects a page batch beyond the VM', () => {
     expect(() => verdictOf([[0, started(8)], [1, sent('precopy', [6, 4])]])).toThrow(/beyond/);
+  });
+});
+
+describe('checking what each PagesSent counts, as a replay does', () => {
+  /** A 64-page VM whose pages 0-7 start zero. */
+  const zeroAtStart = (): PageBitmap => {
+    const zero = new PageBitmap(64);
+    zero.addRange(0, 8);
+    return zero;
+  };
+
+  function replayed(entries: ReadonlyArray<readonly [number, MigrationEvent]>, counts: Partial<SentPageCounts> = {}) {
+    const verification = new MemoryVerification(undefined, { zeroPages: zeroAtStart(), bytesFollow: true, ...counts });
+    verification.handle(timeline(entries));
+    return verification.result();
+  }
+
+  /** `sent` with its counts (and bytes) stated as a forger would. */
+  function sentClaiming(flat: number[], normalPages: number, zeroPages: number, bytes = normalPages * 4104 + zeroPages * 9): PagesSent {
+    const honest = sent('precopy', flat);
+    return event<PagesSent>('PagesSent', 1, { ...honest.data, normalPages, zeroPages, bytes });
+  }
+
+  const start = [0, started(64, 4096, 1_000_000, 8)] as const;
+
+  it('accepts a run whose sends count the seeded zero pages less those written on the source', () => {
+    const verdict = replayed([
+      start,
+      [ms(1), synced(1, 64)],
+      [ms(2), sent('precopy', [0, 32], 4096, 8)],
+      [ms(3), dirtied(0, [2, 40])],
+      [ms(4), sent('precopy', [32, 32])],
+      [ms(5), paused()],
+      [ms(5), synced(2, 2)],
+      // Page 2 was zero at the start, but the guest wrote it: it goes whole now.
+      [ms(5), sent('stop-and-copy', [2, 1, 40, 1])],
+      [ms(6), resumed()],
+      [ms(6), completed()],
+    ]);
+    expect(verdict).toMatchObject({ checked: true, consistent: true });
+  });
+
+  it('refuses normal and zero counts swapped, bytes made to match', () => {
+    // 0-31 holds 8 zero pages and 24 normal ones.
+    expect(() => replayed([start, [ms(1), sentClaiming([0, 32], 8, 24)]])).toThrow('zeroPages: 24, but 8 of the pages its ranges hold were zero on the source');
+  });
+
+  it('refuses a written page still counted zero', () => {
+    const run = (zeroPages: number) => () => replayed([start, [ms(1), dirtied(0, [5])], [ms(2), sentClaiming([0, 8], 8 - zeroPages, zeroPages)]]);
+    expect(run(8)).toThrow('zeroPages: 8, but 7 of');
+    expect(run(7)).not.toThrow();
+  });
+
+  it('refuses zero pages where the header seeded none', () => {
+    expect(() => replayed([[0, started(64)], [ms(1), sentClaiming([0, 8], 6, 2)]], { zeroPages: null })).toThrow('zeroPages: 2, but 0 of');
+  });
+
+  it('refuses bytes the counts do not make, unless xbzrle may have sent deltas', () => {
+    const entries = [start, [ms(1), sentClaiming([0, 32], 24, 8, 24 * 4104 + 8 * 9 - 1)]] as const;
+    expect(() => replayed(entries)).toThrow('bytes: 98567, but 24 normal pages at 4104 bytes and 8 zero pages at 9 make 98568');
+    expect(() => replayed(entries, { bytesFollow: false })).not.toThrow();
+  });
+
+  it('refuses a MigrationStarted whose zero pages are not the seeded ones', () => {
+    expect(() => replayed([[0, started(64, 4096, 1_000_000, 3)]])).toThrow('zeroPages: 3, but the header\'s seed and scenario make 8 pages zero');
+  });
+
+  it('counts post-copy sends the same way', () => {
+    const entries = (zeroPages: number): ReadonlyArray<readonly [number, MigrationEvent]> => [
+      start,
+      [ms(1), paused()],
+      [ms(1), event<PostcopyStarted>('PostcopyStarted', 1, { pagesOnSource: 64 })],
+      [ms(2), resumed()],
+      // Pages 4-11: 4-7 are zero.
+      [ms(3), sent('postcopy', [4, 8], 4096, zeroPages)],
+    ];
+    expect(() => replayed(entries(4))).not.toThrow();
+    expect(() => replayed(entries(8))).toThrow('zeroPages: 8, but 4 of');
   });
 });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { InputError } from '../../src/domain/errors';
 import { runMigration } from '../../src/app/use-cases/run-migration';
 import { parseEventLog } from '../../src/infrastructure/event-store/log-reader';
-import { contentLine, lineContent, logEvents, logLines, rehash } from '../support/log';
+import { contentLine, insertEvent, lineContent, logEvents, logLines, rehash } from '../support/log';
 import { smallScenario } from '../support/scenarios';
 
 const logText = runMigration({ scenario: smallScenario({ memory: '4MiB', workload: { model: 'uniform', 'dirty-rate': 20000 } }), keepLog: true }).logText as string;
@@ -106,6 +106,24 @@ describe('reading an event log', () => {
     it('names an end-of-log line whose count disagrees', () => {
       const last = lines.length - 1;
       expect(faultOf(withLine(last, (record) => { record.events = 3; })).problems[0]).toEqual({ path: `line ${lines.length}`, reason: expect.stringMatching(/counts 3 events/) });
+    });
+
+    it('names a VmResumed on the source once the VM has run on the destination, and accepts one before (a stop-and-copy rolled back)', () => {
+      const records = lines.map(lineContent);
+      const onDestination = records.findIndex((record) => record.type === 'VmResumed');
+      expect(records[onDestination].data).toEqual({ host: 'host-b' });
+      const rolledBack = structuredClone(records);
+      rolledBack[onDestination].data = { host: 'host-a' };
+      rolledBack[onDestination + 1] = { ...rolledBack[onDestination + 1], type: 'MigrationFailed', v: 2, data: { reason: 'link down', vmLost: false } };
+      expect(() => parseEventLog(rehash(rolledBack.map(contentLine)))).not.toThrow();
+
+      const backOnSource = structuredClone(records);
+      insertEvent(backOnSource, onDestination + 1, { ...backOnSource[onDestination], type: 'VmPaused', data: { host: 'host-b', reason: 'forged' } });
+      insertEvent(backOnSource, onDestination + 2, { ...backOnSource[onDestination], data: { host: 'host-a' } });
+      expect(faultOf(rehash(backOnSource.map(contentLine))).problems[0]).toEqual({
+        path: `line ${onDestination + 3}`,
+        reason: 'VmResumed data.host: "host-a" is the source, but the VM already ran on the destination (host-b): the source\'s memory is stale',
+      });
     });
 
     it('refuses a log format newer than this reader', () => {

@@ -1,4 +1,5 @@
 import { event, type EventEnvelope } from '../../src/domain/event';
+import { PAGE_HEADER_BYTES, ZERO_PAGE_BYTES } from '../../src/domain/memory/memory-image';
 import { encodePageList, encodeRanges } from '../../src/domain/memory/page-set-codec';
 import type {
   DeviceStateSent, DirtyBitmapSynced, MigrationCancelled, MigrationCompleted, MigrationEvent, MigrationFailed,
@@ -9,10 +10,10 @@ import type {
 export const SOURCE = 'host-a';
 export const DESTINATION = 'host-b';
 
-export function started(pages: number, pageSizeBytes = 4096, thresholdBytes = 1_000_000): MigrationStarted {
+export function started(pages: number, pageSizeBytes = 4096, thresholdBytes = 1_000_000, zeroPages = 0): MigrationStarted {
   return event<MigrationStarted>('MigrationStarted', 1, {
     vm: 'vm0', source: SOURCE, destination: DESTINATION, strategy: 'pre-copy', stopPolicy: 'qemu',
-    pages, pageSizeBytes, zeroPages: 0, liveRateBytesPerS: 1e8, linkRateBytesPerS: 1e8, thresholdBytes,
+    pages, pageSizeBytes, zeroPages, liveRateBytesPerS: 1e8, linkRateBytesPerS: 1e8, thresholdBytes,
   });
 }
 
@@ -28,7 +29,7 @@ export function sent(phase: TransferPhase, flat: number[], pageSizeBytes = 4096,
   for (let i = 1; i < flat.length; i += 2) pages += flat[i];
   const normalPages = pages - zeroPages;
   return event<PagesSent>('PagesSent', 1, {
-    phase, ranges: encodeRanges(flat), pages, normalPages, zeroPages, bytes: normalPages * (pageSizeBytes + 8) + zeroPages * 8,
+    phase, ranges: encodeRanges(flat), pages, normalPages, zeroPages, bytes: normalPages * (pageSizeBytes + PAGE_HEADER_BYTES) + zeroPages * ZERO_PAGE_BYTES,
   });
 }
 

@@ -56,6 +56,16 @@ export function lineContent(line: string): Record<string, unknown> {
   return JSON.parse(parts.content) as Record<string, unknown>;
 }
 
+/** Inserts a record before `index` (of the parsed lines: header first, trailer last), renumbering events and the trailer's count. */
+export function insertEvent(records: Record<string, unknown>[], index: number, event: Record<string, unknown>): void {
+  records.splice(index, 0, event);
+  records.forEach((record, i) => {
+    if (typeof record.seq === 'number') record.seq = i;
+  });
+  const trailer = records[records.length - 1];
+  trailer.events = (trailer.events as number) + 1;
+}
+
 /** Serializes a record back into a line content (the caller re-hashes with {@link rehash}). */
 export function contentLine(record: Record<string, unknown>): string {
   const { h: _h, ...rest } = record;

@@ -1,10 +1,14 @@
 import { InputError } from '../../domain/errors';
+import { PageBitmap } from '../../domain/memory/page-bitmap';
+import { seedZeroPages, startsWithZeroPages } from '../../domain/memory/zero-pages';
+import type { SentPageCounts } from '../../domain/migration/memory-verification';
 import { MigrationProjection } from '../../domain/migration/projection';
 import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
 import type { Scenario } from '../../domain/scenario/schema';
 import { foldEvents } from './fold-events';
 import { SectionProjections } from './sections';
 import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
+import { RandomStreams } from '../../infrastructure/random';
 import { checkOptionalString, checkString } from './library-options';
 import { replayStorageLog, type StorageReplay } from './replay-storage';
 
@@ -17,8 +21,20 @@ export interface MigrationReplay {
 /** Folds a verified log through the same projection the live run used. */
 export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
   if (log.header.kind !== 'migration') throw InputError.at('line 1', `cannot replay a ${log.header.kind} log here`, source);
-  const [projection, sections] = foldEvents(log.events, () => [new MigrationProjection(), new SectionProjections()], source);
-  return { kind: 'migration', header: log.header, result: { ...migrationResult(projection.result(), log.summary, resultOptions(log.header.scenario as Scenario)), ...sections.sections() } };
+  const scenario = log.header.scenario as Scenario;
+  const create = () => [new MigrationProjection(undefined, sentPageCounts(scenario, log.header.seed)), new SectionProjections()] as const;
+  const [projection, sections] = foldEvents(log.events, create, source);
+  return { kind: 'migration', header: log.header, result: { ...migrationResult(projection.result(), log.summary, resultOptions(scenario)), ...sections.sections() } };
+}
+
+/** The run's zero pages as it seeded them (a new bitmap for each fold: the verification clears the pages written). */
+function sentPageCounts(scenario: Scenario, seed: number): SentPageCounts {
+  let zeroPages: PageBitmap | null = null;
+  if (startsWithZeroPages(scenario)) {
+    zeroPages = new PageBitmap(scenario.vm.memory / scenario.vm['page-size']);
+    seedZeroPages(zeroPages, scenario, new RandomStreams(seed));
+  }
+  return { zeroPages, bytesFollow: !scenario.migration.capabilities.xbzrle };
 }
 
 function checkTextTypes(text: unknown, source: unknown): void {

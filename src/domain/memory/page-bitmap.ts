@@ -151,6 +151,14 @@ export class PageBitmap {
     }
   }
 
+  /** How many of `[start, start + length)` are set, a word at a time. */
+  countRange(start: number, length: number): number {
+    const end = start + length;
+    let set = 0;
+    for (let page = start; page < end; page = nextWord(page, end)) set += popcount32((this.words[page >>> 5] & spanMask(page, end)) >>> 0);
+    return set;
+  }
+
   /** Clears the bits of `mask` (all of them set) in word `index`. */
   clearWordBits(index: number, mask: number): void {
     this.words[index] &= ~mask;

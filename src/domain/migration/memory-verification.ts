@@ -1,7 +1,8 @@
 import type { EventEnvelope, Projection } from '../event';
 import { decodedOf, decodePageList, decodeRanges } from '../memory/page-set-codec';
+import { PAGE_HEADER_BYTES, ZERO_PAGE_BYTES } from '../memory/memory-image';
 import { PageBitmap, popcount32, type WordSource } from '../memory/page-bitmap';
-import type { MigrationEvent } from './events';
+import type { MigrationEvent, PagesSent } from './events';
 
 export interface MemoryVerdict {
   /** Whether a verdict exists yet (the run has ended). */
@@ -19,6 +20,19 @@ export interface MemoryVerdict {
 }
 
 const SAMPLE = 10;
+
+/**
+ * What a replay knows of the source's zero pages, to check the counts each
+ * PagesSent states (a run computed them itself and passes none): the pages
+ * zero at the start follow from the header's seed and scenario, and a write
+ * on the source makes a page non-zero (as MemoryImage.recordWrites does).
+ */
+export interface SentPageCounts {
+  /** The pages zero when the run began (see seedZeroPages), null when none were; the verification owns it from then on and clears the pages written. */
+  readonly zeroPages: PageBitmap | null;
+  /** Whether bytes follow from the counts: not with xbzrle, whose deltas cost what the writes changed in a page, which the log does not hold. */
+  readonly bytesFollow: boolean;
+}
 
 /**
  * Judges the destination's memory from the events alone, so the verdict is a
@@ -43,10 +57,14 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
   private destinationHost = '';
   private runningOn: string | null = null;
   private crashedHost: string | null = null;
+  private pageSizeBytes = 0;
+  private readonly zero: PageBitmap | null;
   private verdict: MemoryVerdict = { checked: false, consistent: false, verifiedOn: 'none', mismatchedPages: 0, mismatchedSample: [], vmLost: false, lostPages: 0 };
 
   /** `words`: where the page bitmaps get their arrays (a run may lend recycled ones). */
-  constructor(private readonly words?: WordSource) {}
+  constructor(private readonly words?: WordSource, private readonly counts?: SentPageCounts) {
+    this.zero = counts?.zeroPages ?? null;
+  }
 
   handle(batch: readonly EventEnvelope[]): void {
     for (const envelope of batch) this.apply(envelope as EventEnvelope<MigrationEvent>);
@@ -68,13 +86,15 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
         this.source = envelope.data.source;
         this.destinationHost = envelope.data.destination;
         this.runningOn = this.source;
+        this.pageSizeBytes = envelope.data.pageSizeBytes;
+        if (this.counts) this.checkZeroPagesAtStart(envelope.data.zeroPages);
         return;
       }
       case 'PagesDirtied':
         this.applyWrites(decodedOf(envelope.data) ?? decodePageList(envelope.data.pages));
         return;
       case 'PagesSent':
-        this.applySent(decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges), envelope.data.phase === 'postcopy', envelope.data.pages);
+        this.applySent(decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges), envelope.data);
         return;
       case 'PagesDiscarded': {
         const flat = decodedOf(envelope.data) ?? decodeRanges(envelope.data.ranges);
@@ -119,8 +139,12 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
   // call that reached such code, thousands of times a sweep.
   private applyWrites(pages: Uint32Array): void {
     this.checkPages(pages);
-    if (this.runningOn === this.destinationHost) this.applyDestinationWrites(pages);
-    else this.applySourceWrites(pages);
+    if (this.runningOn === this.destinationHost) {
+      this.applyDestinationWrites(pages);
+    } else {
+      this.applySourceWrites(pages);
+      if (this.zero !== null && this.zero.count > 0) this.clearZeroPages(this.zero, pages);
+    }
   }
 
   private checkPages(pages: Uint32Array): void {
@@ -132,6 +156,11 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     for (let i = 0; i < pages.length; i++) current.delete(pages[i]);
   }
 
+  /** A write on the source leaves its page non-zero; on the destination it does not reach the source's copy. */
+  private clearZeroPages(zero: PageBitmap, pages: Uint32Array): void {
+    for (let i = 0; i < pages.length; i++) zero.delete(pages[i]);
+  }
+
   private applyDestinationWrites(pages: Uint32Array): void {
     for (let i = 0; i < pages.length; i++) {
       const page = pages[i];
@@ -140,10 +169,37 @@ export class MemoryVerification implements Projection<MemoryVerdict> {
     }
   }
 
-  /** `pages`: the count the event states, checked against its ranges while they are decoded anyway. */
-  private applySent(flat: Uint32Array, onlyAbsent: boolean, pages: number): void {
-    const held = onlyAbsent ? this.applySentIfAbsent(flat) : this.applySentAll(flat);
-    if (held !== pages) throw new Error(`pages: ${pages}, but its ranges hold ${held} pages`);
+  /** The counts the event states are checked against its ranges while they are decoded anyway. */
+  private applySent(flat: Uint32Array, sent: PagesSent['data']): void {
+    const held = sent.phase === 'postcopy' ? this.applySentIfAbsent(flat) : this.applySentAll(flat);
+    if (held !== sent.pages) throw new Error(`pages: ${sent.pages}, but its ranges hold ${held} pages`);
+    if (this.counts) this.checkSentCounts(flat, sent, this.counts.bytesFollow);
+  }
+
+  private checkZeroPagesAtStart(stated: number): void {
+    const zeroPages = this.zero?.count ?? 0;
+    if (stated !== zeroPages) throw new Error(`zeroPages: ${stated}, but the header's seed and scenario make ${zeroPages} pages zero`);
+  }
+
+  /**
+   * A zero page goes as a header and a fill byte, any other whole (page and
+   * header) unless xbzrle sent it as a delta: so normalPages + zeroPages
+   * cannot be shuffled, nor bytes moved, without the ranges disagreeing.
+   */
+  private checkSentCounts(flat: Uint32Array, sent: PagesSent['data'], bytesFollow: boolean): void {
+    const zeroPages = this.zero !== null && this.zero.count > 0 ? this.zeroPagesIn(this.zero, flat) : 0;
+    if (sent.zeroPages !== zeroPages) throw new Error(`zeroPages: ${sent.zeroPages}, but ${zeroPages} of the pages its ranges hold were zero on the source`);
+    if (!bytesFollow) return;
+    const bytes = sent.normalPages * (this.pageSizeBytes + PAGE_HEADER_BYTES) + zeroPages * ZERO_PAGE_BYTES;
+    if (sent.bytes !== bytes) {
+      throw new Error(`bytes: ${sent.bytes}, but ${sent.normalPages} normal pages at ${this.pageSizeBytes + PAGE_HEADER_BYTES} bytes and ${zeroPages} zero pages at ${ZERO_PAGE_BYTES} make ${bytes}`);
+    }
+  }
+
+  private zeroPagesIn(zero: PageBitmap, flat: Uint32Array): number {
+    let zeroPages = 0;
+    for (let i = 0; i < flat.length; i += 2) zeroPages += zero.countRange(flat[i], flat[i + 1]);
+    return zeroPages;
   }
 
   /** Returns the pages the ranges hold. */

@@ -3,7 +3,7 @@ import { MIGRATION_EVENT_VERSIONS, type MigrationEvent } from './events';
 import { DiskVerification, type DiskVerdict } from './disk-verification';
 import { FaultStalls, type StallDistribution } from './fault-stalls';
 import type { WordSource } from '../memory/page-bitmap';
-import { MemoryVerification, type MemoryVerdict } from './memory-verification';
+import { MemoryVerification, type MemoryVerdict, type SentPageCounts } from './memory-verification';
 import { evolveMigrationBatch, initialMigrationState, type MigrationState } from './state';
 
 const MIGRATION_TYPES: ReadonlySet<string> = new Set(Object.keys(MIGRATION_EVENT_VERSIONS));
@@ -23,9 +23,13 @@ export class MigrationProjection implements Projection<MigrationView> {
   private readonly stalls = new FaultStalls();
   private readonly disk = new DiskVerification();
 
-  /** `words`: where the verification's page bitmaps get their arrays (a run may lend recycled ones). */
-  constructor(words?: WordSource) {
-    this.verification = new MemoryVerification(words);
+  /**
+   * `words`: where the verification's page bitmaps get their arrays (a run may
+   * lend recycled ones); `counts`: what a replay knows to check each
+   * PagesSent's counts against.
+   */
+  constructor(words?: WordSource, counts?: SentPageCounts) {
+    this.verification = new MemoryVerification(words, counts);
   }
 
   handle(batch: readonly EventEnvelope[]): void {

@@ -208,9 +208,10 @@ export function eventContext<K extends string>(name: string, start: K, ends: rea
 /**
  * What shapes alone cannot say: the run's start agrees with the header (the
  * strategy stamped there, the scenario's VM and hosts), the VM pauses, resumes
- * and crashes only on the run's two hosts, post-copy pages follow
- * PostcopyStarted, and dirty-bitmap syncs count up. Each is a comparison per
- * event: nothing is decoded here.
+ * and crashes only on the run's two hosts and never resumes on the source
+ * once it has run on the destination, post-copy pages follow PostcopyStarted,
+ * and dirty-bitmap syncs count up. Each is a comparison per event: nothing is
+ * decoded here.
  */
 function migrationRules(header: LogHeader): EventRules {
   const { vm, hosts } = header.scenario as Scenario;
@@ -219,6 +220,7 @@ function migrationRules(header: LogHeader): EventRules {
     : { path: 'host', reason: `"${host}" is neither the scenario's source (${hosts.source}) nor its destination (${hosts.destination})` });
   const strategy = header.strategies['migration-strategy']?.name;
   let postcopyStarted = false;
+  let ranOnDestination = false;
   let lastSync: number | undefined;
   return (type, data) => {
     switch (type) {
@@ -234,10 +236,16 @@ function migrationRules(header: LogHeader): EventRules {
         if (started.destination !== hosts.destination) return { path: 'destination', reason: `"${started.destination}" is not the scenario's hosts.destination (${hosts.destination})` };
         return undefined;
       }
+      case 'VmResumed': {
+        const { host } = data as VmResumed['data'];
+        // Once the guest has run on the destination the source's copy is stale: QEMU never resumes it there.
+        if (ranOnDestination && host === hosts.source) return { path: 'host', reason: `"${host}" is the source, but the VM already ran on the destination (${hosts.destination}): the source's memory is stale` };
+        if (host === hosts.destination) ranOnDestination = true;
+        return onRunHost(host);
+      }
       case 'VmPaused':
-      case 'VmResumed':
       case 'HostCrashed':
-        return onRunHost((data as (VmPaused | VmResumed | HostCrashed)['data']).host);
+        return onRunHost((data as (VmPaused | HostCrashed)['data']).host);
       case 'PostcopyStarted':
         postcopyStarted = true;
         return undefined;

@@ -118,6 +118,7 @@ export class Guest implements GuestControl {
   private lagNs: number;
   private speed: number;
   private currentHost: string | null;
+  private hasRunOnDestination = false;
   private readonly writes: AccessCursor;
   private readonly reads: AccessCursor;
   /** Writes held by `runWithFaults` until `flushWrites`: one buffer for the whole run, not an array per slice. */
@@ -136,7 +137,7 @@ export class Guest implements GuestControl {
     private readonly bus: EventBus,
     private readonly memory: MemoryImage,
     accesses: GuestAccesses,
-    host: string,
+    private readonly source: string,
     private readonly destination: string,
     private readonly vcpus: number,
   ) {
@@ -152,7 +153,7 @@ export class Guest implements GuestControl {
     this.lagNs = 0;
     this.speed = 1;
     this.lastNs = clock.now;
-    this.currentHost = host;
+    this.currentHost = source;
     this.writes = new AccessCursor((out, n) => accesses.nextWrites(out, n), accesses.writesPerSecond);
     this.reads = new AccessCursor(
       (out, n) => accesses.nextReads(out, n),
@@ -167,6 +168,11 @@ export class Guest implements GuestControl {
 
   get host(): string | null {
     return this.currentHost;
+  }
+
+  /** Whether the guest has run on the destination: from then on the source's copy of its memory is stale. */
+  get ranOnDestination(): boolean {
+    return this.hasRunOnDestination;
   }
 
   get guestTimeNs(): number {
@@ -260,7 +266,10 @@ export class Guest implements GuestControl {
   }
 
   resume(host: string): void {
+    // QEMU cannot do it, and replay refuses a log that does.
+    if (host === this.source && this.hasRunOnDestination) throw new Error(`cannot resume the VM on the source (${host}) after it ran on the destination: the source's memory is stale`);
     this.catchUp();
+    if (host === this.destination) this.hasRunOnDestination = true;
     this.currentHost = host;
     this.bus.emit(event<VmResumed>('VmResumed', 1, { host }));
   }

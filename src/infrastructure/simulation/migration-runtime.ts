@@ -4,6 +4,7 @@ import type { WordSource } from '../../domain/memory/page-bitmap';
 import { encodePageList, encodeRanges, withDecoded } from '../../domain/memory/page-set-codec';
 import { RangeBuilder } from '../../domain/memory/range-builder';
 import { XbzrleCache } from '../../domain/memory/xbzrle-cache';
+import { seedZeroPages } from '../../domain/memory/zero-pages';
 import { ThrottleTrigger } from '../../domain/migration/auto-converge';
 import type {
   DeviceStateSent, DirtyBitmapSynced, HostCrashed, LinkDown, LinkUp, MigrationCancelled, MigrationCompleted,
@@ -21,8 +22,6 @@ import type { Scheduler } from '../scheduler';
 import { DiskMirror } from './disk-mirror';
 import { Guest } from './guest';
 
-/** Zero pages come in 2 MiB-aligned regions, as free memory does (at least a page each, whatever the page size). */
-const ZERO_REGION_BYTES = 2 * 1024 * 1024;
 /** How far past max-duration a guarded strategy may still schedule work (a step of a well-behaved one is <= 100 ms). */
 const DEADLINE_GRACE_NS = NS_PER_S;
 /** Actions at one virtual instant before a strategy is taken to loop without letting time pass. */
@@ -86,7 +85,7 @@ export class MigrationRuntime implements MigrationContext {
     const pageSize = scenario.vm['page-size'];
     const pages = vmPages(scenario.vm);
     this.memory = new MemoryImage(pages, pageSize, options.words);
-    if (capabilities['zero-page-detection']) this.seedZeroPages(scenario.vm['zero-page-ratio']);
+    seedZeroPages(this.memory.zero, scenario, options.random);
     if (capabilities.xbzrle) {
       this.memory.xbzrle = new XbzrleCache(pages, parameters['xbzrle-cache-size'], pageSize, options.accesses.bytesPerWrite);
     }
@@ -320,13 +319,18 @@ export class MigrationRuntime implements MigrationContext {
   }
 
   cancel(reason: string): void {
-    if (!this.guest.running) this.guest.resume(this.source);
+    if (!this.guest.running) this.guest.resume(this.survivingHost);
     this.end(event<MigrationCancelled>('MigrationCancelled', 1, { reason }));
   }
 
   fail(reason: string, vmLost = false): void {
-    if (!vmLost && !this.guest.running) this.guest.resume(this.source);
+    if (!vmLost && !this.guest.running) this.guest.resume(this.survivingHost);
     this.end(event<MigrationFailed>('MigrationFailed', 2, { reason, vmLost }));
+  }
+
+  /** Where a paused VM resumes when the migration ends without losing it: the source, unless the VM already ran on the destination. */
+  private get survivingHost(): string {
+    return this.guest.ranOnDestination ? this.destination : this.source;
   }
 
   private end(final: MigrationCompleted | MigrationCancelled | MigrationFailed): void {
@@ -447,16 +451,6 @@ export class MigrationRuntime implements MigrationContext {
       this.fail(`source host crashed during post-copy: ${this.memory.toSend.count} pages existed only there; the VM is lost`, true);
     } else {
       this.fail('destination host crashed during post-copy: the running VM and the pages it wrote there are lost', true);
-    }
-  }
-
-  private seedZeroPages(ratio: number): void {
-    if (ratio <= 0) return;
-    const random = this.options.random.stream('memory.zero-pages');
-    const zero = this.memory.zero;
-    const regionPages = Math.max(1, ZERO_REGION_BYTES / this.memory.pageSizeBytes);
-    for (let start = 0; start < this.memory.pages; start += regionPages) {
-      if (random.nextFloat() < ratio) zero.addRange(start, Math.min(regionPages, this.memory.pages - start));
     }
   }
 }
