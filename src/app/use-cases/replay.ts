@@ -4,7 +4,7 @@ import { seedZeroPages, startsWithZeroPages } from '../../domain/memory/zero-pag
 import type { SentPageCounts } from '../../domain/migration/memory-verification';
 import { MigrationProjection } from '../../domain/migration/projection';
 import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
-import type { Scenario } from '../../domain/scenario/schema';
+import { vmPages, type Scenario } from '../../domain/scenario/schema';
 import { foldEvents } from './fold-events';
 import { SectionProjections } from './sections';
 import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
@@ -31,7 +31,7 @@ export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
 function sentPageCounts(scenario: Scenario, seed: number): SentPageCounts {
   let zeroPages: PageBitmap | null = null;
   if (startsWithZeroPages(scenario)) {
-    zeroPages = new PageBitmap(scenario.vm.memory / scenario.vm['page-size']);
+    zeroPages = new PageBitmap(vmPages(scenario.vm));
     seedZeroPages(zeroPages, scenario, new RandomStreams(seed));
   }
   return { zeroPages, bytesFollow: !scenario.migration.capabilities.xbzrle };

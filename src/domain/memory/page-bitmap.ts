@@ -25,6 +25,35 @@ function moveWords(mine: Uint32Array, theirs: Uint32Array): number {
   return added;
 }
 
+/**
+ * Writes the runs of set bits in `words` into `flat` as [start, length]
+ * pairs; returns where it stopped (a run still open there has its start
+ * written, not its length). The loop alone: code after a loop that V8
+ * compiled on-stack had no type feedback and deoptimized every later call.
+ */
+function writeRanges(words: Uint32Array, flat: Uint32Array): number {
+  let n = 0;
+  let carry = 0;
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index] | 0;
+    // A bit that differs from the one below it starts a run (if set) or ends one (if clear).
+    let edges = word ^ ((word << 1) | carry);
+    carry = word >>> 31;
+    while (edges !== 0) {
+      const bit = 31 - Math.clz32(edges & -edges);
+      const page = (index << 5) + bit;
+      if (((word >>> bit) & 1) !== 0) {
+        flat[n] = page;
+      } else {
+        flat[n + 1] = page - flat[n];
+        n += 2;
+      }
+      edges &= edges - 1;
+    }
+  }
+  return n;
+}
+
 /** The bits of `page`'s word from `page` up to `end` (exclusive) or the word's end, as an int32 (see {@link PageBitmap}). */
 function spanMask(page: number, end: number): number {
   const bit = page & 31;
@@ -155,7 +184,7 @@ export class PageBitmap {
   countRange(start: number, length: number): number {
     const end = start + length;
     let set = 0;
-    for (let page = start; page < end; page = nextWord(page, end)) set += popcount32((this.words[page >>> 5] & spanMask(page, end)) >>> 0);
+    for (let page = start; page < end; page = nextWord(page, end)) set += popcount32(this.words[page >>> 5] & spanMask(page, end));
     return set;
   }
 
@@ -182,25 +211,7 @@ export class PageBitmap {
   toRanges(): Uint32Array {
     const flat = new Uint32Array(2 * this.runCount());
     const words = this.words;
-    let n = 0;
-    let carry = 0;
-    for (let index = 0; index < words.length; index++) {
-      const word = words[index] | 0;
-      // A bit that differs from the one below it starts a run (if set) or ends one (if clear).
-      let edges = word ^ ((word << 1) | carry);
-      carry = word >>> 31;
-      while (edges !== 0) {
-        const bit = 31 - Math.clz32(edges & -edges);
-        const page = (index << 5) + bit;
-        if (((word >>> bit) & 1) !== 0) {
-          flat[n] = page;
-        } else {
-          flat[n + 1] = page - flat[n];
-          n += 2;
-        }
-        edges &= edges - 1;
-      }
-    }
+    const n = writeRanges(words, flat);
     // A run through the last word's top bit ends with the bitmap.
     if (n < flat.length) flat[n + 1] = (words.length << 5) - flat[n];
     return flat;

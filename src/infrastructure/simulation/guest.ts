@@ -101,6 +101,14 @@ class AccessCursor {
   }
 }
 
+/**
+ * Zero, as V8 stores a double: -0 is not a small integer. Nanosecond clocks
+ * pass 2^30 and stalls leave fractions; a field that started as a small
+ * integer changed every Guest's hidden class when it did, mid-sweep,
+ * deoptimizing each compiled method that had seen the old one.
+ */
+const DOUBLE_ZERO = -0;
+
 /** What serving a fault costs the faulting vCPU, decided by the strategy. */
 export type FaultHandler = (page: number, atNs: number) => number;
 
@@ -112,11 +120,12 @@ export type FaultHandler = (page: number, atNs: number) => number;
  * land on the destination, and accesses to missing pages fault.
  */
 export class Guest implements GuestControl {
-  private guestNs: number;
-  private lastNs: number;
+  // The clocks start as doubles (see DOUBLE_ZERO).
+  private guestNs = DOUBLE_ZERO;
+  private lastNs = DOUBLE_ZERO;
   /** Virtual time the guest still owes to stalls that ran past the last catch-up. */
-  private lagNs: number;
-  private speed: number;
+  private lagNs = DOUBLE_ZERO;
+  private speed = 1;
   private currentHost: string | null;
   private hasRunOnDestination = false;
   private readonly writes: AccessCursor;
@@ -141,17 +150,6 @@ export class Guest implements GuestControl {
     private readonly destination: string,
     private readonly vcpus: number,
   ) {
-    // These hold fractions (stalls divide by vCPUs, throttling scales time) or
-    // pass 2^30: stored as doubles from the start. A Guest whose field turned
-    // from a small integer into a double got a new hidden class mid-sweep,
-    // deoptimizing every compiled method that had seen the old one.
-    this.guestNs = 0.5;
-    this.lagNs = 0.5;
-    this.speed = 0.5;
-    this.lastNs = 0.5;
-    this.guestNs = 0;
-    this.lagNs = 0;
-    this.speed = 1;
     this.lastNs = clock.now;
     this.currentHost = source;
     this.writes = new AccessCursor((out, n) => accesses.nextWrites(out, n), accesses.writesPerSecond);

@@ -278,7 +278,8 @@ export class MigrationRuntime implements MigrationContext {
     if (stallsNs.length === 0 && requests === 0) return;
     let stallNs = 0;
     for (const stall of stallsNs) stallNs += stall;
-    const stallsUs = stallsNs.map((stall) => Math.ceil(stall / 1000));
+    // A typed array, as the guest's page lists are: the encoder sees two array kinds, not every kind a JS array of numbers takes.
+    const stallsUs = Float64Array.from(stallsNs, (stall) => Math.ceil(stall / 1000));
     this.options.bus.emit(event<PostcopyFaults>('PostcopyFaults', 1, {
       requests,
       // The count given, as the guest gives it: the default's `.length`, first read here, deoptimized the encoder.
