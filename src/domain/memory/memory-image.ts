@@ -118,7 +118,7 @@ export class MemoryImage {
   /**
    * Takes pages from `page` up to the end of the bitmap into `ranges`, adding
    * to the taken tallies, until they reach `budgetBytes`; returns where it
-   * stopped. Bit words are kept as int32 (`| 0`, -1 for a full word): a
+   * stopped. Bit words stay int32 (what `&` yields; -1 is a full word): a
    * uint32 above 2^31 is a double in V8, which deoptimized code trained on
    * smaller words.
    */
