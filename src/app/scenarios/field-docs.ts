@@ -90,7 +90,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'network.clients[].connections': 'TCP connections it holds to the VM.',
   'network.clients[].request-rate': 'Requests per second on each connection (one outstanding at a time).',
   'network.clients[].app-timeout': 'The application gives up on a request (and its connection) after this long.',
-  'network.clients[].arp-timeout': 'ARP cache entry lifetime without confirmation.',
+  'network.clients[].arp-timeout': 'From the last confirmation of the VM\'s ARP entry to a broadcast ARP request (Linux: reachable 30 s + delay 5 s + 3 x 1 s unicast probes).',
   'network.tcp': 'TCP retransmission (Linux names).',
   'network.tcp.rto-min': 'TCP_RTO_MIN.',
   'network.tcp.rto-max': 'TCP_RTO_MAX.',

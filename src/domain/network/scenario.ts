@@ -50,8 +50,13 @@ export function networkSchema() {
     'request-rate': z.number().positive('must be positive').max(10_000, 'at most 10000 requests/s per connection').default(10),
     /** The application gives up on a request (and its connection) after this long without an answer. */
     'app-timeout': positiveMilliseconds().default(5_000),
-    /** ARP cache entry lifetime without confirmation. */
-    'arp-timeout': positiveMilliseconds().default(60_000),
+    /**
+     * From the last confirmation to a broadcast ARP request: Linux's
+     * base_reachable_time 30 s (randomised 15-45 s per interface; its mean is
+     * taken), delay_first_probe_time 5 s and 3 unicast probes 1 s apart. Not
+     * gc_stale_time (60 s), which only frees entries nobody uses.
+     */
+    'arp-timeout': positiveMilliseconds().default(38_000),
   });
   const tcpSchema = z.strictObject({
     /** Linux TCP_RTO_MIN. */
