@@ -122,3 +122,22 @@ describe('transparent bridging', () => {
     expect(filtered.filteredAt).toBe('s1');
   });
 });
+
+describe('announce parameters', () => {
+  const parse = (announce: Record<string, unknown>) => networkSchema().safeParse({
+    switches: [{ name: 's1' }], hosts: [{ name: 'h1', switch: 's1' }], clients: [{ name: 'c', switch: 's1' }], announce,
+  });
+  const problem = (announce: Record<string, unknown>) => {
+    const result = parse(announce);
+    return result.success ? null : `${result.error.issues[0].path.join('.')}: ${result.error.issues[0].message}`;
+  };
+
+  it('are refused outside the bounds QEMU\'s migrate_params_check sets', () => {
+    expect(problem({ 'announce-rounds': 1001 })).toBe('announce.announce-rounds: at most 1000 (QEMU\'s limit)');
+    expect(problem({ 'announce-step': 0 })).toBe('announce.announce-step: must be between 1 and 10000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-step': '11s' })).toBe('announce.announce-step: must be between 1 and 10000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-initial': '101s' })).toBe('announce.announce-initial: must be between 0 and 100000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-max': '101s' })).toBe('announce.announce-max: must be between 0 and 100000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-rounds': 1000, 'announce-step': '10s', 'announce-initial': '100s', 'announce-max': 0 })).toBeNull();
+  });
+});

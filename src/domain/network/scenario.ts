@@ -66,13 +66,14 @@ export function networkSchema() {
     /** Retransmissions before the connection is reset (Linux tcp_retries2). */
     retries: z.number().int('must be an integer').nonnegative('must not be negative').default(15),
   });
-  /** QEMU's announce parameters (qemu_announce_self after the destination resumes). */
+  /** QEMU's announce parameters (qemu_announce_self after the destination resumes), with the bounds migrate_params_check sets. */
   const announceSchema = z.strictObject({
     enabled: z.boolean().default(true),
-    'announce-initial': milliseconds().default(50),
-    'announce-max': milliseconds().default(550),
-    'announce-rounds': z.number().int('must be an integer').nonnegative('must not be negative').default(5),
-    'announce-step': milliseconds().default(100),
+    /** The gap after the first round, which goes out at resume. */
+    'announce-initial': milliseconds().refine((ms) => ms <= 100_000, 'must be between 0 and 100000 ms (QEMU\'s limit)').default(50),
+    'announce-max': milliseconds().refine((ms) => ms <= 100_000, 'must be between 0 and 100000 ms (QEMU\'s limit)').default(550),
+    'announce-rounds': z.number().int('must be an integer').nonnegative('must not be negative').max(1000, 'at most 1000 (QEMU\'s limit)').default(5),
+    'announce-step': milliseconds().refine((ms) => ms >= 1 && ms <= 10_000, 'must be between 1 and 10000 ms (QEMU\'s limit)').default(100),
     /** Probability that one announce frame is lost on the way. */
     loss: ratio().default(0),
   });
