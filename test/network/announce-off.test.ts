@@ -63,6 +63,30 @@ describe('a LAN with announce off', () => {
     for (const c of net['per-connection']) expect(c.reason).toMatch(/^app-timeout/);
   });
 
+  it('with aging at the 300 s default, recovers through the clients\' ARP requests once their entries go unconfirmed for 38 s (Linux reachable + delay + probes)', () => {
+    const scenario = lanScenario({
+      announce: { enabled: false },
+      clients: [
+        { name: 'web-1', switch: 'core', connections: 2, 'request-rate': 100, 'app-timeout': '200s' },
+        { name: 'web-2', switch: 'tor-a', connections: 1, 'request-rate': 100, 'app-timeout': '200s' },
+      ],
+      'observe-after': '120s',
+    });
+    const run = runMigration({ scenario, keepLog: true });
+    const net = run.result.network!;
+    expect(net.connections.recovered).toBe(3);
+    // The first retransmission after 38 s goes out at 51 s (0.2 s doubling); with 60 s it would be 102 s.
+    for (const c of net['per-connection']) {
+      expect(c.outage).toBeGreaterThan(38_000);
+      expect(c.outage).toBeLessThan(60_000);
+    }
+    // One neighbour table per client: web-1's two connections share one ARP request.
+    const replies = run.logText!.trim().split('\n').map((line) => JSON.parse(line) as { type?: string; data?: { cause?: string; changes?: { client: string }[] } })
+      .filter((e) => e.type === 'ArpUpdated' && e.data!.cause === 'arp-reply')
+      .map((e) => e.data!.changes![0].client);
+    expect(replies.sort()).toEqual(['web-1', 'web-2']);
+  });
+
   it('replays from the log to the same figures', () => {
     const run = runs[0].run;
     expect(replayText(run.logText!).result).toEqual(run.result);

@@ -26,7 +26,7 @@ describe('a LAN with announce on', () => {
     for (const c of net['per-connection'].filter((x) => x['frames-lost'] > 0)) expect(c.outage).toBeGreaterThanOrEqual(run.result.downtime);
     expect(net['client-outage'].max).toBeGreaterThanOrEqual(run.result.downtime);
     expect(net['client-outage'].p50).toBeGreaterThanOrEqual(run.result.downtime);
-    // Recovery comes with the first retransmission: one RTO (200 ms) after the lost send.
+    // Recovery comes with the first retransmission: one RTO (SRTT + 200 ms) after the lost send.
     expect(net['client-outage'].max).toBeLessThan(200 + 5);
   });
 
@@ -41,7 +41,24 @@ describe('a LAN with announce on', () => {
     expect(moved.at).toBe(resumed);
     expect((moved.data as { changes: { switch: string; port: string }[] }).changes.map((c) => `${c.switch}->${c.port}`).sort())
       .toEqual(['core->tor-b', 'tor-a->core', 'tor-b->host-b']);
-    expect(log.some((e) => e.type === 'ArpUpdated' && (e.data as { cause: string }).cause === 'announce')).toBe(true);
+    // RARP is not ARP, and a gratuitous ARP with the MAC the clients already hold leaves Linux entries as they were.
+    expect(log.some((e) => e.type === 'ArpUpdated' && (e.data as { cause: string }).cause !== 'initial')).toBe(false);
+    expect(net['arp-updates']).toBe(0);
+  });
+
+  it('keeps one ARP cache per client, shared by its connections', () => {
+    const initial = events(run.logText!).find((e) => e.type === 'ArpUpdated')!;
+    expect((initial.data as { changes: { client: string }[] }).changes.map((c) => c.client)).toEqual(['web-1', 'web-2', 'db-1']);
+  });
+
+  it('times the first retransmission at SRTT + 200 ms, as Linux does (rto-min floors 4 x RTTVAR, not the sum)', () => {
+    const first = events(run.logText!).filter((e) => e.type === 'SegmentRetransmitted' && (e.data as { attempt: number }).attempt === 1);
+    expect(first.length).toBeGreaterThan(0);
+    for (const e of first) {
+      const rtoMs = (e.data as { rtoNs: number }).rtoNs / 1e6;
+      expect(rtoMs).toBeGreaterThan(200.1);
+      expect(rtoMs).toBeLessThan(201);
+    }
   });
 
   it('loses the frames sent during downtime, counts them, and recovers each by retransmission', () => {

@@ -2,7 +2,7 @@ import { announceOffsets } from '../../src/domain/network/announce';
 import { ArpCache } from '../../src/domain/network/arp-cache';
 import type { MacTableChange } from '../../src/domain/network/events';
 import { MacTable } from '../../src/domain/network/mac-table';
-import { onRetransmissionTimeout } from '../../src/domain/network/tcp';
+import { NO_RTT_SAMPLE, onRetransmissionTimeout, retransmissionTimeout, updateRtt } from '../../src/domain/network/tcp';
 import { BROADCAST_MAC, Topology } from '../../src/domain/network/topology';
 import { networkSchema } from '../../src/domain/network/scenario';
 
@@ -18,15 +18,30 @@ describe('QEMU announce schedule', () => {
 });
 
 describe('a MAC table', () => {
+  const learn = (table: MacTable, mac: string, port: string, atNs: number) => {
+    const changes: MacTableChange[] = [];
+    table.learn(mac, port, atNs, changes);
+    return changes;
+  };
+
   it('learns, moves an entry to the new port, and ages it out after the aging time', () => {
     const table = new MacTable('sw', 300 * MS);
-    expect(table.learn('m', 'p1', 0)).toEqual({ switch: 'sw', mac: 'm', port: 'p1', change: 'learned' });
-    expect(table.learn('m', 'p1', 10 * MS)).toBeNull();
-    expect(table.learn('m', 'p2', 20 * MS)).toEqual({ switch: 'sw', mac: 'm', port: 'p2', change: 'moved' });
+    expect(learn(table, 'm', 'p1', 0)).toEqual([{ switch: 'sw', mac: 'm', port: 'p1', change: 'learned' }]);
+    expect(learn(table, 'm', 'p1', 10 * MS)).toEqual([]);
+    expect(learn(table, 'm', 'p2', 20 * MS)).toEqual([{ switch: 'sw', mac: 'm', port: 'p2', change: 'moved' }]);
     const aged: MacTableChange[] = [];
     expect(table.lookup('m', 319 * MS, aged)).toBe('p2');
     expect(table.lookup('m', 320 * MS, aged)).toBeNull();
     expect(aged).toEqual([{ switch: 'sw', mac: 'm', port: null, change: 'aged', expiredAtNs: 320 * MS }]);
+  });
+
+  it('reports an entry that expired unnoticed as aged, then learns it afresh (not moved), even on the same port', () => {
+    const table = new MacTable('sw', 300 * MS);
+    learn(table, 'm', 'p1', 0);
+    expect(learn(table, 'm', 'p1', 400 * MS)).toEqual([
+      { switch: 'sw', mac: 'm', port: null, change: 'aged', expiredAtNs: 300 * MS },
+      { switch: 'sw', mac: 'm', port: 'p1', change: 'learned' },
+    ]);
   });
 });
 
@@ -47,6 +62,37 @@ describe('TCP retransmission backoff', () => {
     expect(onRetransmissionTimeout(timers, 0, 200 * MS)).toEqual({ action: 'retransmit', attempt: 1, nextRtoNs: 400 * MS });
     expect(onRetransmissionTimeout(timers, 2, 800 * MS)).toEqual({ action: 'retransmit', attempt: 3, nextRtoNs: 1000 * MS });
     expect(onRetransmissionTimeout(timers, 3, 1000 * MS)).toEqual({ action: 'give-up', attempts: 3 });
+  });
+
+  it('gives up after 924.6 s with Linux defaults (tcp_retries2 15, 200 ms to 120 s)', () => {
+    const linux = { rtoMinNs: 200 * MS, rtoMaxNs: 120_000 * MS, retries: 15 };
+    let rto = 200 * MS;
+    let elapsed = 0;
+    for (let attempts = 0; ; attempts++) {
+      elapsed += rto;
+      const decision = onRetransmissionTimeout(linux, attempts, rto);
+      if (decision.action === 'give-up') break;
+      rto = decision.nextRtoNs;
+    }
+    expect(elapsed / MS).toBeCloseTo(924_600, 6);
+  });
+});
+
+describe('the RTO estimate', () => {
+  const timers = { rtoMinNs: 200 * MS, rtoMaxNs: 120_000 * MS, retries: 15 };
+  it('follows RFC 6298 for the smoothing: SRTT = R, RTTVAR = R/2, then beta 1/4 and alpha 1/8', () => {
+    const first = updateRtt(NO_RTT_SAMPLE, 8 * MS);
+    expect(first).toEqual({ srttNs: 8 * MS, rttvarNs: 4 * MS });
+    expect(updateRtt(first, 16 * MS)).toEqual({ srttNs: 9 * MS, rttvarNs: 5 * MS });
+  });
+
+  it('is SRTT + max(4 x RTTVAR, rto-min) as Linux computes it: the floor is on the variance term, not the sum', () => {
+    const lan = updateRtt(NO_RTT_SAMPLE, 300_000);
+    expect(retransmissionTimeout(timers, lan)).toBe(200 * MS + 300_000);
+    const wan = updateRtt(NO_RTT_SAMPLE, 100 * MS);
+    expect(retransmissionTimeout(timers, wan)).toBe(300 * MS);
+    expect(retransmissionTimeout(timers, NO_RTT_SAMPLE)).toBe(200 * MS);
+    expect(retransmissionTimeout({ ...timers, rtoMaxNs: 250 * MS }, wan)).toBe(250 * MS);
   });
 });
 
@@ -74,5 +120,24 @@ describe('transparent bridging', () => {
     expect(back.reached).toEqual([{ endpoint: 'c', latencyNs: 2 * MS }]);
     const filtered = topo.forward('c', 'cm', 'cm', 0);
     expect(filtered.filteredAt).toBe('s1');
+  });
+});
+
+describe('announce parameters', () => {
+  const parse = (announce: Record<string, unknown>) => networkSchema().safeParse({
+    switches: [{ name: 's1' }], hosts: [{ name: 'h1', switch: 's1' }], clients: [{ name: 'c', switch: 's1' }], announce,
+  });
+  const problem = (announce: Record<string, unknown>) => {
+    const result = parse(announce);
+    return result.success ? null : `${result.error.issues[0].path.join('.')}: ${result.error.issues[0].message}`;
+  };
+
+  it('are refused outside the bounds QEMU\'s migrate_params_check sets', () => {
+    expect(problem({ 'announce-rounds': 1001 })).toBe('announce.announce-rounds: at most 1000 (QEMU\'s limit)');
+    expect(problem({ 'announce-step': 0 })).toBe('announce.announce-step: must be between 1 and 10000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-step': '11s' })).toBe('announce.announce-step: must be between 1 and 10000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-initial': '101s' })).toBe('announce.announce-initial: must be between 0 and 100000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-max': '101s' })).toBe('announce.announce-max: must be between 0 and 100000 ms (QEMU\'s limit)');
+    expect(problem({ 'announce-rounds': 1000, 'announce-step': '10s', 'announce-initial': '100s', 'announce-max': 0 })).toBeNull();
   });
 });

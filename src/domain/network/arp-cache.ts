@@ -1,6 +1,12 @@
 import type { ArpChange } from './events';
 
-/** A client's ARP cache: IP to MAC, valid for `timeoutNs` after the last confirmation. */
+/**
+ * A client's ARP cache (one per client, shared by its connections): IP to
+ * MAC, usable for `timeoutNs` after the last confirmation. That span stands
+ * for Linux's REACHABLE, then STALE/DELAY/PROBE states, whose unicast probes
+ * follow the same switch tables as the traffic and are not modelled; after
+ * it the next send broadcasts an ARP request.
+ */
 export class ArpCache {
   private readonly entries = new Map<string, { mac: string; confirmedNs: number }>();
 
@@ -10,10 +16,6 @@ export class ArpCache {
     const entry = this.entries.get(ip);
     if (!entry || nowNs - entry.confirmedNs >= this.timeoutNs) return null;
     return entry.mac;
-  }
-
-  has(ip: string): boolean {
-    return this.entries.has(ip);
   }
 
   update(ip: string, mac: string, nowNs: number): ArpChange {

@@ -52,6 +52,7 @@ export type MacTableUpdated = DomainEvent<'MacTableUpdated', {
 
 /** Clients' ARP caches changed or were confirmed: a batch. */
 export type ArpUpdated = DomainEvent<'ArpUpdated', {
+  /** `announce` only in logs recorded while gratuitous ARPs were (wrongly) taken to refresh entries. */
   readonly cause: 'initial' | 'announce' | 'arp-reply';
   readonly changes: readonly ArpChange[];
 }>;

@@ -15,17 +15,23 @@ export class MacTable {
 
   constructor(readonly switchName: string, readonly agingNs: number) {}
 
-  /** Learns `mac` on `port`; returns the change, or null for a mere refresh. */
-  learn(mac: string, port: string, nowNs: number): MacTableChange | null {
+  /**
+   * Learns `mac` on `port`, pushing what changed onto `changes`: nothing for a
+   * refresh; `moved` or `learned`, the latter after an `aged` for an entry
+   * that expired unnoticed (a new entry, not a move, even on the same port).
+   */
+  learn(mac: string, port: string, nowNs: number, changes: MacTableChange[]): void {
     const entry = this.entries.get(mac);
     if (entry && nowNs - entry.lastSeenNs < this.agingNs) {
       entry.lastSeenNs = nowNs;
-      if (entry.port === port) return null;
+      if (entry.port === port) return;
       entry.port = port;
-      return { switch: this.switchName, mac, port, change: 'moved' };
+      changes.push({ switch: this.switchName, mac, port, change: 'moved' });
+      return;
     }
+    if (entry) changes.push(this.aged(mac, entry));
     this.entries.set(mac, { port, lastSeenNs: nowNs });
-    return { switch: this.switchName, mac, port, change: entry ? 'moved' : 'learned' };
+    changes.push({ switch: this.switchName, mac, port, change: 'learned' });
   }
 
   /** The port for `mac`, or null (flood). An expired entry is removed and reported through `aged`. */
@@ -34,13 +40,13 @@ export class MacTable {
     if (!entry) return null;
     if (nowNs - entry.lastSeenNs >= this.agingNs) {
       this.entries.delete(mac);
-      aged.push({ switch: this.switchName, mac, port: null, change: 'aged', expiredAtNs: entry.lastSeenNs + this.agingNs });
+      aged.push(this.aged(mac, entry));
       return null;
     }
     return entry.port;
   }
 
-  portOf(mac: string): string | null {
-    return this.entries.get(mac)?.port ?? null;
+  private aged(mac: string, entry: Entry): MacTableChange {
+    return { switch: this.switchName, mac, port: null, change: 'aged', expiredAtNs: entry.lastSeenNs + this.agingNs };
   }
 }

@@ -50,8 +50,13 @@ export function networkSchema() {
     'request-rate': z.number().positive('must be positive').max(10_000, 'at most 10000 requests/s per connection').default(10),
     /** The application gives up on a request (and its connection) after this long without an answer. */
     'app-timeout': positiveMilliseconds().default(5_000),
-    /** ARP cache entry lifetime without confirmation. */
-    'arp-timeout': positiveMilliseconds().default(60_000),
+    /**
+     * From the last confirmation to a broadcast ARP request: Linux's
+     * base_reachable_time 30 s (randomised 15-45 s per interface; its mean is
+     * taken), delay_first_probe_time 5 s and 3 unicast probes 1 s apart. Not
+     * gc_stale_time (60 s), which only frees entries nobody uses.
+     */
+    'arp-timeout': positiveMilliseconds().default(38_000),
   });
   const tcpSchema = z.strictObject({
     /** Linux TCP_RTO_MIN. */
@@ -61,13 +66,14 @@ export function networkSchema() {
     /** Retransmissions before the connection is reset (Linux tcp_retries2). */
     retries: z.number().int('must be an integer').nonnegative('must not be negative').default(15),
   });
-  /** QEMU's announce parameters (qemu_announce_self after the destination resumes). */
+  /** QEMU's announce parameters (qemu_announce_self after the destination resumes), with the bounds migrate_params_check sets. */
   const announceSchema = z.strictObject({
     enabled: z.boolean().default(true),
-    'announce-initial': milliseconds().default(50),
-    'announce-max': milliseconds().default(550),
-    'announce-rounds': z.number().int('must be an integer').nonnegative('must not be negative').default(5),
-    'announce-step': milliseconds().default(100),
+    /** The gap after the first round, which goes out at resume. */
+    'announce-initial': milliseconds().refine((ms) => ms <= 100_000, 'must be between 0 and 100000 ms (QEMU\'s limit)').default(50),
+    'announce-max': milliseconds().refine((ms) => ms <= 100_000, 'must be between 0 and 100000 ms (QEMU\'s limit)').default(550),
+    'announce-rounds': z.number().int('must be an integer').nonnegative('must not be negative').max(1000, 'at most 1000 (QEMU\'s limit)').default(5),
+    'announce-step': milliseconds().refine((ms) => ms >= 1 && ms <= 10_000, 'must be between 1 and 10000 ms (QEMU\'s limit)').default(100),
     /** Probability that one announce frame is lost on the way. */
     loss: ratio().default(0),
   });

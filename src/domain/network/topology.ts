@@ -73,8 +73,7 @@ export class Topology {
     while (stack.length > 0) {
       const hop = stack.pop() as { at: string; ingress: string; latencyNs: number };
       const table = this.tables.get(hop.at) as MacTable;
-      const learned = table.learn(srcMac, hop.ingress, nowNs);
-      if (learned) changes.push(learned);
+      table.learn(srcMac, hop.ingress, nowNs, changes);
       const port = dstMac === BROADCAST_MAC ? null : table.lookup(dstMac, nowNs, changes);
       const ports = port === null ? [...this.neighbor(hop.at).keys()].filter((p) => p !== hop.ingress) : [port];
       if (port === hop.ingress) {

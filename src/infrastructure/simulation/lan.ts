@@ -3,11 +3,13 @@ import type { VmResumed } from '../../domain/migration/events';
 import { announceOffsets } from '../../domain/network/announce';
 import { ArpCache } from '../../domain/network/arp-cache';
 import type {
-  AnnounceSent, ArpChange, ArpUpdated, ConnectionBroken, ConnectionRecovered, FrameLost, MacTableChange,
+  AnnounceSent, ArpUpdated, ConnectionBroken, ConnectionRecovered, FrameLost, MacTableChange,
   MacTableUpdated, NetworkStarted, NetworkStopped, SegmentRetransmitted,
 } from '../../domain/network/events';
 import { clientMac, type NetworkScenario } from '../../domain/network/scenario';
-import { initialRto, onRetransmissionTimeout, type TcpTimers } from '../../domain/network/tcp';
+import {
+  NO_RTT_SAMPLE, onRetransmissionTimeout, retransmissionTimeout, updateRtt, type RttEstimate, type TcpTimers,
+} from '../../domain/network/tcp';
 import { BROADCAST_MAC, Topology, type Reached } from '../../domain/network/topology';
 import type { RandomStream } from '../../domain/random-stream';
 import type { Scenario } from '../../domain/scenario/schema';
@@ -32,9 +34,10 @@ interface Connection {
   readonly clientMac: string;
   readonly intervalNs: number;
   readonly appTimeoutNs: number;
+  /** The client's neighbour table, shared by all its connections. */
   readonly arp: ArpCache;
   seq: number;
-  srttNs: number;
+  rtt: RttEstimate;
   outstanding: Outstanding | null;
   broken: boolean;
   lastAnsweredNs: number;
@@ -63,6 +66,7 @@ export class LanSimulation extends SideProcess {
   private readonly topology: Topology;
   private readonly timers: TcpTimers;
   private readonly connections: Connection[] = [];
+  private readonly arpCaches: ArpCache[] = [];
   private readonly subnetOf = new Map<string, string>();
   private readonly homeSubnet: string;
   private readonly tunnelNs: number;
@@ -101,6 +105,8 @@ export class LanSimulation extends SideProcess {
     this.clientsRandom = options.random.stream('network.clients');
     this.announceRandom = options.random.stream('network.announce');
     network.clients.forEach((client, index) => {
+      const arp = new ArpCache(client.name, msToNs(client['arp-timeout']));
+      this.arpCaches.push(arp);
       for (let k = 0; k < client.connections; k++) {
         this.connections.push({
           id: `${client.name}/${k}`,
@@ -108,9 +114,9 @@ export class LanSimulation extends SideProcess {
           clientMac: client.mac ?? clientMac(index),
           intervalNs: Math.max(1, Math.round(1e9 / client['request-rate'])),
           appTimeoutNs: msToNs(client['app-timeout']),
-          arp: new ArpCache(client.name, msToNs(client['arp-timeout'])),
+          arp,
           seq: 0,
-          srttNs: 0,
+          rtt: NO_RTT_SAMPLE,
           outstanding: null,
           broken: false,
           lastAnsweredNs: -1,
@@ -182,7 +188,7 @@ export class LanSimulation extends SideProcess {
     }
     changes.push(...this.topology.prime(source, this.vmMac, this.now));
     this.emit(event<MacTableUpdated>('MacTableUpdated', 1, { cause: 'initial', changes }));
-    const arp = this.connections.map((c) => c.arp.update(this.vmIp, this.vmMac, this.now));
+    const arp = this.arpCaches.map((cache) => cache.update(this.vmIp, this.vmMac, this.now));
     this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'initial', changes: arp }));
     for (const c of this.connections) {
       const phase = Math.floor(this.clientsRandom.nextFloat() * c.intervalNs);
@@ -202,7 +208,7 @@ export class LanSimulation extends SideProcess {
     if (c.outstanding !== null) return;
     this.requests++;
     c.seq++;
-    c.outstanding = { seq: c.seq, firstSentNs: this.now, attempts: 0, rtoNs: initialRto(this.timers, c.srttNs), lost: false };
+    c.outstanding = { seq: c.seq, firstSentNs: this.now, attempts: 0, rtoNs: retransmissionTimeout(this.timers, c.rtt), lost: false };
     this.transmit(c);
   }
 
@@ -310,7 +316,8 @@ export class LanSimulation extends SideProcess {
         conn: c.id, seq, stalledSinceNs: o.firstSentNs, outageNs: elapsedNs, retransmissions: o.attempts,
       }));
     } else {
-      c.srttNs = c.srttNs === 0 ? elapsedNs : Math.round((7 * c.srttNs + elapsedNs) / 8);
+      // Karn: only segments answered at their first transmission are RTT samples.
+      c.rtt = updateRtt(c.rtt, elapsedNs);
       if (!this.pausedEver) this.sample('before', elapsedNs);
       else if (this.movedAtNs !== null && o.firstSentNs >= this.movedAtNs) this.sample('after', elapsedNs);
     }
@@ -373,7 +380,14 @@ export class LanSimulation extends SideProcess {
     });
   }
 
-  /** One round: QEMU's RARP teaches the switches, the guest's gratuitous ARP refreshes the clients' caches. */
+  /**
+   * One round: QEMU's RARP and the guest's gratuitous ARP (virtio-net guest
+   * announce), both broadcast from the VM's MAC, teach the switches its new
+   * port. Neither touches the clients' ARP caches: RARP is not ARP, and a
+   * gratuitous ARP carrying the MAC a Linux neighbour entry already holds
+   * leaves that entry's state and timers as they were (arp_process,
+   * neigh_update); the VM keeps its MAC, so there is nothing to correct.
+   */
   private announce(host: string, round: number, rounds: number): void {
     if (this.vmHost !== host) return;
     this.emit(event<AnnounceSent>('AnnounceSent', 1, { round, rounds, host }));
@@ -385,16 +399,7 @@ export class LanSimulation extends SideProcess {
         continue;
       }
       this.framesDelivered++;
-      const flood = this.topology.forward(host, this.vmMac, BROADCAST_MAC, this.now);
-      this.macChanges('announce', flood.changes);
-      if (kind === 'garp') {
-        const reachedClients = new Set(flood.reached.map((r) => r.endpoint));
-        const changes: ArpChange[] = [];
-        for (const c of this.connections) {
-          if (reachedClients.has(c.client) && c.arp.has(this.vmIp)) changes.push(c.arp.update(this.vmIp, this.vmMac, this.now));
-        }
-        if (changes.length > 0) this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'announce', changes }));
-      }
+      this.macChanges('announce', this.topology.forward(host, this.vmMac, BROADCAST_MAC, this.now).changes);
     }
   }
 
