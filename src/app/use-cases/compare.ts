@@ -23,7 +23,10 @@ export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | '
 export interface ParallelCompareOptions extends Omit<CompareOptions, 'sharedTrace'> {
   /** Threads, this one included, at most one per strategy (default 1: this thread only). */
   readonly jobs?: number;
-  /** Plugin modules each worker loads (and a default registry, when none is given). */
+  /**
+   * Plugin modules each worker loads (and a default registry, when none is given); default: the files
+   * `loadPlugin` loaded into `registry` (a strategy registered on it directly exists in this thread only).
+   */
   readonly plugins?: readonly string[];
 }
 
@@ -138,7 +141,6 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
  */
 export async function compareStrategiesInParallel(options: ParallelCompareOptions): Promise<Record<string, MigrationResult>> {
   checkCompareTypes('compareStrategiesInParallel', options);
-  const plugins = options.plugins ?? [];
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw InputError.at('--jobs', `must be a positive integer, got ${String(options.jobs)}`);
   }
@@ -150,7 +152,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     let registry = options.registry;
     if (!registry) {
       registry = createRegistry();
-      await loadPlugins(plugins, registry);
+      await loadPlugins(options.plugins ?? [], registry);
     }
     if (!pool) return compareStrategies({ ...options, registry });
     checkStrategies(options.strategies, registry);
@@ -160,7 +162,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     const sharedTrace = new SharedTrace();
     const tasks = options.strategies.map((name, index): MigrationTask => ({
       index, scenario: options.scenario, source: options.source, set: options.set, strategy: name,
-      stopPolicy: options.stopPolicy, seed: options.seed, plugins, reply: 'result',
+      stopPolicy: options.stopPolicy, seed: options.seed, plugins: options.plugins ?? here.pluginFiles, reply: 'result',
       eventsPath: paths.get(name), eventsFlag: EVENTS_DIR, stageEvents: true, keepLog: options.onLog !== undefined,
     }));
     const finished: (FinishedRun | undefined)[] = tasks.map(() => undefined);

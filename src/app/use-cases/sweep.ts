@@ -44,9 +44,13 @@ export interface SweepOptions {
   readonly jobs?: number;
   /** CSV (`.csv`) or NDJSON (`.ndjson`, `.jsonl`): rewritten atomically as rows finish; rows already there are skipped. */
   readonly out?: string;
-  /** Validates names and runs `jobs: 1`; default: built-ins plus `plugins`. */
+  /**
+   * Validates names and runs this thread's share; default: built-ins plus `plugins`. Workers build
+   * theirs from `plugins`, else from the files `loadPlugin` loaded into this one: a strategy
+   * registered on it directly exists in this thread only (use `jobs: 1`).
+   */
   readonly registry?: StrategyRegistry;
-  /** Plugin modules each worker loads (and a default registry, when none is given). */
+  /** Plugin modules each worker loads (and a default registry, when none is given); default: `registry`'s plugin files. */
   readonly plugins?: readonly string[];
   /** Aborting stops the sweep: finished rows stay in `out`, and `sweep` rejects with {@link SweepInterrupted}. */
   readonly signal?: AbortSignal;
@@ -546,7 +550,7 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, jobs
   };
   const task = (planned: PlannedRun): MigrationTask => ({
     index: planned.index, scenario: options.scenario, source: options.source, set: planned.set,
-    strategy: planned.strategy, seed: planned.seed, resolved: planned.resolved, plugins: options.plugins ?? [], reply: 'figures',
+    strategy: planned.strategy, seed: planned.seed, resolved: planned.resolved, plugins: options.plugins ?? registry.pluginFiles, reply: 'figures',
   });
   const pending = plan.runs.filter((planned) => !rows.has(planned.index));
   const interrupted = (): SweepInterrupted => new SweepInterrupted(rows.size, total, options.out);

@@ -22,6 +22,8 @@ export class StrategyRegistry {
   private readonly entries = new Map<StrategyKind, Map<string, RegisteredStrategy>>();
   /** Plugins loaded into this registry, stamped into every log header. */
   readonly plugins: { readonly name: string; readonly version: string }[] = [];
+  /** The files those plugins came from (absolute): what worker threads load to build the same registry. */
+  readonly pluginFiles: string[] = [];
 
   constructor(readonly container: Container = new Container({ defaultScope: 'Transient' })) {
     for (const kind of STRATEGY_KINDS) this.entries.set(kind, new Map());

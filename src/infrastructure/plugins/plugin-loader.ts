@@ -108,6 +108,7 @@ export async function loadPlugin(path: string, registry: StrategyRegistry, liste
     fail(`register() failed: ${messageOf(error)}`);
   }
   registry.plugins.push({ name, version });
+  registry.pluginFiles.push(absolute);
   return { name, version, path: absolute };
 }
 
