@@ -8,6 +8,7 @@ import { runMigration } from '../../src/app/use-cases/run-migration';
 import { replayText } from '../../src/app/use-cases/replay';
 import type { EventEnvelope } from '../../src/domain/event';
 import type { AnnounceSent, ArpUpdated } from '../../src/domain/network/events';
+import { logLines, rehash } from '../support/log';
 import { lanScenario } from './lan-scenario';
 
 const HOST_A = '02:00:00:01:00:01';
@@ -75,6 +76,13 @@ describe('routed addressing with announce: the destination host\'s ARP redirect'
 
   it('replays from the log to the same figures', () => {
     expect(replayText(run.logText!).result).toEqual(run.result);
+  });
+
+  it('refuses on replay a redirect whose MAC is not a string, naming the line and the field', () => {
+    const lines = logLines(run.logText!);
+    const index = lines.findIndex((line) => line.includes('"AnnounceSent"'));
+    lines[index] = lines[index].replace(`"mac":"${HOST_B}"`, '"mac":2');
+    expect(() => replayText(rehash(lines), 'routed.ndjson')).toThrow(`routed.ndjson: line ${index + 1}: AnnounceSent data.redirect.mac: Invalid input: expected string, received number`);
   });
 
   it('differs from bridged addressing on the same LAN where the lecture says it should: caches re-bound, not switches', () => {
