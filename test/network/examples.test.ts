@@ -9,7 +9,7 @@ const dir = join(__dirname, '../../examples/scenarios');
 const load = (name: string) => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as unknown;
 
 describe('the shipped network and isolation examples', () => {
-  it.each(['lan-announce', 'lan-announce-off', 'lan-layer3', 'lan-layer3-tunnel', 'isolation-tenants', 'isolation-exposed'])('%s runs, prints its sections and replays to equal figures', (name) => {
+  it.each(['lan-announce', 'lan-announce-off', 'lan-routed-arp-redirect', 'lan-layer3', 'lan-layer3-tunnel', 'isolation-tenants', 'isolation-exposed'])('%s runs, prints its sections and replays to equal figures', (name) => {
     const run = runMigration({ scenario: load(name), source: name, keepLog: true });
     const text = formatMigration(run.result);
     if (name.startsWith('lan')) expect(text).toContain('client outage');
@@ -25,6 +25,10 @@ describe('the shipped network and isolation examples', () => {
     const off = figures('lan-announce-off').network!;
     expect(off['client-outage'].p50).toBeGreaterThan(19_000);
     expect(off.connections.broken).toBe(0);
+    const routed = figures('lan-routed-arp-redirect').network!;
+    expect(routed.routed).toEqual({ 'rebound-by-announce': 3, 'rebound-by-arp-reply': 0 });
+    expect(routed['mac-table-updates']).toBe(0);
+    expect(routed['client-outage'].max).toBe(on['client-outage'].max);
     expect(figures('lan-layer3').network!.connections.broken).toBe(10);
     expect(figures('lan-layer3-tunnel').network!.connections.broken).toBe(0);
     expect(figures('isolation-exposed').isolation!.exposure.exposed).toBe(true);

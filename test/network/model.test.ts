@@ -4,7 +4,7 @@ import type { MacTableChange } from '../../src/domain/network/events';
 import { MacTable } from '../../src/domain/network/mac-table';
 import { NO_RTT_SAMPLE, onRetransmissionTimeout, retransmissionTimeout, updateRtt } from '../../src/domain/network/tcp';
 import { BROADCAST_MAC, Topology } from '../../src/domain/network/topology';
-import { networkSchema } from '../../src/domain/network/scenario';
+import { clientMac, hostMac, networkSchema } from '../../src/domain/network/scenario';
 
 const MS = 1_000_000;
 
@@ -53,6 +53,63 @@ describe('an ARP cache', () => {
     expect(cache.resolve('10.0.0.1', 60 * MS)).toBeNull();
     expect(cache.update('10.0.0.1', 'a', 61 * MS).change).toBe('refreshed');
     expect(cache.update('10.0.0.1', 'b', 62 * MS).change).toBe('changed');
+  });
+});
+
+describe('a gratuitous ARP reaching an ARP cache (Linux arp_process, arp_accept 0)', () => {
+  const cache = () => {
+    const c = new ArpCache('c', 38_000 * MS);
+    c.update('10.0.0.10', 'host-a', 0);
+    return c;
+  };
+
+  it('re-binds an entry to a new MAC and makes it usable from then on', () => {
+    const c = cache();
+    expect(c.gratuitous('10.0.0.10', 'host-b', 10 * MS)).toEqual({ client: 'c', ip: '10.0.0.10', mac: 'host-b', change: 'changed' });
+    expect(c.resolve('10.0.0.10', 10 * MS + 37_999 * MS)).toBe('host-b');
+  });
+
+  it('leaves a live entry with the same MAC as it was: no change, timers untouched', () => {
+    const c = cache();
+    expect(c.gratuitous('10.0.0.10', 'host-a', 30_000 * MS)).toBeNull();
+    expect(c.resolve('10.0.0.10', 38_000 * MS)).toBeNull();
+  });
+
+  it('revives a failed entry with the same MAC, and creates none for an address it never held', () => {
+    const c = cache();
+    expect(c.gratuitous('10.0.0.10', 'host-a', 40_000 * MS)?.change).toBe('refreshed');
+    expect(c.resolve('10.0.0.10', 41_000 * MS)).toBe('host-a');
+    expect(c.gratuitous('10.0.0.99', 'host-a', 0)).toBeNull();
+    expect(c.resolve('10.0.0.99', 0)).toBeNull();
+  });
+
+  it('is confirmed by upper layers without its MAC changing', () => {
+    const c = cache();
+    c.confirm('10.0.0.10', 30_000 * MS);
+    expect(c.resolve('10.0.0.10', 60_000 * MS)).toBe('host-a');
+  });
+});
+
+describe('host MACs for routed addressing', () => {
+  it('are the scenario\'s, or derived from the host\'s position apart from the clients\' defaults', () => {
+    expect(hostMac({ mac: '0a:00:00:00:00:01' }, 0)).toBe('0a:00:00:00:00:01');
+    expect([0, 1, 255].map((i) => hostMac({}, i))).toEqual(['02:00:00:01:00:01', '02:00:00:01:00:02', '02:00:00:01:01:00']);
+    expect(hostMac({}, 0)).not.toBe(clientMac(0));
+  });
+
+  it('must differ from each other only when routed: bridged scenarios are not refused for them', () => {
+    const lan = (addressing?: string) => networkSchema().safeParse({
+      vm: addressing ? { addressing } : {},
+      switches: [{ name: 's1' }],
+      hosts: [{ name: 'h1', switch: 's1', mac: '0a:00:00:00:00:01' }, { name: 'h2', switch: 's1', mac: '0A:00:00:00:00:01' }],
+      clients: [{ name: 'c', switch: 's1' }],
+    });
+    expect(lan().success).toBe(true);
+    const refused = lan('routed');
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues.map((i) => `${i.path.join('.')}: ${i.message}`)).toEqual([
+      'hosts.1.mac: 0a:00:00:00:00:01 is also the MAC of host "h1"; routed addressing needs every host\'s MAC to be its own',
+    ]);
   });
 });
 

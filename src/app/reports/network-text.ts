@@ -14,6 +14,9 @@ export function formatNetwork(net: NetworkReport): string {
     { retransmissions: String(net.retransmissions) },
     { announce: net.announce.enabled ? `${net.announce['rounds-sent']} of ${net.announce.rounds} rounds, ${net.announce['frames-lost']} frames lost` : 'disabled' },
     { 'table updates': `${net['mac-table-updates']} MAC moves, ${net['mac-entries-aged']} aged out, ${net['arp-updates']} ARP updates` },
+    ...(net.routed
+      ? [{ addressing: `routed (proxy ARP): ${net.routed['rebound-by-announce']} client ARP entries re-bound by the ARP redirect, ${net.routed['rebound-by-arp-reply']} by ARP replies` }]
+      : []),
     { 'layer 3': net.layer3['subnet-change']
       ? `${net.layer3.from} -> ${net.layer3.to}, ${net.layer3.tunnel ? 'tunnel' : 'no tunnel'}: address ${net.layer3['address-reachable'] ? 'reachable' : 'UNREACHABLE, connections break'}`
       : `same subnet (${net.layer3.from})` },

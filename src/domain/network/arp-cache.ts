@@ -18,6 +18,26 @@ export class ArpCache {
     return entry.mac;
   }
 
+  /** Upper-layer confirmation (Linux dst_confirm): the entry stays usable, its MAC unchanged. */
+  confirm(ip: string, nowNs: number): void {
+    const entry = this.entries.get(ip);
+    if (entry) entry.confirmedNs = nowNs;
+  }
+
+  /**
+   * A gratuitous ARP for `ip`, as Linux's arp_process takes it with the
+   * default arp_accept 0: no entry is created; a live entry with the same MAC
+   * is left as it was (neigh_update keeps a connected state for an unchanged
+   * address); any other entry takes the MAC (override, as for every
+   * gratuitous ARP) and is usable again. Null when nothing changed.
+   */
+  gratuitous(ip: string, mac: string, nowNs: number): ArpChange | null {
+    const entry = this.entries.get(ip);
+    if (!entry) return null;
+    if (entry.mac === mac && this.resolve(ip, nowNs) !== null) return null;
+    return this.update(ip, mac, nowNs);
+  }
+
   update(ip: string, mac: string, nowNs: number): ArpChange {
     const entry = this.entries.get(ip);
     const change: ArpChange['change'] = !entry ? 'new' : entry.mac === mac ? 'refreshed' : 'changed';

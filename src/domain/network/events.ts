@@ -42,6 +42,8 @@ export type NetworkStarted = DomainEvent<'NetworkStarted', {
     readonly tunnelLatencyNs: number;
   };
   readonly observeAfterNs: number;
+  /** Present only under routed addressing (absent: bridged): the hosts' MACs, which clients bind the VM's IP to. */
+  readonly routed?: { readonly hosts: readonly { readonly name: string; readonly mac: string }[] };
 }>;
 
 /** Switch tables changed: a batch, one entry per (switch, MAC) that moved, appeared or aged. */
@@ -52,16 +54,25 @@ export type MacTableUpdated = DomainEvent<'MacTableUpdated', {
 
 /** Clients' ARP caches changed or were confirmed: a batch. */
 export type ArpUpdated = DomainEvent<'ArpUpdated', {
-  /** `announce` only in logs recorded while gratuitous ARPs were (wrongly) taken to refresh entries. */
+  /**
+   * `announce`: under routed addressing, the destination host's gratuitous
+   * ARP re-bound the entries; in bridged logs only from versions that
+   * (wrongly) took the guest's gratuitous ARPs to refresh entries.
+   */
   readonly cause: 'initial' | 'announce' | 'arp-reply';
   readonly changes: readonly ArpChange[];
 }>;
 
-/** One round of QEMU's self-announce (RARP) and the guest's gratuitous ARP from the host the VM now runs on. */
+/**
+ * One announce round from the host the VM now runs on. Bridged: QEMU's RARP
+ * and the guest's gratuitous ARP, both from the VM's MAC. Routed: `redirect`,
+ * the host's gratuitous ARP binding the VM's IP to the host's MAC.
+ */
 export type AnnounceSent = DomainEvent<'AnnounceSent', {
   readonly round: number;
   readonly rounds: number;
   readonly host: string;
+  readonly redirect?: { readonly ip: string; readonly mac: string };
 }>;
 
 export type LostFrameKind = 'segment' | 'announce' | 'arp';

@@ -40,7 +40,15 @@ export interface NetworkReport {
   };
   readonly 'mac-table-updates': number;
   readonly 'mac-entries-aged': number;
+  /** ARP entries changed after the start: by ARP replies and, when routed, by the destination's gratuitous ARP. */
   readonly 'arp-updates': number;
+  /** Present only under routed addressing (absent: bridged, where announces teach switches and leave ARP caches alone). */
+  readonly routed?: {
+    /** Client entries the destination host's gratuitous ARP (the "ARP redirect") re-bound to its MAC. */
+    readonly 'rebound-by-announce': number;
+    /** Client entries re-bound by a proxy-ARP reply after they failed. */
+    readonly 'rebound-by-arp-reply': number;
+  };
   readonly layer3: {
     readonly 'subnet-change': boolean;
     readonly from: string;
@@ -102,6 +110,7 @@ export function networkReport(state: NetworkState): NetworkReport {
     'mac-table-updates': state.macTableChanges,
     'mac-entries-aged': state.macEntriesAged,
     'arp-updates': state.arpChanges,
+    ...(started.routed ? { routed: { 'rebound-by-announce': state.arpRebound.announce, 'rebound-by-arp-reply': state.arpRebound.arpReply } } : {}),
     layer3: {
       'subnet-change': subnetChange,
       from: layer3.fromSubnet,

@@ -32,6 +32,8 @@ export function networkSchema() {
     latency: milliseconds().default(0.05),
     /** IP subnet (any label or CIDR); a migration between different subnets is a layer-3 move. */
     subnet: z.string().min(1).default('lan'),
+    /** The host's own MAC, which clients see for the VM under routed addressing; derived from its position when absent. */
+    mac: mac().optional(),
   });
   const linkSchema = z.strictObject({
     from: name(),
@@ -85,7 +87,17 @@ export function networkSchema() {
   });
 
   return z.strictObject({
-    vm: z.strictObject({ mac: mac().default(DEFAULT_VM_MAC), ip: ip().default(DEFAULT_VM_IP) }).default({ mac: DEFAULT_VM_MAC, ip: DEFAULT_VM_IP }),
+    vm: z.strictObject({
+      mac: mac().default(DEFAULT_VM_MAC),
+      ip: ip().default(DEFAULT_VM_IP),
+      /**
+       * `bridged` (absent): the VM's MAC is on the LAN and moves with it.
+       * `routed`: hosts route for the VM and answer ARP for its IP with their
+       * own MAC (proxy ARP). No default is filled in, so scenarios without it
+       * are recorded as they always were.
+       */
+      addressing: z.enum(['bridged', 'routed']).optional(),
+    }).default({ mac: DEFAULT_VM_MAC, ip: DEFAULT_VM_IP }),
     switches: z.array(switchSchema).min(1, 'needs at least one switch'),
     hosts: z.array(hostSchema).min(1, 'needs the migration hosts'),
     links: z.array(linkSchema).default([]),
@@ -128,6 +140,17 @@ export function networkSchema() {
     });
     const roots = new Set([...switches].map(root));
     if (roots.size > 1) ctx.addIssue({ code: 'custom', path: ['links'], message: 'switches must be connected (one tree)' });
+    if (network.vm.addressing === 'routed') {
+      // Under proxy ARP the hosts' MACs carry the VM's traffic: one shared with another station would misdeliver it.
+      const owners = new Map<string, string>([[network.vm.mac, 'the vm (vm.mac)']]);
+      network.clients.forEach((c, i) => owners.set(c.mac ?? clientMac(i), `client "${c.name}"`));
+      network.hosts.forEach((h, i) => {
+        const address = hostMac(h, i);
+        const owner = owners.get(address);
+        if (owner) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'mac'], message: `${address} is also the MAC of ${owner}; routed addressing needs every host's MAC to be its own` });
+        owners.set(address, `host "${h.name}"`);
+      });
+    }
   });
 }
 
@@ -142,6 +165,13 @@ export function networkPlacementProblems(network: NetworkScenario, hosts: { read
     if (!names.has(hosts[role])) problems.push({ path: 'network.hosts', reason: `must include hosts.${role} "${hosts[role]}"` });
   }
   return problems;
+}
+
+/** A host's MAC: the scenario's, or one derived from its position (locally administered, apart from the clients' defaults). */
+export function hostMac(host: { readonly mac?: string }, index: number): string {
+  if (host.mac !== undefined) return host.mac;
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return `02:00:00:01:${hex((index + 1) >> 8)}:${hex((index + 1) & 0xff)}`;
 }
 
 /** A client's MAC when the scenario gives none: locally administered, from its position. */

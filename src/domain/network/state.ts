@@ -33,6 +33,8 @@ export interface NetworkState {
   readonly macTableChanges: number;
   readonly macEntriesAged: number;
   readonly arpChanges: number;
+  /** Entries whose MAC changed, by cause (only routed addressing re-binds: a bridged VM keeps its MAC). */
+  readonly arpRebound: { readonly announce: number; readonly arpReply: number };
   readonly migrationSource: string | null;
   readonly pausedAtNs: number | null;
   readonly resumedAtNs: number | null;
@@ -52,6 +54,7 @@ export const initialNetworkState: NetworkState = {
   macTableChanges: 0,
   macEntriesAged: 0,
   arpChanges: 0,
+  arpRebound: { announce: 0, arpReply: 0 },
   migrationSource: null,
   pausedAtNs: null,
   resumedAtNs: null,
@@ -93,6 +96,11 @@ export function applyNetworkEvent(state: Draft<NetworkState>, envelope: EventEnv
       return;
     case 'ArpUpdated':
       if (envelope.data.cause !== 'initial') state.arpChanges += envelope.data.changes.length;
+      for (const change of envelope.data.changes) {
+        if (change.change !== 'changed') continue;
+        if (envelope.data.cause === 'announce') state.arpRebound.announce++;
+        else if (envelope.data.cause === 'arp-reply') state.arpRebound.arpReply++;
+      }
       return;
     case 'AnnounceSent':
       state.announceRounds++;

@@ -116,6 +116,7 @@ const networkEvents = (): EventShapes<NetworkEvent> => ({
     tcp: z.strictObject({ rtoMinNs: z.number(), rtoMaxNs: z.number(), retries: count() }),
     layer3: z.strictObject({ fromSubnet: z.string(), toSubnet: z.string(), tunnel: z.boolean(), tunnelLatencyNs: z.number() }),
     observeAfterNs: z.number(),
+    routed: z.strictObject({ hosts: z.array(z.strictObject({ name: z.string(), mac: z.string() })) }).optional(),
   }),
   MacTableUpdated: z.strictObject({
     cause: z.enum(['initial', 'frame', 'announce', 'arp']),
@@ -131,7 +132,12 @@ const networkEvents = (): EventShapes<NetworkEvent> => ({
     cause: z.enum(['initial', 'announce', 'arp-reply']),
     changes: z.array(z.strictObject({ client: z.string(), ip: z.string(), mac: z.string(), change: z.enum(['new', 'changed', 'refreshed']) })),
   }),
-  AnnounceSent: z.strictObject({ round: count(), rounds: count(), host: z.string() }),
+  AnnounceSent: z.strictObject({
+    round: count(),
+    rounds: count(),
+    host: z.string(),
+    redirect: z.strictObject({ ip: z.string(), mac: z.string() }).optional(),
+  }),
   FrameLost: z.strictObject({
     frame: z.enum(['segment', 'announce', 'arp']),
     conn: z.string().optional(),

@@ -3,10 +3,10 @@ import type { VmResumed } from '../../domain/migration/events';
 import { announceOffsets } from '../../domain/network/announce';
 import { ArpCache } from '../../domain/network/arp-cache';
 import type {
-  AnnounceSent, ArpUpdated, ConnectionBroken, ConnectionRecovered, FrameLost, MacTableChange,
+  AnnounceSent, ArpChange, ArpUpdated, ConnectionBroken, ConnectionRecovered, FrameLost, MacTableChange,
   MacTableUpdated, NetworkStarted, NetworkStopped, SegmentRetransmitted,
 } from '../../domain/network/events';
-import { clientMac, type NetworkScenario } from '../../domain/network/scenario';
+import { clientMac, hostMac, type NetworkScenario } from '../../domain/network/scenario';
 import {
   NO_RTT_SAMPLE, onRetransmissionTimeout, retransmissionTimeout, updateRtt, type RttEstimate, type TcpTimers,
 } from '../../domain/network/tcp';
@@ -67,6 +67,8 @@ export class LanSimulation extends SideProcess {
   private readonly timers: TcpTimers;
   private readonly connections: Connection[] = [];
   private readonly arpCaches: ArpCache[] = [];
+  /** Routed addressing: each host's MAC, which stands for the VM's while it runs there (proxy ARP). Null when bridged. */
+  private readonly hostMacs: ReadonlyMap<string, string> | null;
   private readonly subnetOf = new Map<string, string>();
   private readonly homeSubnet: string;
   private readonly tunnelNs: number;
@@ -102,6 +104,7 @@ export class LanSimulation extends SideProcess {
     this.tunnelNs = network.tunnel.enabled ? msToNs(network.tunnel.latency) : 0;
     this.vmMac = network.vm.mac;
     this.vmIp = network.vm.ip;
+    this.hostMacs = network.vm.addressing === 'routed' ? new Map(network.hosts.map((h, i) => [h.name, hostMac(h, i)])) : null;
     this.clientsRandom = options.random.stream('network.clients');
     this.announceRandom = options.random.stream('network.announce');
     network.clients.forEach((client, index) => {
@@ -177,6 +180,7 @@ export class LanSimulation extends SideProcess {
         tunnelLatencyNs: this.tunnelNs,
       },
       observeAfterNs: msToNs(network['observe-after']),
+      ...(this.hostMacs ? { routed: { hosts: [...this.hostMacs].map(([name, mac]) => ({ name, mac })) } } : {}),
     }));
     // A warmed-up LAN: every switch knows every station, every client has the VM in its ARP cache.
     const changes: MacTableChange[] = [];
@@ -186,9 +190,10 @@ export class LanSimulation extends SideProcess {
       primed.add(c.client);
       changes.push(...this.topology.prime(c.client, c.clientMac, this.now));
     }
-    changes.push(...this.topology.prime(source, this.vmMac, this.now));
+    if (this.hostMacs) for (const [host, mac] of this.hostMacs) changes.push(...this.topology.prime(host, mac, this.now));
+    else changes.push(...this.topology.prime(source, this.vmMac, this.now));
     this.emit(event<MacTableUpdated>('MacTableUpdated', 1, { cause: 'initial', changes }));
-    const arp = this.arpCaches.map((cache) => cache.update(this.vmIp, this.vmMac, this.now));
+    const arp = this.arpCaches.map((cache) => cache.update(this.vmIp, this.lanMac(source), this.now));
     this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'initial', changes: arp }));
     for (const c of this.connections) {
       const phase = Math.floor(this.clientsRandom.nextFloat() * c.intervalNs);
@@ -212,6 +217,11 @@ export class LanSimulation extends SideProcess {
     this.transmit(c);
   }
 
+  /** The MAC the VM's traffic carries on the LAN while it runs on `host`: its own when bridged, the host's when routed. */
+  private lanMac(host: string): string {
+    return this.hostMacs?.get(host) ?? this.vmMac;
+  }
+
   private routable(host: string): boolean {
     return this.subnetOf.get(host) === this.homeSubnet || this.network.tunnel.enabled;
   }
@@ -230,7 +240,11 @@ export class LanSimulation extends SideProcess {
     this.emit(event<FrameLost>('FrameLost', 1, { frame, conn: c.id, seq: o.seq, attempt: o.attempts, reason, where }));
   }
 
-  /** The ARP step before a segment: a valid entry, or a broadcast request the VM answers if it can. */
+  /**
+   * The ARP step before a segment: a valid entry, or a broadcast request
+   * answered for the VM where it runs (by the VM when bridged, by its host's
+   * proxy ARP when routed), if it can be.
+   */
   private resolve(c: Connection): string | null {
     const cached = c.arp.resolve(this.vmIp, this.now);
     if (cached !== null) return cached;
@@ -244,10 +258,11 @@ export class LanSimulation extends SideProcess {
     }
     this.framesSent++;
     this.framesDelivered += 2;
-    const reply = this.topology.forward(host, this.vmMac, c.clientMac, this.now);
+    const mac = this.lanMac(host);
+    const reply = this.topology.forward(host, mac, c.clientMac, this.now);
     this.macChanges('arp', reply.changes);
-    this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'arp-reply', changes: [c.arp.update(this.vmIp, this.vmMac, this.now)] }));
-    return this.vmMac;
+    this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'arp-reply', changes: [c.arp.update(this.vmIp, mac, this.now)] }));
+    return mac;
   }
 
   private transmit(c: Connection): void {
@@ -263,7 +278,8 @@ export class LanSimulation extends SideProcess {
       this.lose(c, 'filtered: table points back to the ingress port', frame.filteredAt);
       return;
     }
-    const hosts = frame.reached.filter((r) => this.subnetOf.has(r.endpoint));
+    // A host's NIC takes a flooded frame for the VM's MAC when bridged; when routed, only frames for its own MAC.
+    const hosts = frame.reached.filter((r) => this.subnetOf.has(r.endpoint) && (this.hostMacs === null || this.hostMacs.get(r.endpoint) === mac));
     if (hosts.length === 0) {
       this.lose(c, 'no-route', frame.reached[0]?.endpoint ?? c.client);
       return;
@@ -283,7 +299,8 @@ export class LanSimulation extends SideProcess {
       return;
     }
     if (!at) {
-      this.lose(c, 'wrong-host: switch tables still point to where the vm was', hosts.map((r) => r.endpoint).join(','));
+      const stale = this.hostMacs ? 'arp cache still binds the vm\'s ip to the host it left' : 'switch tables still point to where the vm was';
+      this.lose(c, `wrong-host: ${stale}`, hosts.map((r) => r.endpoint).join(','));
       return;
     }
     if (!this.routable(host)) {
@@ -292,7 +309,7 @@ export class LanSimulation extends SideProcess {
     }
     this.framesDelivered++;
     this.framesSent++;
-    const response = this.topology.forward(host, this.vmMac, c.clientMac, this.now);
+    const response = this.topology.forward(host, this.lanMac(host), c.clientMac, this.now);
     this.macChanges('frame', response.changes);
     const back = response.reached.find((r) => r.endpoint === c.client);
     if (!back) {
@@ -309,7 +326,7 @@ export class LanSimulation extends SideProcess {
     c.outstanding = null;
     c.lastAnsweredNs = this.now;
     // Upper-layer confirmation keeps the ARP entry reachable (Linux dst_confirm); no event: nothing changed.
-    c.arp.update(this.vmIp, this.vmMac, this.now);
+    c.arp.confirm(this.vmIp, this.now);
     const elapsedNs = this.now - o.firstSentNs;
     if (o.lost || o.attempts > 0) {
       this.emit(event<ConnectionRecovered>('ConnectionRecovered', 1, {
@@ -390,6 +407,10 @@ export class LanSimulation extends SideProcess {
    */
   private announce(host: string, round: number, rounds: number): void {
     if (this.vmHost !== host) return;
+    if (this.hostMacs) {
+      this.redirect(host, round, rounds);
+      return;
+    }
     this.emit(event<AnnounceSent>('AnnounceSent', 1, { round, rounds, host }));
     const loss = this.network.announce.loss;
     for (const kind of ['rarp', 'garp'] as const) {
@@ -401,6 +422,35 @@ export class LanSimulation extends SideProcess {
       this.framesDelivered++;
       this.macChanges('announce', this.topology.forward(host, this.vmMac, BROADCAST_MAC, this.now).changes);
     }
+  }
+
+  /**
+   * One round under routed addressing: the lecture's "ARP redirect". QEMU's
+   * RARP and the guest's gratuitous ARP end at the host's tap and routing
+   * stack, so the LAN sees only the host's gratuitous ARP binding the VM's
+   * IP to the host's own MAC. Every client it reaches re-binds its entry
+   * (Linux overrides on a gratuitous ARP); later rounds with the same MAC
+   * change nothing. Switches learn nothing new: host MACs never move.
+   */
+  private redirect(host: string, round: number, rounds: number): void {
+    const mac = this.lanMac(host);
+    this.emit(event<AnnounceSent>('AnnounceSent', 1, { round, rounds, host, redirect: { ip: this.vmIp, mac } }));
+    this.framesSent++;
+    const loss = this.network.announce.loss;
+    if (loss > 0 && this.announceRandom.nextFloat() < loss) {
+      this.emit(event<FrameLost>('FrameLost', 1, { frame: 'announce', reason: 'garp-lost', where: host }));
+      return;
+    }
+    this.framesDelivered++;
+    const garp = this.topology.forward(host, mac, BROADCAST_MAC, this.now);
+    this.macChanges('announce', garp.changes);
+    const reached = new Set(garp.reached.map((r) => r.endpoint));
+    const rebound: ArpChange[] = [];
+    for (const cache of this.arpCaches) {
+      const change = reached.has(cache.client) ? cache.gratuitous(this.vmIp, mac, this.now) : null;
+      if (change) rebound.push(change);
+    }
+    if (rebound.length > 0) this.emit(event<ArpUpdated>('ArpUpdated', 1, { cause: 'announce', changes: rebound }));
   }
 
   /** Stops early once the migration ended, the announce finished and every connection answered since the move (or broke). */
