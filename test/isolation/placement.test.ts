@@ -47,6 +47,28 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     expect(out.wrote).toBe(false);
   });
 
+  it('when the migration segment is not trunked to both hosts', async () => {
+    const scenario = isolationScenario({ 'migration-segment': 'mgmt' });
+    const iso = scenario.isolation as Iso;
+    iso.segments[2].hosts = ['host-a'];
+    const out = await cli(scenario);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('isolation.migration-segment: mgmt (VLAN 99) is not trunked to host-b, so the migration stream cannot cross it');
+    expect(out.wrote).toBe(false);
+  });
+
+  it('when a host\'s VMs already reserve more than it has, on either side, naming them', () => {
+    const cpu = isolationScenario();
+    (cpu.isolation as Iso).vms[3].limits = { 'vcpu-share': 0.6 };
+    expect(() => runMigration({ scenario: cpu })).toThrow('isolation.hosts.1: the VMs placed on host-b reserve 1.1 of CPU (vm9 0.5, noisy 0.6) but it has 1');
+    const memory = isolationScenario();
+    (memory.isolation as Iso).hosts[0].memory = '2GiB';
+    expect(() => runMigration({ scenario: memory })).toThrow('isolation.hosts.0: the VMs placed on host-a reserve 3.00 GiB of memory (vm0 1.00 GiB, vm1 2.00 GiB) but it has 2.00 GiB');
+    const net = isolationScenario();
+    (net.isolation as Iso).vms[1].limits = { 'net-rate': '9.5Gbit/s' };
+    expect(() => runMigration({ scenario: net })).toThrow(/isolation\.hosts\.0: the VMs placed on host-a reserve 1312500000 bytes\/s of net-rate \(vm0 125000000 bytes\/s, vm1 1187500000 bytes\/s\) but it has 1250000000 bytes\/s/);
+  });
+
   it('when the VM is not where the migration starts, or missing', () => {
     const moved = isolationScenario();
     (moved.isolation as Iso).vms[0].host = 'host-b';
