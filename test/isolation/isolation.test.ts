@@ -36,6 +36,18 @@ describe('tenants during a migration', () => {
     expect(iso.denied['by-pair']['vm9 -> vm0'] + iso.denied['by-pair']['vm0 -> vm9']).toBe(attempts.length);
   });
 
+  it('a denial is the target\'s ingress filter: dropped on the host the target\'s port is bound to, which follows the VM at resume', () => {
+    const resumed = log.find((e) => e.type === 'VmResumed')!.at;
+    const where = (from: string, to: string, after: boolean) => new Set(log
+      .filter((e) => e.type === 'AccessDenied' && (e.data as { from: string }).from === from && (e.data as { to: string }).to === to && (e.at >= resumed) === after)
+      .map((e) => (e.data as { where: string }).where));
+    // vm9 sends from host-b; vm0 is on host-a until it resumes on host-b.
+    expect(where('vm9', 'vm0', false)).toEqual(new Set(['host-a']));
+    expect(where('vm9', 'vm0', true)).toEqual(new Set(['host-b']));
+    // vm0 leaves host-a, but vm9 is always on host-b.
+    expect(where('vm0', 'vm9', false)).toEqual(new Set(['host-b']));
+  });
+
   it('every one of the tenant\'s own attempts is allowed, and lost only while the VM is paused', () => {
     const allowed = log.filter((e) => e.type === 'AccessAllowed');
     expect(allowed.length).toBe(iso.allowed.total);
