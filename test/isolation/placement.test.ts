@@ -47,6 +47,31 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     expect(out.wrote).toBe(false);
   });
 
+  it('when the destination is dedicated to another tenant, and no VM may be placed on one', async () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso;
+    iso.hosts[1]['dedicated-to'] = 'globex';
+    const out = await cli(scenario);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('hosts.destination: host-b is dedicated to tenant globex; vm0 (tenant acme) may not run there');
+    expect(out.wrote).toBe(false);
+    iso.hosts[1]['dedicated-to'] = 'acme';
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.vms\.2\.host: host host-b is dedicated to tenant acme, not globex/);
+    iso.hosts[0]['dedicated-to'] = 'acme';
+    iso.hosts[1]['dedicated-to'] = 'initech';
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.hosts\.1\.dedicated-to: unknown tenant "initech"/);
+  });
+
+  it('a host dedicated to the VM\'s own tenant takes it', () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso;
+    iso.hosts[0]['dedicated-to'] = 'acme';
+    iso.vms.splice(2, 2);
+    (iso as unknown as { attempts: unknown[] }).attempts = [];
+    iso.hosts[1]['dedicated-to'] = 'acme';
+    expect(runMigration({ scenario }).result.status).toBe('completed');
+  });
+
   it('when the migration segment is not trunked to both hosts', async () => {
     const scenario = isolationScenario({ 'migration-segment': 'mgmt' });
     const iso = scenario.isolation as Iso;

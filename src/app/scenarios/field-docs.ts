@@ -120,6 +120,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'isolation.hosts[].memory': 'Memory the host can reserve for VMs.',
   'isolation.hosts[].disk-rate': 'Disk throughput the host can give.',
   'isolation.hosts[].net-rate': 'Network throughput the host can give.',
+  'isolation.hosts[].dedicated-to': 'Tenant the host is dedicated to: no other tenant\'s VM may run or migrate there. Absent: shared.',
   'isolation.vms': 'VMs placed on the hosts; must include the migrating VM (vm.name).',
   'isolation.vms[].name': 'VM name.',
   'isolation.vms[].tenant': 'Its tenant.',

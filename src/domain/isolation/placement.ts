@@ -15,7 +15,8 @@ export function memoryReservation(vm: IsolatedVm, migratingVm: string, vmMemoryB
 
 /**
  * Why the migration cannot go where the scenario sends it: the destination
- * outside the VM's segment, or unable to reserve its limits; a migration
+ * outside the VM's segment, dedicated to another tenant, or unable to
+ * reserve its limits; a migration
  * segment that does not reach both hosts; or a host whose VMs already
  * reserve more than it has. Checked before anything runs; an empty list
  * means the policy can hold on the destination.
@@ -41,6 +42,10 @@ export function placementProblems(scenario: Scenario, iso: IsolationScenario): F
   }
   const host = iso.hosts.find((h) => h.name === destination);
   if (!host) return [...problems, { path: 'isolation.hosts', reason: `must include hosts.destination "${destination}"` }];
+  const owner = host['dedicated-to'];
+  if (owner !== undefined && owner !== vm.tenant) {
+    problems.push({ path: 'hosts.destination', reason: `${destination} is dedicated to tenant ${owner}; ${name} (tenant ${vm.tenant}) may not run there` });
+  }
   const segment = iso.segments.find((s) => s.name === vm.segment);
   if (segment && !segment.hosts.includes(destination)) {
     problems.push({

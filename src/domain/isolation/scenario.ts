@@ -38,6 +38,8 @@ export function isolationSchema() {
     memory: bytes(),
     'disk-rate': rate(),
     'net-rate': rate(),
+    /** Only this tenant's VMs may run here: hardware isolation (AWS Dedicated Hosts, a Nova aggregate filtered by tenant). */
+    'dedicated-to': name().optional(),
   });
   const segment = z.strictObject({
     name: name(),
@@ -74,6 +76,7 @@ export function isolationSchema() {
     const tenants = new Set(iso.tenants);
     const segments = new Map(iso.segments.map((s) => [s.name, s]));
     const hosts = new Set(iso.hosts.map((h) => h.name));
+    const dedicated = new Map(iso.hosts.map((h) => [h.name, h['dedicated-to']]));
     const vms = new Set<string>();
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     iso.segments.forEach((s, i) => {
@@ -85,12 +88,17 @@ export function isolationSchema() {
       vms.add(v.name);
       if (!tenants.has(v.tenant)) issue(['vms', i, 'tenant'], `unknown tenant "${v.tenant}"`);
       if (!hosts.has(v.host)) issue(['vms', i, 'host'], `unknown host "${v.host}"`);
+      const owner = dedicated.get(v.host);
+      if (owner !== undefined && owner !== v.tenant) issue(['vms', i, 'host'], `host ${v.host} is dedicated to tenant ${owner}, not ${v.tenant}`);
       const seg = segments.get(v.segment);
       if (!seg) issue(['vms', i, 'segment'], `unknown segment "${v.segment}"`);
       else {
         if (!seg.tenants.includes(v.tenant)) issue(['vms', i, 'segment'], `segment ${v.segment} is not open to tenant ${v.tenant}`);
         if (!seg.hosts.includes(v.host)) issue(['vms', i, 'host'], `segment ${v.segment} does not reach host ${v.host}`);
       }
+    });
+    iso.hosts.forEach((h, i) => {
+      if (h['dedicated-to'] !== undefined && !tenants.has(h['dedicated-to'])) issue(['hosts', i, 'dedicated-to'], `unknown tenant "${h['dedicated-to']}"`);
     });
     iso.policy.allow.forEach((r, i) => {
       if (!tenants.has(r.from)) issue(['policy', 'allow', i, 'from'], `unknown tenant "${r.from}"`);
