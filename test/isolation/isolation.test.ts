@@ -75,6 +75,20 @@ describe('tenants during a migration', () => {
   });
 });
 
+describe('a rule that names ports', () => {
+  it('opens only those ports; other ports stay denied with a reason naming the port and what is open', () => {
+    const run = runMigration({ scenario: isolationScenario({
+      policy: { allow: [{ from: 'globex', to: 'acme', ports: [443, 80] }] },
+      attempts: [{ from: 'vm9', to: 'vm0', interval: '5ms', port: 22 }, { from: 'vm9', to: 'vm0', interval: '5ms', port: 443 }],
+    }), keepLog: true });
+    const log = events(run.logText!);
+    const ports = (type: string) => new Set(log.filter((e) => e.type === type).map((e) => (e.data as { port: number }).port));
+    expect(ports('AccessAllowed')).toEqual(new Set([443]));
+    expect(ports('AccessDenied')).toEqual(new Set([22]));
+    expect((log.find((e) => e.type === 'AccessDenied')!.data as { reason: string }).reason).toBe('no rule lets tenant globex reach tenant acme on port 22 (open: 80, 443)');
+  });
+});
+
 describe('the migration stream', () => {
   it('is reported as exposure when unencrypted over a segment shared with another tenant', () => {
     const iso = runMigration({ scenario: isolationScenario({ 'migration-segment': 'mgmt' }) }).result.isolation!;

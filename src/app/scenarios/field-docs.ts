@@ -141,6 +141,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'isolation.policy.allow': 'Cross-tenant rules; everything else across tenants is denied.',
   'isolation.policy.allow[].from': 'Tenant the traffic comes from.',
   'isolation.policy.allow[].to': 'Tenant it goes to.',
+  'isolation.policy.allow[].ports': 'TCP ports the rule opens on the target. Absent: all.',
   'isolation.attempts': 'Access attempts played through the run.',
   'isolation.attempts[].from': 'VM (or client) attempting.',
   'isolation.attempts[].to': 'VM attempted.',

@@ -49,13 +49,19 @@ export function isolationSchema() {
     /** Hosts the VLAN is trunked to. */
     hosts: z.array(name()).min(1, 'needs a host'),
   });
-  const rule = z.strictObject({ from: name(), to: name() });
+  const port = () => z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
+  const rule = z.strictObject({
+    from: name(),
+    to: name(),
+    /** TCP ports the rule opens on the target, as a security group rule's port range does; absent: all. */
+    ports: z.array(port()).min(1, 'needs a port (leave it out to open all)').optional(),
+  });
   const attempt = z.strictObject({
     from: name(),
     to: name(),
     /** One attempt every interval, through the whole run. */
     interval: positiveMilliseconds().default(100),
-    port: z.number().int().min(1).max(65535).default(22),
+    port: port().default(22),
   });
   return z.strictObject({
     tenants: z.array(name()).min(1, 'needs a tenant'),

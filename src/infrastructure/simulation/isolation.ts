@@ -133,7 +133,7 @@ export class IsolationSimulation extends SideProcess {
     if (from === this.vmName && !this.running) return;
     const a = this.byName.get(from) as IsolatedVm;
     const b = this.byName.get(to) as IsolatedVm;
-    const decision = decideAccess(this.iso, { vm: a.name, tenant: a.tenant, segment: a.segment }, { vm: b.name, tenant: b.tenant, segment: b.segment });
+    const decision = decideAccess(this.iso, { vm: a.name, tenant: a.tenant, segment: a.segment }, { vm: b.name, tenant: b.tenant, segment: b.segment }, port);
     const stage = this.stage;
     if (!decision.allowed) {
       this.options.bus.emit(event<AccessDenied>('AccessDenied', 1, {
