@@ -72,6 +72,26 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     expect(runMigration({ scenario }).result.status).toBe('completed');
   });
 
+  it('when the destination breaks one of the VM\'s server groups: anti-affinity with a VM there, or affinity with VMs left behind', async () => {
+    const anti = isolationScenario({ 'server-groups': [{ name: 'spread', policy: 'anti-affinity', vms: ['vm0', 'vm9'] }] });
+    const out = await cli(anti);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("hosts.destination: host-b runs vm9 of vm0's anti-affinity group spread");
+    expect(out.wrote).toBe(false);
+    const together = isolationScenario({ 'server-groups': [{ name: 'pair', policy: 'affinity', vms: ['vm1', 'vm0'] }] });
+    expect(() => runMigration({ scenario: together })).toThrow('hosts.destination: moving vm0 alone to host-b splits its affinity group pair (vm1 on host-a)');
+    // A group the VM is not in, or anti-affinity with a VM staying on the source, is no obstacle.
+    const fine = isolationScenario({ 'server-groups': [{ name: 'spread', policy: 'anti-affinity', vms: ['vm1', 'vm9'] }, { name: 'pair', policy: 'affinity', vms: ['vm9', 'noisy'] }] });
+    expect(runMigration({ scenario: fine }).result.status).toBe('completed');
+  });
+
+  it('a server group the placement already breaks, or naming unknown or repeated VMs, is bad input', () => {
+    const groups = (g: unknown[]) => () => runMigration({ scenario: isolationScenario({ 'server-groups': g }) });
+    expect(groups([{ name: 'spread', policy: 'anti-affinity', vms: ['vm0', 'vm1'] }])).toThrow(/isolation\.server-groups\.0\.vms\.1: vm1 shares host-a with vm0; anti-affinity keeps the group on different hosts/);
+    expect(groups([{ name: 'pair', policy: 'affinity', vms: ['vm1', 'vm9'] }])).toThrow(/isolation\.server-groups\.0\.vms\.1: vm9 is on host-b but vm1 is on host-a; affinity keeps the group on one host/);
+    expect(groups([{ name: 'pair', policy: 'affinity', vms: ['vm1', 'ghost', 'vm1'] }])).toThrow(/server-groups\.0\.vms\.1: unknown VM "ghost"[\s\S]*server-groups\.0\.vms\.2: VM "vm1" is listed twice/);
+  });
+
   it('when the migration segment is not trunked to both hosts', async () => {
     const scenario = isolationScenario({ 'migration-segment': 'mgmt' });
     const iso = scenario.isolation as Iso;

@@ -15,8 +15,8 @@ export function memoryReservation(vm: IsolatedVm, migratingVm: string, vmMemoryB
 
 /**
  * Why the migration cannot go where the scenario sends it: the destination
- * outside the VM's segment, dedicated to another tenant, or unable to
- * reserve its limits; a migration
+ * outside the VM's segment, dedicated to another tenant, against one of
+ * its server groups, or unable to reserve its limits; a migration
  * segment that does not reach both hosts; or a host whose VMs already
  * reserve more than it has. Checked before anything runs; an empty list
  * means the policy can hold on the destination.
@@ -46,6 +46,7 @@ export function placementProblems(scenario: Scenario, iso: IsolationScenario): F
   if (owner !== undefined && owner !== vm.tenant) {
     problems.push({ path: 'hosts.destination', reason: `${destination} is dedicated to tenant ${owner}; ${name} (tenant ${vm.tenant}) may not run there` });
   }
+  problems.push(...serverGroupProblems(iso, name, destination));
   const segment = iso.segments.find((s) => s.name === vm.segment);
   if (segment && !segment.hosts.includes(destination)) {
     problems.push({
@@ -94,5 +95,22 @@ function overReservedHosts(iso: IsolationScenario, migratingVm: string, vmMemory
     overBy('disk-rate', (v) => v.limits['disk-rate'], host['disk-rate'], (n) => `${n} bytes/s`);
     overBy('net-rate', (v) => v.limits['net-rate'], host['net-rate'], (n) => `${n} bytes/s`);
   });
+  return problems;
+}
+
+/** The migrating VM's server groups the destination would break, as Nova's affinity filters refuse a host. */
+function serverGroupProblems(iso: IsolationScenario, name: string, destination: string): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  for (const group of iso['server-groups'] ?? []) {
+    if (!group.vms.includes(name)) continue;
+    const others = iso.vms.filter((v) => v.name !== name && group.vms.includes(v.name));
+    if (group.policy === 'anti-affinity') {
+      const there = others.filter((v) => v.host === destination).map((v) => v.name);
+      if (there.length > 0) problems.push({ path: 'hosts.destination', reason: `${destination} runs ${there.join(', ')} of ${name}'s anti-affinity group ${group.name}` });
+    } else {
+      const elsewhere = others.filter((v) => v.host !== destination).map((v) => `${v.name} on ${v.host}`);
+      if (elsewhere.length > 0) problems.push({ path: 'hosts.destination', reason: `moving ${name} alone to ${destination} splits its affinity group ${group.name} (${elsewhere.join(', ')})` });
+    }
+  }
   return problems;
 }

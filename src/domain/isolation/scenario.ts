@@ -56,6 +56,12 @@ export function isolationSchema() {
     /** TCP ports the rule opens on the target, as a security group rule's port range does; absent: all. */
     ports: z.array(port()).min(1, 'needs a port (leave it out to open all)').optional(),
   });
+  const group = z.strictObject({
+    name: name(),
+    /** Nova server-group policies: affinity keeps the members on one host, anti-affinity on different hosts. */
+    policy: z.enum(['affinity', 'anti-affinity']),
+    vms: z.array(name()).min(2, 'needs two VMs'),
+  });
   const attempt = z.strictObject({
     from: name(),
     to: name(),
@@ -74,6 +80,8 @@ export function isolationSchema() {
       allow: z.array(rule).default([]),
     }).default({ 'same-tenant': 'allow', allow: [] }),
     attempts: z.array(attempt).default([]),
+    /** Placement rules between VMs; absent: none. */
+    'server-groups': z.array(group).optional(),
     /** Segment the migration stream crosses; defaults to the migrating VM's own segment. */
     'migration-segment': name().optional(),
     /** After the migration ends, attempts go on this long. */
@@ -113,6 +121,25 @@ export function isolationSchema() {
     iso.attempts.forEach((a, i) => {
       if (!vms.has(a.from)) issue(['attempts', i, 'from'], `unknown VM "${a.from}"`);
       if (!vms.has(a.to)) issue(['attempts', i, 'to'], `unknown VM "${a.to}"`);
+    });
+    const hostOf = new Map(iso.vms.map((v) => [v.name, v.host]));
+    (iso['server-groups'] ?? []).forEach((g, i) => {
+      // Host -> the first member placed there, to name whom a member clashes with.
+      const firstOn = new Map<string, string>();
+      g.vms.forEach((member, j) => {
+        const at = ['server-groups', i, 'vms', j];
+        if (!vms.has(member)) return issue(at, `unknown VM "${member}"`);
+        if (g.vms.indexOf(member) !== j) return issue(at, `VM "${member}" is listed twice`);
+        const host = hostOf.get(member) as string;
+        if (g.policy === 'anti-affinity' && firstOn.has(host)) {
+          issue(at, `${member} shares ${host} with ${firstOn.get(host)}; anti-affinity keeps the group on different hosts`);
+        }
+        const [firstHost, first] = [...firstOn][0] ?? [];
+        if (g.policy === 'affinity' && first !== undefined && host !== firstHost) {
+          issue(at, `${member} is on ${host} but ${first} is on ${firstHost}; affinity keeps the group on one host`);
+        }
+        if (!firstOn.has(host)) firstOn.set(host, member);
+      });
     });
     if (iso['migration-segment'] !== undefined && !segments.has(iso['migration-segment'])) issue(['migration-segment'], `unknown segment "${iso['migration-segment']}"`);
   });
