@@ -125,6 +125,23 @@ describe('a migration that would break the VM\'s isolation is refused before it 
   });
 });
 
+describe('names and VLANs', () => {
+  it('a VLAN id used by two segments is refused: one 802.1Q tag is one broadcast domain', () => {
+    const scenario = isolationScenario();
+    (scenario.isolation as Iso & { segments: { vlan: number }[] }).segments[1].vlan = 10;
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.segments\.1\.vlan: VLAN 10 is already segment acme-net's; two segments on one VLAN are one broadcast domain/);
+  });
+
+  it('a tenant, host or segment listed twice is refused, naming the second', () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso & { tenants: string[] };
+    iso.tenants.push('acme');
+    iso.hosts.push({ ...iso.hosts[0] });
+    iso.segments.push({ ...iso.segments[0], vlan: 30 } as Iso['segments'][number]);
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.tenants\.2: tenant "acme" is listed twice[\s\S]*isolation\.hosts\.2\.name: host "host-a" is listed twice[\s\S]*isolation\.segments\.3\.name: segment "acme-net" is listed twice/);
+  });
+});
+
 describe('resource limits', () => {
   it('a noisy neighbour does not change a limited VM\'s share, only the best-effort leftover', () => {
     const quiet = allocate(1, [{ vm: 'victim', demand: 0.4, limit: 0.5 }, { vm: 'other', demand: 0.3, limit: null }, { vm: 'noisy', demand: 0, limit: null }]);

@@ -112,7 +112,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'isolation.tenants': 'Tenant names.',
   'isolation.segments': 'Network segments (VLANs).',
   'isolation.segments[].name': 'Segment name.',
-  'isolation.segments[].vlan': 'VLAN id, 1-4094.',
+  'isolation.segments[].vlan': 'VLAN id, 1-4094; one segment per id (one 802.1Q tag is one broadcast domain).',
   'isolation.segments[].tenants': 'Tenants whose VMs may attach; more than one makes it shared.',
   'isolation.segments[].hosts': 'Hosts the VLAN is trunked to.',
   'isolation.hosts': 'Hosts and their capacity; must include the migration hosts.',

@@ -93,6 +93,19 @@ export function isolationSchema() {
     const dedicated = new Map(iso.hosts.map((h) => [h.name, h['dedicated-to']]));
     const vms = new Set<string>();
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const once = <T>(list: readonly T[], key: (item: T) => string | number, path: (i: number) => (string | number)[], what: (item: T, first: T) => string) => {
+      const seen = new Map<string | number, T>();
+      list.forEach((item, i) => {
+        const first = seen.get(key(item));
+        if (first !== undefined) issue(path(i), what(item, first));
+        else seen.set(key(item), item);
+      });
+    };
+    once(iso.tenants, (t) => t, (i) => ['tenants', i], (t) => `tenant "${t}" is listed twice`);
+    once(iso.hosts, (h) => h.name, (i) => ['hosts', i, 'name'], (h) => `host "${h.name}" is listed twice`);
+    once(iso.segments, (s) => s.name, (i) => ['segments', i, 'name'], (s) => `segment "${s.name}" is listed twice`);
+    // An 802.1Q tag names one broadcast domain: two segments on one VLAN would be one segment, open to both.
+    once(iso.segments, (s) => s.vlan, (i) => ['segments', i, 'vlan'], (s, first) => `VLAN ${s.vlan} is already segment ${first.name}'s; two segments on one VLAN are one broadcast domain`);
     iso.segments.forEach((s, i) => {
       s.tenants.forEach((t, j) => { if (!tenants.has(t)) issue(['segments', i, 'tenants', j], `unknown tenant "${t}"`); });
       s.hosts.forEach((h, j) => { if (!hosts.has(h)) issue(['segments', i, 'hosts', j], `unknown host "${h}"`); });
