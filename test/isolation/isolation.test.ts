@@ -89,6 +89,45 @@ describe('a rule that names ports', () => {
   });
 });
 
+describe('routers between segments', () => {
+  // vm1 moves to its tenant's second segment, acme-db; acme-net and globex-net share a router.
+  const routed = (routers: unknown[]) => {
+    const scenario = isolationScenario({ routers });
+    const iso = scenario.isolation as { segments: unknown[]; vms: { segment: string }[] };
+    iso.segments.push({ name: 'acme-db', vlan: 11, tenants: ['acme'], hosts: ['host-a'] });
+    iso.vms[1].segment = 'acme-db';
+    const run = runMigration({ scenario, keepLog: true });
+    return { run, log: events(run.logText!) };
+  };
+  const attempts = (log: EventEnvelope[], from: string) => log.filter((e) => (e.type === 'AccessDenied' || e.type === 'AccessAllowed') && (e.data as { from: string }).from === from);
+
+  it('when listed, the same tenant reaches another of its segments only through one; without it the packet never leaves the sender\'s host', () => {
+    const { run, log } = routed([{ name: 'edge', segments: ['acme-net', 'globex-net'] }]);
+    const fromVm1 = attempts(log, 'vm1');
+    expect(fromVm1.length).toBeGreaterThan(0);
+    for (const e of fromVm1) {
+      expect(e.type).toBe('AccessDenied');
+      expect(e.data).toMatchObject({ where: 'host-a', reason: 'no router joins segments acme-db (VLAN 11) and acme-net (VLAN 10)' });
+    }
+    // Even once vm0 runs on host-b, the drop is on vm1's host.
+    const resumed = log.find((e) => e.type === 'VmResumed')!.at;
+    expect(fromVm1.some((e) => e.at > resumed)).toBe(true);
+    expect(replayText(run.logText!).result).toEqual(run.result);
+  });
+
+  it('a router joins segments but grants nothing: the policy still decides, at the target', () => {
+    const { log } = routed([{ name: 'core', segments: ['acme-db', 'acme-net', 'globex-net'] }]);
+    expect(new Set(attempts(log, 'vm1').map((e) => e.type))).toEqual(new Set(['AccessAllowed']));
+    const fromVm9 = attempts(log, 'vm9');
+    expect(fromVm9.length).toBeGreaterThan(0);
+    for (const e of fromVm9) expect((e.data as { reason: string }).reason).toMatch(/^no rule lets tenant globex reach tenant acme/);
+  });
+
+  it('naming an unknown segment is bad input', () => {
+    expect(() => routed([{ name: 'core', segments: ['acme-net', 'dmz'] }])).toThrow(/isolation\.routers\.0\.segments\.1: unknown segment "dmz"/);
+  });
+});
+
 describe('the migration stream', () => {
   it('is reported as exposure when unencrypted over a segment shared with another tenant', () => {
     const iso = runMigration({ scenario: isolationScenario({ 'migration-segment': 'mgmt' }) }).result.isolation!;

@@ -62,6 +62,11 @@ export function isolationSchema() {
     policy: z.enum(['affinity', 'anti-affinity']),
     vms: z.array(name()).min(2, 'needs two VMs'),
   });
+  const router = z.strictObject({
+    name: name(),
+    /** Segments it has an interface on: traffic between any two of them is routed, still subject to the policy. */
+    segments: z.array(name()).min(2, 'needs two segments'),
+  });
   const attempt = z.strictObject({
     from: name(),
     to: name(),
@@ -82,6 +87,8 @@ export function isolationSchema() {
     attempts: z.array(attempt).default([]),
     /** Placement rules between VMs; absent: none. */
     'server-groups': z.array(group).optional(),
+    /** Layer-3 routers between segments; absent: every segment is taken to be routed to every other. */
+    routers: z.array(router).optional(),
     /** Segment the migration stream crosses; defaults to the migrating VM's own segment. */
     'migration-segment': name().optional(),
     /** After the migration ends, attempts go on this long. */
@@ -153,6 +160,9 @@ export function isolationSchema() {
         }
         if (!firstOn.has(host)) firstOn.set(host, member);
       });
+    });
+    (iso.routers ?? []).forEach((r, i) => {
+      r.segments.forEach((seg, j) => { if (!segments.has(seg)) issue(['routers', i, 'segments', j], `unknown segment "${seg}"`); });
     });
     if (iso['migration-segment'] !== undefined && !segments.has(iso['migration-segment'])) issue(['migration-segment'], `unknown segment "${iso['migration-segment']}"`);
   });

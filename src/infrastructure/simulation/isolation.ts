@@ -126,7 +126,8 @@ export class IsolationSimulation extends SideProcess {
   /**
    * Decided as security groups do: egress is open by default, so a denial is
    * the target's ingress filter, on the host where the target's port is bound
-   * (the destination once the VM has resumed there).
+   * (the destination once the VM has resumed there); a packet with no router
+   * to the target's segment never leaves the sender's host.
    */
   private attempt(from: string, to: string, port: number): void {
     // A paused VM sends nothing.
@@ -137,7 +138,7 @@ export class IsolationSimulation extends SideProcess {
     const stage = this.stage;
     if (!decision.allowed) {
       this.options.bus.emit(event<AccessDenied>('AccessDenied', 1, {
-        from, to, fromTenant: a.tenant, toTenant: b.tenant, port, stage, where: this.hostOf.get(to) as string, reason: decision.reason,
+        from, to, fromTenant: a.tenant, toTenant: b.tenant, port, stage, where: this.hostOf.get(decision.unroutable ? from : to) as string, reason: decision.reason,
       }));
       return;
     }
