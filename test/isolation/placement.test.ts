@@ -47,6 +47,73 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     expect(out.wrote).toBe(false);
   });
 
+  it('when the destination is dedicated to another tenant, and no VM may be placed on one', async () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso;
+    iso.hosts[1]['dedicated-to'] = 'globex';
+    const out = await cli(scenario);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('hosts.destination: host-b is dedicated to tenant globex; vm0 (tenant acme) may not run there');
+    expect(out.wrote).toBe(false);
+    iso.hosts[1]['dedicated-to'] = 'acme';
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.vms\.2\.host: host host-b is dedicated to tenant acme, not globex/);
+    iso.hosts[0]['dedicated-to'] = 'acme';
+    iso.hosts[1]['dedicated-to'] = 'initech';
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.hosts\.1\.dedicated-to: unknown tenant "initech"/);
+  });
+
+  it('a host dedicated to the VM\'s own tenant takes it', () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso;
+    iso.hosts[0]['dedicated-to'] = 'acme';
+    iso.vms.splice(2, 2);
+    (iso as unknown as { attempts: unknown[] }).attempts = [];
+    iso.hosts[1]['dedicated-to'] = 'acme';
+    expect(runMigration({ scenario }).result.status).toBe('completed');
+  });
+
+  it('when the destination breaks one of the VM\'s server groups: anti-affinity with a VM there, or affinity with VMs left behind', async () => {
+    const anti = isolationScenario({ 'server-groups': [{ name: 'spread', policy: 'anti-affinity', vms: ['vm0', 'vm9'] }] });
+    const out = await cli(anti);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain("hosts.destination: host-b runs vm9 of vm0's anti-affinity group spread");
+    expect(out.wrote).toBe(false);
+    const together = isolationScenario({ 'server-groups': [{ name: 'pair', policy: 'affinity', vms: ['vm1', 'vm0'] }] });
+    expect(() => runMigration({ scenario: together })).toThrow('hosts.destination: moving vm0 alone to host-b splits its affinity group pair (vm1 on host-a)');
+    // A group the VM is not in, or anti-affinity with a VM staying on the source, is no obstacle.
+    const fine = isolationScenario({ 'server-groups': [{ name: 'spread', policy: 'anti-affinity', vms: ['vm1', 'vm9'] }, { name: 'pair', policy: 'affinity', vms: ['vm9', 'noisy'] }] });
+    expect(runMigration({ scenario: fine }).result.status).toBe('completed');
+  });
+
+  it('a server group the placement already breaks, or naming unknown or repeated VMs, is bad input', () => {
+    const groups = (g: unknown[]) => () => runMigration({ scenario: isolationScenario({ 'server-groups': g }) });
+    expect(groups([{ name: 'spread', policy: 'anti-affinity', vms: ['vm0', 'vm1'] }])).toThrow(/isolation\.server-groups\.0\.vms\.1: vm1 shares host-a with vm0; anti-affinity keeps the group on different hosts/);
+    expect(groups([{ name: 'pair', policy: 'affinity', vms: ['vm1', 'vm9'] }])).toThrow(/isolation\.server-groups\.0\.vms\.1: vm9 is on host-b but vm1 is on host-a; affinity keeps the group on one host/);
+    expect(groups([{ name: 'pair', policy: 'affinity', vms: ['vm1', 'ghost', 'vm1'] }])).toThrow(/server-groups\.0\.vms\.1: unknown VM "ghost"[\s\S]*server-groups\.0\.vms\.2: VM "vm1" is listed twice/);
+  });
+
+  it('when the migration segment is not trunked to both hosts', async () => {
+    const scenario = isolationScenario({ 'migration-segment': 'mgmt' });
+    const iso = scenario.isolation as Iso;
+    iso.segments[2].hosts = ['host-a'];
+    const out = await cli(scenario);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('isolation.migration-segment: mgmt (VLAN 99) is not trunked to host-b, so the migration stream cannot cross it');
+    expect(out.wrote).toBe(false);
+  });
+
+  it('when a host\'s VMs already reserve more than it has, on either side, naming them', () => {
+    const cpu = isolationScenario();
+    (cpu.isolation as Iso).vms[3].limits = { 'vcpu-share': 0.6 };
+    expect(() => runMigration({ scenario: cpu })).toThrow('isolation.hosts.1: the VMs placed on host-b reserve 1.1 of CPU (vm9 0.5, noisy 0.6) but it has 1');
+    const memory = isolationScenario();
+    (memory.isolation as Iso).hosts[0].memory = '2GiB';
+    expect(() => runMigration({ scenario: memory })).toThrow('isolation.hosts.0: the VMs placed on host-a reserve 3.00 GiB of memory (vm0 1.00 GiB, vm1 2.00 GiB) but it has 2.00 GiB');
+    const net = isolationScenario();
+    (net.isolation as Iso).vms[1].limits = { 'net-rate': '9.5Gbit/s' };
+    expect(() => runMigration({ scenario: net })).toThrow(/isolation\.hosts\.0: the VMs placed on host-a reserve 1312500000 bytes\/s of net-rate \(vm0 125000000 bytes\/s, vm1 1187500000 bytes\/s\) but it has 1250000000 bytes\/s/);
+  });
+
   it('when the VM is not where the migration starts, or missing', () => {
     const moved = isolationScenario();
     (moved.isolation as Iso).vms[0].host = 'host-b';
@@ -55,6 +122,23 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     (missing.isolation as Iso).vms.shift();
     (missing.isolation as { attempts: unknown[] }).attempts = [];
     expect(() => runMigration({ scenario: missing })).toThrow(/isolation\.vms: must list the migrating VM "vm0"/);
+  });
+});
+
+describe('names and VLANs', () => {
+  it('a VLAN id used by two segments is refused: one 802.1Q tag is one broadcast domain', () => {
+    const scenario = isolationScenario();
+    (scenario.isolation as Iso & { segments: { vlan: number }[] }).segments[1].vlan = 10;
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.segments\.1\.vlan: VLAN 10 is already segment acme-net's; two segments on one VLAN are one broadcast domain/);
+  });
+
+  it('a tenant, host or segment listed twice is refused, naming the second', () => {
+    const scenario = isolationScenario();
+    const iso = scenario.isolation as Iso & { tenants: string[] };
+    iso.tenants.push('acme');
+    iso.hosts.push({ ...iso.hosts[0] });
+    iso.segments.push({ ...iso.segments[0], vlan: 30 } as Iso['segments'][number]);
+    expect(() => runMigration({ scenario })).toThrow(/isolation\.tenants\.2: tenant "acme" is listed twice[\s\S]*isolation\.hosts\.2\.name: host "host-a" is listed twice[\s\S]*isolation\.segments\.3\.name: segment "acme-net" is listed twice/);
   });
 });
 

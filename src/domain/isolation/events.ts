@@ -46,7 +46,7 @@ export type AccessDenied = DomainEvent<'AccessDenied', {
   readonly toTenant: string;
   readonly port: number;
   readonly stage: MigrationStage;
-  /** Host whose virtual switch dropped the packet (the sender's). */
+  /** Host whose virtual switch dropped the packet: the target's, whose ingress filter refused it (egress is open by default), or the sender's when no router joins the segments. */
   readonly where: string;
   readonly reason: string;
 }>;

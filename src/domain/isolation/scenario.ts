@@ -38,6 +38,8 @@ export function isolationSchema() {
     memory: bytes(),
     'disk-rate': rate(),
     'net-rate': rate(),
+    /** Only this tenant's VMs may run here: hardware isolation (AWS Dedicated Hosts, a Nova aggregate filtered by tenant). */
+    'dedicated-to': name().optional(),
   });
   const segment = z.strictObject({
     name: name(),
@@ -47,13 +49,30 @@ export function isolationSchema() {
     /** Hosts the VLAN is trunked to. */
     hosts: z.array(name()).min(1, 'needs a host'),
   });
-  const rule = z.strictObject({ from: name(), to: name() });
+  const port = () => z.number().int('must be an integer').min(1, 'must be 1-65535').max(65535, 'must be 1-65535');
+  const rule = z.strictObject({
+    from: name(),
+    to: name(),
+    /** TCP ports the rule opens on the target, as a security group rule's port range does; absent: all. */
+    ports: z.array(port()).min(1, 'needs a port (leave it out to open all)').optional(),
+  });
+  const group = z.strictObject({
+    name: name(),
+    /** Nova server-group policies: affinity keeps the members on one host, anti-affinity on different hosts. */
+    policy: z.enum(['affinity', 'anti-affinity']),
+    vms: z.array(name()).min(2, 'needs two VMs'),
+  });
+  const router = z.strictObject({
+    name: name(),
+    /** Segments it has an interface on: traffic between any two of them is routed, still subject to the policy. */
+    segments: z.array(name()).min(2, 'needs two segments'),
+  });
   const attempt = z.strictObject({
     from: name(),
     to: name(),
     /** One attempt every interval, through the whole run. */
     interval: positiveMilliseconds().default(100),
-    port: z.number().int().min(1).max(65535).default(22),
+    port: port().default(22),
   });
   return z.strictObject({
     tenants: z.array(name()).min(1, 'needs a tenant'),
@@ -66,6 +85,10 @@ export function isolationSchema() {
       allow: z.array(rule).default([]),
     }).default({ 'same-tenant': 'allow', allow: [] }),
     attempts: z.array(attempt).default([]),
+    /** Placement rules between VMs; absent: none. */
+    'server-groups': z.array(group).optional(),
+    /** Layer-3 routers between segments; absent: every segment is taken to be routed to every other. */
+    routers: z.array(router).optional(),
     /** Segment the migration stream crosses; defaults to the migrating VM's own segment. */
     'migration-segment': name().optional(),
     /** After the migration ends, attempts go on this long. */
@@ -74,8 +97,22 @@ export function isolationSchema() {
     const tenants = new Set(iso.tenants);
     const segments = new Map(iso.segments.map((s) => [s.name, s]));
     const hosts = new Set(iso.hosts.map((h) => h.name));
+    const dedicated = new Map(iso.hosts.map((h) => [h.name, h['dedicated-to']]));
     const vms = new Set<string>();
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+    const once = <T>(list: readonly T[], key: (item: T) => string | number, path: (i: number) => (string | number)[], what: (item: T, first: T) => string) => {
+      const seen = new Map<string | number, T>();
+      list.forEach((item, i) => {
+        const first = seen.get(key(item));
+        if (first !== undefined) issue(path(i), what(item, first));
+        else seen.set(key(item), item);
+      });
+    };
+    once(iso.tenants, (t) => t, (i) => ['tenants', i], (t) => `tenant "${t}" is listed twice`);
+    once(iso.hosts, (h) => h.name, (i) => ['hosts', i, 'name'], (h) => `host "${h.name}" is listed twice`);
+    once(iso.segments, (s) => s.name, (i) => ['segments', i, 'name'], (s) => `segment "${s.name}" is listed twice`);
+    // An 802.1Q tag names one broadcast domain: two segments on one VLAN would be one segment, open to both.
+    once(iso.segments, (s) => s.vlan, (i) => ['segments', i, 'vlan'], (s, first) => `VLAN ${s.vlan} is already segment ${first.name}'s; two segments on one VLAN are one broadcast domain`);
     iso.segments.forEach((s, i) => {
       s.tenants.forEach((t, j) => { if (!tenants.has(t)) issue(['segments', i, 'tenants', j], `unknown tenant "${t}"`); });
       s.hosts.forEach((h, j) => { if (!hosts.has(h)) issue(['segments', i, 'hosts', j], `unknown host "${h}"`); });
@@ -85,12 +122,17 @@ export function isolationSchema() {
       vms.add(v.name);
       if (!tenants.has(v.tenant)) issue(['vms', i, 'tenant'], `unknown tenant "${v.tenant}"`);
       if (!hosts.has(v.host)) issue(['vms', i, 'host'], `unknown host "${v.host}"`);
+      const owner = dedicated.get(v.host);
+      if (owner !== undefined && owner !== v.tenant) issue(['vms', i, 'host'], `host ${v.host} is dedicated to tenant ${owner}, not ${v.tenant}`);
       const seg = segments.get(v.segment);
       if (!seg) issue(['vms', i, 'segment'], `unknown segment "${v.segment}"`);
       else {
         if (!seg.tenants.includes(v.tenant)) issue(['vms', i, 'segment'], `segment ${v.segment} is not open to tenant ${v.tenant}`);
         if (!seg.hosts.includes(v.host)) issue(['vms', i, 'host'], `segment ${v.segment} does not reach host ${v.host}`);
       }
+    });
+    iso.hosts.forEach((h, i) => {
+      if (h['dedicated-to'] !== undefined && !tenants.has(h['dedicated-to'])) issue(['hosts', i, 'dedicated-to'], `unknown tenant "${h['dedicated-to']}"`);
     });
     iso.policy.allow.forEach((r, i) => {
       if (!tenants.has(r.from)) issue(['policy', 'allow', i, 'from'], `unknown tenant "${r.from}"`);
@@ -99,6 +141,28 @@ export function isolationSchema() {
     iso.attempts.forEach((a, i) => {
       if (!vms.has(a.from)) issue(['attempts', i, 'from'], `unknown VM "${a.from}"`);
       if (!vms.has(a.to)) issue(['attempts', i, 'to'], `unknown VM "${a.to}"`);
+    });
+    const hostOf = new Map(iso.vms.map((v) => [v.name, v.host]));
+    (iso['server-groups'] ?? []).forEach((g, i) => {
+      // Host -> the first member placed there, to name whom a member clashes with.
+      const firstOn = new Map<string, string>();
+      g.vms.forEach((member, j) => {
+        const at = ['server-groups', i, 'vms', j];
+        if (!vms.has(member)) return issue(at, `unknown VM "${member}"`);
+        if (g.vms.indexOf(member) !== j) return issue(at, `VM "${member}" is listed twice`);
+        const host = hostOf.get(member) as string;
+        if (g.policy === 'anti-affinity' && firstOn.has(host)) {
+          issue(at, `${member} shares ${host} with ${firstOn.get(host)}; anti-affinity keeps the group on different hosts`);
+        }
+        const [firstHost, first] = [...firstOn][0] ?? [];
+        if (g.policy === 'affinity' && first !== undefined && host !== firstHost) {
+          issue(at, `${member} is on ${host} but ${first} is on ${firstHost}; affinity keeps the group on one host`);
+        }
+        if (!firstOn.has(host)) firstOn.set(host, member);
+      });
+    });
+    (iso.routers ?? []).forEach((r, i) => {
+      r.segments.forEach((seg, j) => { if (!segments.has(seg)) issue(['routers', i, 'segments', j], `unknown segment "${seg}"`); });
     });
     if (iso['migration-segment'] !== undefined && !segments.has(iso['migration-segment'])) issue(['migration-segment'], `unknown segment "${iso['migration-segment']}"`);
   });

@@ -29,7 +29,7 @@ export function migrationTls(scenario: Scenario): boolean {
 
 /**
  * Tenants and their VMs beside the migration: every access attempt goes
- * through the policy at the sender's host whatever the migration stage
+ * through the policy at the target's host whatever the migration stage
  * (denied ones are dropped and logged), hosts' resources are shared out
  * again whenever the migrating VM reserves, arrives or leaves, and an
  * unencrypted stream over a segment shared with another tenant is reported.
@@ -123,16 +123,22 @@ export class IsolationSimulation extends SideProcess {
     });
   }
 
+  /**
+   * Decided as security groups do: egress is open by default, so a denial is
+   * the target's ingress filter, on the host where the target's port is bound
+   * (the destination once the VM has resumed there); a packet with no router
+   * to the target's segment never leaves the sender's host.
+   */
   private attempt(from: string, to: string, port: number): void {
     // A paused VM sends nothing.
     if (from === this.vmName && !this.running) return;
     const a = this.byName.get(from) as IsolatedVm;
     const b = this.byName.get(to) as IsolatedVm;
-    const decision = decideAccess(this.iso, { vm: a.name, tenant: a.tenant, segment: a.segment }, { vm: b.name, tenant: b.tenant, segment: b.segment });
+    const decision = decideAccess(this.iso, { vm: a.name, tenant: a.tenant, segment: a.segment }, { vm: b.name, tenant: b.tenant, segment: b.segment }, port);
     const stage = this.stage;
     if (!decision.allowed) {
       this.options.bus.emit(event<AccessDenied>('AccessDenied', 1, {
-        from, to, fromTenant: a.tenant, toTenant: b.tenant, port, stage, where: this.hostOf.get(from) as string, reason: decision.reason,
+        from, to, fromTenant: a.tenant, toTenant: b.tenant, port, stage, where: this.hostOf.get(decision.unroutable ? from : to) as string, reason: decision.reason,
       }));
       return;
     }
