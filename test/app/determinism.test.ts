@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir, virtsim, writeJson } from '../support/cli';
 import { smallScenario } from '../support/scenarios';
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 describe('determinism of the event log', () => {
   let dir: string;
@@ -51,5 +53,32 @@ describe('determinism of the event log', () => {
     const fromSet = migrate('from-set.ndjson', '--set', 'seed=1');
     expect(fromFlag.json.log.sha256).toBe(fromFile.json.log.sha256);
     expect(fromSet.json.log.sha256).toBe(fromFile.json.log.sha256);
+  });
+
+  it('writes the same logs for a scenario file whose trace `from` is relative, wherever the command runs', () => {
+    const traceDir = join(dir, 'traced');
+    mkdirSync(traceDir);
+    const recorded = virtsim(['migrate', '--scenario', scenarioPath, '--events', join(traceDir, 'recorded.ndjson')]);
+    expect(recorded.status).toBe(0);
+    writeJson(join(traceDir, 'scenario.json'), smallScenario({ memory: '32MiB', workload: { model: 'trace', from: 'recorded.ndjson', 'read-rate': 20000 }, downtimeLimitMs: 10 }));
+    // The same file, named from its own directory and from the root.
+    const runs = [{ cwd: traceDir, scenario: 'scenario.json', out: 'here' }, { cwd: '/', scenario: join(traceDir, 'scenario.json'), out: 'root' }];
+    const outputs = runs.map(({ cwd, scenario, out }) => {
+      const migrated = virtsim(['migrate', '--scenario', scenario, '--strategy', 'post-copy', '--events', join(dir, `${out}.ndjson`), '--json'], cwd);
+      expect(migrated.stderr).toBe('');
+      const compared = virtsim(['compare', '--scenario', scenario, '--strategies', 'pre-copy,hybrid', '--events-dir', join(dir, `${out}-compare`)], cwd);
+      expect(compared.status).toBe(0);
+      const swept = virtsim(['sweep', '--scenario', scenario, '--vary', 'link.bandwidth=1Gbit/s,2Gbit/s', '--strategies', 'pre-copy', '--out', join(dir, `${out}.csv`), '--jobs', '1'], cwd);
+      expect(swept.status).toBe(0);
+      return {
+        log: sha256(readFileSync(join(dir, `${out}.ndjson`))),
+        json: migrated.stdout,
+        compare: [compared.stdout, ...['pre-copy', 'hybrid'].map((name) => sha256(readFileSync(join(dir, `${out}-compare`, `${name}.ndjson`))))],
+        // The run ids a resumed sweep recognises its rows by.
+        sweep: readFileSync(join(dir, `${out}.csv`), 'utf8'),
+      };
+    });
+    expect(JSON.parse(outputs[0].json).ram['postcopy-requests']).toBeGreaterThan(0);
+    expect(outputs[1]).toEqual(outputs[0]);
   });
 });

@@ -20,7 +20,7 @@ import type { StrategyKind } from '../../strategies/strategy';
 import type { RecordedWrites, WorkloadModel } from '../../strategies/workload/model';
 import { checkOptionalString, checkOptionalStringList, checkOptionsObject } from './library-options';
 import { loadRecordedWrites } from './recorded-writes';
-import { resolveScenario, type ScenarioChoices } from './scenario-input';
+import { resolveScenario, traceLogPath, type ScenarioChoices } from './scenario-input';
 import { attachSections, checkSections, SectionProjections } from './sections';
 
 export interface RunMigrationOptions extends ScenarioChoices {
@@ -88,7 +88,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   let recorded: RecordedWrites | undefined;
   if (workload.name === 'trace') {
     const rate = scenario.vm.workload['dirty-rate'];
-    recorded = loadRecordedWrites(scenario.vm.workload.from as string, typeof rate === 'number' ? rate : undefined);
+    recorded = loadRecordedWrites(traceLogPath(scenario.vm.workload.from as string, options), typeof rate === 'number' ? rate : undefined);
     scenario = { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, 'dirty-rate': recorded.writesPerSecond } } };
   }
 
