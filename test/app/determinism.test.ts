@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { removeDir, tempDir, virtsim, writeJson } from '../support/cli';
 import { smallScenario } from '../support/scenarios';
 
@@ -80,5 +80,24 @@ describe('determinism of the event log', () => {
     });
     expect(JSON.parse(outputs[0].json).ram['postcopy-requests']).toBeGreaterThan(0);
     expect(outputs[1]).toEqual(outputs[0]);
+  });
+
+  it('writes the same log whatever order the plugins were listed in', () => {
+    const plugins = resolve(__dirname, '../../examples/plugins');
+    const coldest = join(plugins, 'coldest-first/index.cjs');
+    const fill = join(plugins, 'fill-first/index.mjs');
+    const logs = [[coldest, fill], [fill, coldest]].map((order, i) => {
+      const flags = order.flatMap((path) => ['--plugin', path]);
+      const migrated = virtsim(['migrate', '--scenario', scenarioPath, '--strategy', 'coldest-first', '--events', join(dir, `plugins-${i}.ndjson`), ...flags]);
+      expect(migrated.stderr).toBe('');
+      // The storage scenario lists fill-first itself too.
+      const stored = virtsim(['storage', '--scenario', join(plugins, 'fill-first/scenario.json'), '--events', join(dir, `plugins-storage-${i}.ndjson`), ...flags]);
+      expect(stored.stderr).toBe('');
+      return [`plugins-${i}.ndjson`, `plugins-storage-${i}.ndjson`].map((name) => readFileSync(join(dir, name), 'utf8'));
+    });
+    const header = (log: string): { plugins: unknown[] } => JSON.parse(log.slice(0, log.indexOf('\n')));
+    for (const log of logs.flat()) expect(header(log).plugins).toHaveLength(2);
+    expect(logs[1].map(header)).toEqual(logs[0].map(header));
+    expect(logs[1].map((log) => sha256(Buffer.from(log)))).toEqual(logs[0].map((log) => sha256(Buffer.from(log))));
   });
 });

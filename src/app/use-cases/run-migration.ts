@@ -105,7 +105,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
       'stop-policy': stamp(registry, 'stop-policy', stopPolicy.name),
       workload: stamp(registry, 'workload', workload.name),
     },
-    plugins: [...registry.plugins],
+    plugins: registry.pluginStamps(),
   };
 
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;

@@ -122,7 +122,7 @@ export function runStorage(options: RunStorageOptions): StorageRun {
       'path-selector': stamp(registry, 'path-selector', selector.name),
       ...Object.fromEntries(usedPolicies.map((p) => [`allocation-policy:${p}`, stamp(registry, 'allocation-policy', p)])),
     },
-    plugins: [...registry.plugins],
+    plugins: registry.pluginStamps(),
   };
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
   const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath, { flag: '--events' }) : (memorySink ?? new NullLogSink());
