@@ -89,7 +89,11 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   if (workload.name === 'trace') {
     const rate = scenario.vm.workload['dirty-rate'];
     recorded = loadRecordedWrites(traceLogPath(scenario.vm.workload.from as string, options), typeof rate === 'number' ? rate : undefined);
-    scenario = { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, 'dirty-rate': recorded.writesPerSecond } } };
+    // The recorded writes as they were: at their rate, each changing as much of its page (no more than this VM's page).
+    const pageSize = scenario.vm['page-size'];
+    const given = scenario.vm.workload['write-size'];
+    const writeSize = typeof given === 'number' ? given : Math.min(recorded.bytesPerWrite ?? pageSize, pageSize);
+    scenario = { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, 'write-size': writeSize, 'dirty-rate': recorded.writesPerSecond } } };
   }
 
   checkSections(scenario, options.source);
