@@ -27,6 +27,20 @@ describe('virtsim storage and replay', () => {
     expect(replayed.out).toBe(live.out);
   });
 
+  it('replay of one log per model prints what storage --models printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
+    const scenario = 'examples/scenarios/storage-compare.json';
+    const models = ['host-based', 'device-based'];
+    for (const model of models) expect((await capture(['storage', '--scenario', scenario, '--model', model, '--events', join(dir, `${model}.ndjson`)])).code).toBe(0);
+    const logs = models.map((model) => join(dir, `${model}.ndjson`));
+    for (const json of [[], ['--json']]) {
+      const compared = await capture(['storage', '--scenario', scenario, '--models', models.join(','), ...json]);
+      const replayed = await capture(['replay', ...logs, ...json]);
+      expect(replayed.code).toBe(0);
+      expect(replayed.out).toBe(compared.out);
+    }
+  });
+
   it('compares models from the command line', async () => {
     const { code, out } = await capture(['storage', '--scenario', 'examples/scenarios/storage-refused.json', '--models', 'host-based,network-based', '--json']);
     expect(code).toBe(0);

@@ -11,7 +11,8 @@ import { checkDistinctOutputs, checkOutputDirectory, checkOutputFile } from '../
 import { nearestPackageInfo } from '../../infrastructure/package-info';
 import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategiesInParallel } from '../use-cases/compare';
-import { replayAny } from '../use-cases/replay';
+import { replayAny, type MigrationReplay } from '../use-cases/replay';
+import type { StorageReplay } from '../use-cases/replay-storage';
 import type * as StorageText from '../reports/storage-text';
 import { reportFor, type ReportCollector } from '../reports/report-file';
 import type * as StorageRun from '../use-cases/run-storage';
@@ -71,6 +72,22 @@ function checkOutputs(log: { readonly flag: string; readonly path?: string; read
   const report = reportFor(reportPath);
   checkDistinctOutputs([{ flag: log.flag, path: log.path }, { flag: '--report', path: reportPath }]);
   return report;
+}
+
+/**
+ * Several logs replay as the comparison their runs printed: all of one kind,
+ * one run per strategy (or storage model), as compare's rows are keyed.
+ */
+function checkComparable(files: readonly string[], replayed: readonly (MigrationReplay | StorageReplay)[]): void {
+  const seen = new Map<string, string>();
+  replayed.forEach((run, index) => {
+    const file = files[index];
+    if (run.kind !== replayed[0].kind) throw InputError.at('line 1', `a ${run.kind} log cannot be compared with ${files[0]}, a ${replayed[0].kind} log`, file);
+    const name = run.kind === 'storage' ? run.result.model : run.result.strategy;
+    const earlier = seen.get(name);
+    if (earlier !== undefined) throw InputError.at('line 1', `${name} again (as in ${earlier}): a comparison shows one run per ${run.kind === 'storage' ? 'model' : 'strategy'}`, file);
+    seen.set(name, file);
+  });
 }
 
 function exitFor(result: MigrationResult): number {
@@ -198,26 +215,33 @@ export function buildCli(setExit: (code: number) => void): Command {
     });
 
   program.command('replay')
-    .description('verify an event log and fold it into the same result the run printed')
-    .argument('<file>', 'event log written with --events')
+    .description('verify event logs and fold each into the same result its run printed; several logs print the comparison compare or storage --models printed')
+    .argument('<files...>', 'event logs written with --events or --events-dir (several: one per strategy, or per storage model, in the order to show them)')
     .option('--json', 'print the result as JSON')
     .option('--report <file.html>', 'also write the HTML report the run would have written with --report')
-    .action((file: string, opts) => {
+    .action((files: string[], opts) => {
       const report = reportFor(opts.report);
-      const replayed = replayAny(file);
+      const replayed = files.map((file) => replayAny(file));
+      if (files.length > 1) checkComparable(files, replayed);
       if (report) {
-        report.addLogFile(file);
+        for (const file of files) report.addLogFile(file);
         report.write();
       }
-      if (replayed.kind === 'storage') {
-        if (opts.json) printJson(replayed.result);
-        else process.stdout.write(storageModules().formatStorage(replayed.result));
-        setExit(replayed.result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT);
+      if (replayed.every((run) => run.kind === 'storage')) {
+        const results = replayed.map((run) => run.result);
+        const { formatStorage, formatStorageComparison } = storageModules();
+        // One log prints what `storage` printed; several, what `storage --models` did.
+        if (opts.json) printJson(results.length === 1 ? results[0] : { models: results });
+        else process.stdout.write(results.length === 1 ? formatStorage(results[0]) : formatStorageComparison(results));
+        setExit(results.every((result) => result.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
         return;
       }
-      if (opts.json) printJson(replayed.result);
-      else process.stdout.write(formatMigration(replayed.result));
-      setExit(exitFor(replayed.result));
+      const runs = replayed as MigrationReplay[];
+      // One log prints what `migrate` printed; several, what `compare` did.
+      const results = Object.fromEntries(runs.map((run) => [run.result.strategy, run.result]));
+      if (opts.json) printJson(runs.length === 1 ? runs[0].result : results);
+      else process.stdout.write(runs.length === 1 ? formatMigration(runs[0].result) : formatComparison(results));
+      setExit(runs.every((run) => run.result.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
     });
 
   program.command('list')
