@@ -126,4 +126,18 @@ describe('determinism of the event log', () => {
     expect(Object.keys(JSON.parse(outputs[0].json).isolation.denied['by-pair'])).toHaveLength(2);
     expect(outputs[1]).toEqual(outputs[0]);
   });
+
+  it("writes the same log whatever order the scenario lists a plugin workload's fields in", () => {
+    const plugin = resolve(__dirname, '../plugins/fixtures/echo-workload.cjs');
+    const workloads = [{ model: 'echo', rate: 20000, pages: 1024, phase: { hot: 1, cold: 2 } }, { phase: { cold: 2, hot: 1 }, pages: 1024, rate: 20000, model: 'echo' }];
+    const logs = workloads.map((workload, i) => {
+      const scenario = writeJson(join(dir, `echo-${i}.json`), smallScenario({ memory: '32MiB', workload }));
+      const run = virtsim(['migrate', '--scenario', scenario, '--plugin', plugin, '--events', join(dir, `echo-${i}.ndjson`), '--json']);
+      expect(run.stderr).toBe('');
+      expect(JSON.parse(run.stdout).ram['guest-writes']).toBeGreaterThan(0);
+      return readFileSync(join(dir, `echo-${i}.ndjson`), 'utf8');
+    });
+    expect(logs[1].slice(0, logs[1].indexOf('\n'))).toBe(logs[0].slice(0, logs[0].indexOf('\n')));
+    expect(sha256(Buffer.from(logs[1]))).toBe(sha256(Buffer.from(logs[0])));
+  });
 });

@@ -64,11 +64,22 @@ export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegi
     const workload = registry.resolve<WorkloadModel>('workload', model, 'vm.workload.model');
     const vm = { pages: vmPages(scenario.vm), pageSizeBytes: scenario.vm['page-size'] };
     const capabilities = strategyCapabilities(scenario, applied, registry);
-    return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(fields, vm) } }, migration: { ...scenario.migration, capabilities } };
+    return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(withSortedKeys(fields), vm) } }, migration: { ...scenario.migration, capabilities } };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     throw attributed(withModelSwitchHint(error, overrides), overrides, choices.source);
   }
+}
+
+/**
+ * The model's fields with their keys in one order whatever order the
+ * scenario wrote them in: a plugin's model may hand them back as they came,
+ * into the log's header. (The built-in models' schemas order them already.)
+ */
+function withSortedKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withSortedKeys) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, withSortedKeys((value as Record<string, unknown>)[key])])) as T;
 }
 
 /**
