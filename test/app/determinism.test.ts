@@ -140,4 +140,19 @@ describe('determinism of the event log', () => {
     expect(logs[1].slice(0, logs[1].indexOf('\n'))).toBe(logs[0].slice(0, logs[0].indexOf('\n')));
     expect(sha256(Buffer.from(logs[1]))).toBe(sha256(Buffer.from(logs[0])));
   });
+
+  it('writes the same log wherever the scenario points its editor ($schema): a checkout or an install', () => {
+    const base = JSON.parse(readFileSync(scenarioPath, 'utf8'));
+    const storageBase = JSON.parse(readFileSync(resolve(__dirname, '../../examples/scenarios/storage-faults.json'), 'utf8'));
+    const logs = ['../schema', 'node_modules/virtsim/schema'].map((schemaDir, i) => {
+      const migration = writeJson(join(dir, `schema-${i}.json`), { ...base, $schema: `${schemaDir}/scenario.schema.json` });
+      const storage = writeJson(join(dir, `storage-schema-${i}.json`), { ...storageBase, $schema: `${schemaDir}/storage-scenario.schema.json` });
+      expect(virtsim(['migrate', '--scenario', migration, '--events', join(dir, `schema-${i}.ndjson`)]).status).toBe(0);
+      expect(virtsim(['storage', '--scenario', storage, '--events', join(dir, `storage-schema-${i}.ndjson`)]).status).toBe(0);
+      return [`schema-${i}.ndjson`, `storage-schema-${i}.ndjson`].map((name) => sha256(readFileSync(join(dir, name))));
+    });
+    expect(logs[1]).toEqual(logs[0]);
+    // And the same as the scenario without one.
+    expect(logs[0][0]).toBe(migrate('no-schema.ndjson').json.log.sha256);
+  });
 });
