@@ -30,7 +30,7 @@ describe('virtsim storage and replay', () => {
   it('replay of one log per model prints what storage --models printed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
     const scenario = 'examples/scenarios/storage-compare.json';
-    const models = ['host-based', 'device-based'];
+    const models = ['host-based', 'network-based:in-band', 'network-based:out-of-band'];
     for (const model of models) expect((await capture(['storage', '--scenario', scenario, '--model', model, '--events', join(dir, `${model}.ndjson`)])).code).toBe(0);
     const logs = models.map((model) => join(dir, `${model}.ndjson`));
     for (const json of [[], ['--json']]) {

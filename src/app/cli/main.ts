@@ -83,7 +83,8 @@ function checkComparable(files: readonly string[], replayed: readonly (Migration
   replayed.forEach((run, index) => {
     const file = files[index];
     if (run.kind !== replayed[0].kind) throw InputError.at('line 1', `a ${run.kind} log cannot be compared with ${files[0]}, a ${replayed[0].kind} log`, file);
-    const name = run.kind === 'storage' ? run.result.model : run.result.strategy;
+    // network-based runs in either mode: each mode is a model of its own here, as in storage --models.
+    const name = run.kind === 'storage' ? [run.result.model, run.result.mode].filter(Boolean).join(':') : run.result.strategy;
     const earlier = seen.get(name);
     if (earlier !== undefined) throw InputError.at('line 1', `${name} again (as in ${earlier}): a comparison shows one run per ${run.kind === 'storage' ? 'model' : 'strategy'}`, file);
     seen.set(name, file);
