@@ -184,17 +184,21 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--model <name>', 'host-based, device-based, network-based or network-based:out-of-band (default: the scenario\'s)')
     .option('--models <names>', 'comma-separated models to compare on the same trace', list)
     .option('--events <file>', 'write the event log (NDJSON) here (one model only)')
+    .option('--events-dir <dir>', 'with --models: write one event log per model here (MODEL.ndjson)')
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print the result as JSON')
     .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
       const { compareStorage, formatStorage, formatStorageComparison, runStorage } = storageModules();
-      const report = checkOutputs({ flag: '--events', path: opts.events }, opts.report);
+      if (opts.eventsDir !== undefined && !opts.models) throw InputError.at('--events-dir', 'needs --models (one model writes its log with --events)');
+      const report = opts.eventsDir !== undefined
+        ? checkOutputs({ flag: '--events-dir', path: opts.eventsDir, directory: true }, opts.report)
+        : checkOutputs({ flag: '--events', path: opts.events }, opts.report);
       const scenario = readScenarioFile(opts.scenario);
       const registry = await registryWith(opts.plugin, scenario, opts.scenario);
       if (opts.models) {
         if (opts.model || opts.events) throw InputError.at('--models', 'cannot be combined with --model or --events');
-        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry, keepLog: report !== undefined });
+        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry, keepLog: report !== undefined, eventsDir: opts.eventsDir });
         const results = comparison.runs.map((run) => run.result);
         if (report) {
           for (const run of comparison.runs) if (run.logText !== undefined) report.addLogText(run.logText, run.result.model);
