@@ -1,6 +1,14 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** What follows the process's locale (LANG, LC_ALL): a run prints and writes the same bytes on every machine. */
+const forbidLocale = [
+  {
+    selector: "CallExpression[callee.property.name=/^(localeCompare|toLocaleString|toLocaleDateString|toLocaleTimeString)$/]",
+    message: "Follows the process's locale: sort with byCodeUnits (src/domain/text-order.ts), format numbers explicitly.",
+  },
+];
+
 const forbidNondeterminism = {
   'no-restricted-properties': ['error',
     { object: 'Math', property: 'random', message: 'Use a named seeded stream from the Random service: runs must replay.' },
@@ -9,6 +17,7 @@ const forbidNondeterminism = {
   ],
   'no-restricted-syntax': ['error',
     { selector: "NewExpression[callee.name='Date']", message: 'Simulation time is virtual: no wall clock in domain or strategies.' },
+    ...forbidLocale,
   ],
 };
 
@@ -21,6 +30,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  { files: ['src/**/*.ts'], rules: { 'no-restricted-syntax': ['error', ...forbidLocale] } },
   { files: ['src/domain/**/*.ts', 'src/strategies/**/*.ts'], rules: forbidNondeterminism },
   {
     // CommonJS plugins (examples, test fixtures) load the way a user's would.

@@ -5,7 +5,7 @@ export { compareStrategies, compareStrategiesInParallel, type CompareOptions, ty
 export { sweep, planSweep, parseVary, formatSweepRows, SweepInterrupted, FIGURE_COLUMNS, type SweepOptions, type SweepRow, type SweepAxis, type SweepProgress, type SweepFigures, type SweepFormat, type SweepPlan } from './app/use-cases/sweep';
 export { replay, replayText, replayEventLog, type MigrationReplay } from './app/use-cases/replay';
 export { replayAny, replayAnyText } from './app/use-cases/replay';
-export { runStorage, compareStorage, type RunStorageOptions, type StorageRun, type StorageComparison } from './app/use-cases/run-storage';
+export { runStorage, compareStorage, type RunStorageOptions, type CompareStorageOptions, type StorageRun, type StorageComparison } from './app/use-cases/run-storage';
 export { replayStorageLog, type StorageReplay } from './app/use-cases/replay-storage';
 export { reportFromLogTexts, renderReport, foldLog, type RunReport } from './app/reports/html-report';
 export { loadPlugin, loadPlugins, type PluginModule, type PluginRegistry, type LoadedPlugin } from './infrastructure/plugins/plugin-loader';

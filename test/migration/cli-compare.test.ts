@@ -45,6 +45,41 @@ describe('virtsim compare (the built binary)', () => {
     expect(JSON.parse(replayed.stdout)).toEqual(rows.hybrid);
   });
 
+  it('replay of the --events-dir logs, in --strategies order, prints and reports the same bytes compare did (text, --json, --report)', () => {
+    const strategies = ['pre-copy', 'post-copy', 'hybrid'];
+    const textDir = join(dir, 'replay-text');
+    const jsonDir = join(dir, 'replay-json');
+    const compared = virtsim(['compare', '--scenario', scenarioPath, '--set', 'vm.workload.read-rate=2000', '--events-dir', textDir, '--report', join(dir, 'compare.html')]);
+    expect(compared.status).toBe(0);
+    const comparedJson = virtsim(['compare', '--scenario', scenarioPath, '--set', 'vm.workload.read-rate=2000', '--events-dir', jsonDir, '--json']);
+    expect(comparedJson.status).toBe(0);
+    const logs = (logDir: string) => strategies.map((name) => join(logDir, `${name}.ndjson`));
+    const replayed = virtsim(['replay', ...logs(textDir), '--report', join(dir, 'replayed.html')]);
+    expect(replayed.stderr).toBe('');
+    expect(replayed.status).toBe(0);
+    expect(replayed.stdout).toBe(compared.stdout);
+    expect(readFileSync(join(dir, 'replayed.html'), 'utf8')).toBe(readFileSync(join(dir, 'compare.html'), 'utf8'));
+    const replayedJson = virtsim(['replay', ...logs(jsonDir), '--json']);
+    expect(replayedJson.status).toBe(0);
+    expect(replayedJson.stdout).toBe(comparedJson.stdout);
+    expect(Object.keys(JSON.parse(replayedJson.stdout))).toEqual(strategies);
+  });
+
+  it('replay refuses two logs of one strategy, or a storage log among migration logs, naming the file (exit 2)', () => {
+    const eventsDir = join(dir, 'replay-refused');
+    expect(virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy', '--events-dir', eventsDir]).status).toBe(0);
+    const log = join(eventsDir, 'pre-copy.ndjson');
+    const twice = virtsim(['replay', log, log]);
+    expect(twice.status).toBe(2);
+    expect(twice.stdout).toBe('');
+    expect(twice.stderr).toContain(`${log}: line 1: pre-copy again (as in ${log}): a comparison shows one run per strategy`);
+    const storageLog = join(dir, 'storage.ndjson');
+    expect(virtsim(['storage', '--scenario', 'examples/scenarios/storage-faults.json', '--events', storageLog]).status).toBe(0);
+    const mixed = virtsim(['replay', log, storageLog]);
+    expect(mixed.status).toBe(2);
+    expect(mixed.stderr).toContain(`${storageLog}: line 1: a storage log cannot be compared with ${log}, a migration log`);
+  });
+
   it('without --json prints one table row per strategy', () => {
     const run = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,post-copy,hybrid']);
     expect(run.status).toBe(0);

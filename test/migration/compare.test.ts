@@ -100,6 +100,20 @@ describe('the trace workload (migrate --workload-from LOG)', () => {
     }
   });
 
+  it('replays writes that changed part of a page as recorded (the log\'s write-size), so xbzrle sees the same deltas', () => {
+    const xbzrle = 'migration.capabilities.xbzrle=true';
+    const partialPath = join(dir, 'partial-writes.ndjson');
+    const original = runMigration({ scenario: SMALL, set: [xbzrle, 'vm.workload.write-size=256'], eventsPath: partialPath }).result;
+    const trace = (fields: Record<string, unknown> = {}) => [xbzrle, `vm.workload=${JSON.stringify({ model: 'trace', from: partialPath, ...fields })}`];
+    const again = migrate({ scenario: SMALL, set: trace() });
+    expect(original['xbzrle-cache']?.pages).toBeGreaterThan(0);
+    expect({ ...again.result, log: null }).toEqual({ ...original, log: null });
+    const workloadOf = (logText: string) => JSON.parse(logText.slice(0, logText.indexOf('\n'))).scenario.vm.workload;
+    expect(workloadOf(again.logText)['write-size']).toBe(256);
+    // Given in the scenario, it wins, as dirty-rate does.
+    expect(workloadOf(migrate({ scenario: SMALL, set: trace({ 'write-size': 1024 }) }).logText)['write-size']).toBe(1024);
+  });
+
   it('compare on a recorded trace still gives each strategy its own migrate result', () => {
     const rows = compareStrategies({ scenario: SMALL, set: fromLog(), strategies: ['pre-copy', 'post-copy'] });
     for (const name of ['pre-copy', 'post-copy']) {

@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { main } from '../../src/app/cli/main';
 import { virtsim } from '../support/cli';
+
+const ROOT = resolve(__dirname, '../..');
 
 async function capture(argv: string[]): Promise<{ code: number; out: string }> {
   const chunks: string[] = [];
@@ -25,6 +27,46 @@ describe('virtsim storage and replay', () => {
     const replayed = await capture(['replay', log, '--json']);
     expect(replayed.code).toBe(0);
     expect(replayed.out).toBe(live.out);
+  });
+
+  it('replay of one log per model prints what storage --models printed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
+    const scenario = 'examples/scenarios/storage-compare.json';
+    const models = ['host-based', 'network-based:in-band', 'network-based:out-of-band'];
+    for (const model of models) expect((await capture(['storage', '--scenario', scenario, '--model', model, '--events', join(dir, `${model}.ndjson`)])).code).toBe(0);
+    const logs = models.map((model) => join(dir, `${model}.ndjson`));
+    for (const json of [[], ['--json']]) {
+      const compared = await capture(['storage', '--scenario', scenario, '--models', models.join(','), ...json]);
+      const replayed = await capture(['replay', ...logs, ...json]);
+      expect(replayed.code).toBe(0);
+      expect(replayed.out).toBe(compared.out);
+    }
+  });
+
+  it('storage --models --events-dir writes one log per model, whose replay prints and reports the same bytes (the built binary)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
+    const scenario = 'examples/scenarios/storage-compare.json';
+    const models = ['host-based', 'device-based', 'network-based:out-of-band'];
+    for (const json of [[], ['--json']]) {
+      const eventsDir = join(dir, `logs${json.length}`);
+      const compared = virtsim(['storage', '--scenario', scenario, '--models', models.join(','), '--events-dir', eventsDir, '--report', join(eventsDir, '..', `models${json.length}.html`), ...json], ROOT);
+      expect(compared.stderr).toBe('');
+      expect(compared.status).toBe(0);
+      expect(readdirSync(eventsDir).sort()).toEqual(models.map((model) => `${model}.ndjson`).sort());
+      const replayed = virtsim(['replay', ...models.map((model) => join(eventsDir, `${model}.ndjson`)), '--report', join(dir, `replayed${json.length}.html`), ...json], ROOT);
+      expect(replayed.status).toBe(0);
+      expect(replayed.stdout).toBe(compared.stdout);
+      expect(readFileSync(join(dir, `replayed${json.length}.html`), 'utf8')).toBe(readFileSync(join(dir, `models${json.length}.html`), 'utf8'));
+    }
+    // device-based refuses this scenario after host-based ran: neither log appears.
+    const refusedDir = join(dir, 'refused');
+    const refused = virtsim(['storage', '--scenario', 'examples/scenarios/storage-refused.json', '--models', 'host-based,device-based', '--events-dir', refusedDir], ROOT);
+    expect(refused.status).toBe(2);
+    expect(existsSync(refusedDir) ? readdirSync(refusedDir) : []).toEqual([]);
+    const alone = virtsim(['storage', '--scenario', scenario, '--events-dir', join(dir, 'alone')], ROOT);
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toMatch(/--events-dir: needs --models/);
+    expect(existsSync(join(dir, 'alone'))).toBe(false);
   });
 
   it('compares models from the command line', async () => {

@@ -12,9 +12,9 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs `virtsim ARGS...` as a user would: a separate node process on the built binary. */
-export function virtsim(args: readonly string[], cwd?: string): CliRun {
-  const run = spawnSync(process.execPath, [CLI_PATH, ...args], { cwd, encoding: 'utf8', timeout: 60_000 });
+/** Runs `virtsim ARGS...` as a user would: a separate node process on the built binary (`env` adds to this process's environment). */
+export function virtsim(args: readonly string[], cwd?: string, env?: Readonly<Record<string, string>>): CliRun {
+  const run = spawnSync(process.execPath, [CLI_PATH, ...args], { cwd, encoding: 'utf8', timeout: 60_000, env: env && { ...process.env, ...env } });
   if (run.error) throw run.error;
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }

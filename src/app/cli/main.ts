@@ -11,7 +11,8 @@ import { checkDistinctOutputs, checkOutputDirectory, checkOutputFile } from '../
 import { nearestPackageInfo } from '../../infrastructure/package-info';
 import { formatComparison, formatMigration } from '../reports/migration-text';
 import { compareStrategiesInParallel } from '../use-cases/compare';
-import { replayAny } from '../use-cases/replay';
+import { replayAny, type MigrationReplay } from '../use-cases/replay';
+import type { StorageReplay } from '../use-cases/replay-storage';
 import type * as StorageText from '../reports/storage-text';
 import { reportFor, type ReportCollector } from '../reports/report-file';
 import type * as StorageRun from '../use-cases/run-storage';
@@ -71,6 +72,23 @@ function checkOutputs(log: { readonly flag: string; readonly path?: string; read
   const report = reportFor(reportPath);
   checkDistinctOutputs([{ flag: log.flag, path: log.path }, { flag: '--report', path: reportPath }]);
   return report;
+}
+
+/**
+ * Several logs replay as the comparison their runs printed: all of one kind,
+ * one run per strategy (or storage model), as compare's rows are keyed.
+ */
+function checkComparable(files: readonly string[], replayed: readonly (MigrationReplay | StorageReplay)[]): void {
+  const seen = new Map<string, string>();
+  replayed.forEach((run, index) => {
+    const file = files[index];
+    if (run.kind !== replayed[0].kind) throw InputError.at('line 1', `a ${run.kind} log cannot be compared with ${files[0]}, a ${replayed[0].kind} log`, file);
+    // network-based runs in either mode: each mode is a model of its own here, as in storage --models.
+    const name = run.kind === 'storage' ? [run.result.model, run.result.mode].filter(Boolean).join(':') : run.result.strategy;
+    const earlier = seen.get(name);
+    if (earlier !== undefined) throw InputError.at('line 1', `${name} again (as in ${earlier}): a comparison shows one run per ${run.kind === 'storage' ? 'model' : 'strategy'}`, file);
+    seen.set(name, file);
+  });
 }
 
 function exitFor(result: MigrationResult): number {
@@ -166,17 +184,21 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--model <name>', 'host-based, device-based, network-based or network-based:out-of-band (default: the scenario\'s)')
     .option('--models <names>', 'comma-separated models to compare on the same trace', list)
     .option('--events <file>', 'write the event log (NDJSON) here (one model only)')
+    .option('--events-dir <dir>', 'with --models: write one event log per model here (MODEL.ndjson)')
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print the result as JSON')
     .option('--report <file.html>', REPORT_HELP)
     .action(async (opts) => {
       const { compareStorage, formatStorage, formatStorageComparison, runStorage } = storageModules();
-      const report = checkOutputs({ flag: '--events', path: opts.events }, opts.report);
+      if (opts.eventsDir !== undefined && !opts.models) throw InputError.at('--events-dir', 'needs --models (one model writes its log with --events)');
+      const report = opts.eventsDir !== undefined
+        ? checkOutputs({ flag: '--events-dir', path: opts.eventsDir, directory: true }, opts.report)
+        : checkOutputs({ flag: '--events', path: opts.events }, opts.report);
       const scenario = readScenarioFile(opts.scenario);
       const registry = await registryWith(opts.plugin, scenario, opts.scenario);
       if (opts.models) {
         if (opts.model || opts.events) throw InputError.at('--models', 'cannot be combined with --model or --events');
-        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry, keepLog: report !== undefined });
+        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry, keepLog: report !== undefined, eventsDir: opts.eventsDir });
         const results = comparison.runs.map((run) => run.result);
         if (report) {
           for (const run of comparison.runs) if (run.logText !== undefined) report.addLogText(run.logText, run.result.model);
@@ -198,26 +220,33 @@ export function buildCli(setExit: (code: number) => void): Command {
     });
 
   program.command('replay')
-    .description('verify an event log and fold it into the same result the run printed')
-    .argument('<file>', 'event log written with --events')
+    .description('verify event logs and fold each into the same result its run printed; several logs print the comparison compare or storage --models printed')
+    .argument('<files...>', 'event logs written with --events or --events-dir (several: one per strategy, or per storage model, in the order to show them)')
     .option('--json', 'print the result as JSON')
     .option('--report <file.html>', 'also write the HTML report the run would have written with --report')
-    .action((file: string, opts) => {
+    .action((files: string[], opts) => {
       const report = reportFor(opts.report);
-      const replayed = replayAny(file);
+      const replayed = files.map((file) => replayAny(file));
+      if (files.length > 1) checkComparable(files, replayed);
       if (report) {
-        report.addLogFile(file);
+        for (const file of files) report.addLogFile(file);
         report.write();
       }
-      if (replayed.kind === 'storage') {
-        if (opts.json) printJson(replayed.result);
-        else process.stdout.write(storageModules().formatStorage(replayed.result));
-        setExit(replayed.result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT);
+      if (replayed.every((run) => run.kind === 'storage')) {
+        const results = replayed.map((run) => run.result);
+        const { formatStorage, formatStorageComparison } = storageModules();
+        // One log prints what `storage` printed; several, what `storage --models` did.
+        if (opts.json) printJson(results.length === 1 ? results[0] : { models: results });
+        else process.stdout.write(results.length === 1 ? formatStorage(results[0]) : formatStorageComparison(results));
+        setExit(results.every((result) => result.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
         return;
       }
-      if (opts.json) printJson(replayed.result);
-      else process.stdout.write(formatMigration(replayed.result));
-      setExit(exitFor(replayed.result));
+      const runs = replayed as MigrationReplay[];
+      // One log prints what `migrate` printed; several, what `compare` did.
+      const results = Object.fromEntries(runs.map((run) => [run.result.strategy, run.result]));
+      if (opts.json) printJson(runs.length === 1 ? runs[0].result : results);
+      else process.stdout.write(runs.length === 1 ? formatMigration(runs[0].result) : formatComparison(results));
+      setExit(runs.every((run) => run.result.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
     });
 
   program.command('list')

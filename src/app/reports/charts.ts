@@ -1,5 +1,6 @@
 import type { CustomSeriesRenderItemAPI, CustomSeriesRenderItemParams, EChartsOption } from 'echarts';
 import type { MigrationReportData, StorageReportData, TimelineInterval, TimelineState } from './report-data';
+import { byCodeUnits } from '../../domain/text-order';
 
 type ECharts = typeof import('echarts');
 let loaded: ECharts | null = null;
@@ -279,7 +280,7 @@ export function iopsChart(id: string, data: StorageReportData): string {
 export function deviceLoadChart(id: string, data: StorageReportData, top = 8): string {
   const unit = timeUnit(data.endNs);
   const x = data.t.map((t) => round3((t + data.binNs / 2) / unit.perNs));
-  const busiest = [...data.deviceLoad].sort((a, b) => b.mean - a.mean || a.device.localeCompare(b.device)).slice(0, top);
+  const busiest = [...data.deviceLoad].sort((a, b) => b.mean - a.mean || byCodeUnits(a.device, b.device)).slice(0, top);
   return renderSvg(id, {
     ...baseGrid(true, busiest.map((d) => d.device)),
     xAxis: timeAxis(data.endNs),

@@ -1,15 +1,13 @@
-import { renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { InputError } from '../../domain/errors';
 import type { MigrationResult } from '../../domain/migration/result';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
-import { cannotWrite, checkOutputDirectory, checkOutputFile, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../../infrastructure/output-files';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
 import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkStringList } from './library-options';
 import { checkChoiceTypes, runMigration, type RunMigrationOptions } from './run-migration';
+import { logPathsIn, StagedLogs } from './staged-logs';
 import { runShared, WorkerPool } from './worker-pool';
 
 export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog'> {
@@ -53,48 +51,7 @@ const EVENTS_DIR = '--events-dir';
 
 /** Each strategy's log path (DIR/STRATEGY.ndjson), checked before anything runs; none without `eventsDir`. */
 function logPaths(options: CompareOptions): ReadonlyMap<string, string> {
-  const dir = options.eventsDir;
-  if (dir === undefined) return new Map();
-  checkOutputDirectory(EVENTS_DIR, dir);
-  const paths = new Map(options.strategies.map((name) => [name, join(dir, `${name}.ndjson`)]));
-  for (const path of paths.values()) checkOutputFile(EVENTS_DIR, path);
-  return paths;
-}
-
-/**
- * A compare's logs appear all together or not at all: each run leaves its
- * finished log at its temporary path, and they are renamed into place only
- * once every strategy has succeeded.
- */
-class StagedLogs {
-  private readonly logs: readonly { readonly path: string; readonly temp: string }[];
-
-  constructor(paths: Iterable<string>) {
-    this.logs = [...paths].map((path) => ({ path, temp: tempPathFor(path) }));
-    // Held from the start: a run (on any thread) may be writing one when the process exits.
-    for (const log of this.logs) holdTemp(log.temp);
-  }
-
-  publish(): void {
-    const published: string[] = [];
-    for (const log of this.logs) {
-      try {
-        renameSync(log.temp, log.path);
-      } catch (error) {
-        for (const path of published) rmSync(path, { force: true });
-        throw cannotWrite(EVENTS_DIR, log.path, error);
-      }
-      published.push(log.path);
-    }
-  }
-
-  /** Removes every log {@link publish} did not rename (all of them, after a failure). */
-  release(): void {
-    for (const log of this.logs) {
-      removeTemp(log.temp);
-      releaseTemp(log.temp);
-    }
-  }
+  return logPathsIn(EVENTS_DIR, options.eventsDir, options.strategies);
 }
 
 /**
@@ -108,7 +65,7 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
   const registry = options.registry ?? createRegistry();
   checkStrategies(options.strategies, registry);
   const paths = logPaths(options);
-  const staged = new StagedLogs(paths.values());
+  const staged = new StagedLogs(paths.values(), EVENTS_DIR);
   try {
     const results: Record<string, MigrationResult> = {};
     const sharedTrace = options.sharedTrace ?? new SharedTrace();
@@ -157,7 +114,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     if (!pool) return compareStrategies({ ...options, registry });
     checkStrategies(options.strategies, registry);
     const paths = logPaths(options);
-    staged = new StagedLogs(paths.values());
+    staged = new StagedLogs(paths.values(), EVENTS_DIR);
     const here = registry;
     const sharedTrace = new SharedTrace();
     const tasks = options.strategies.map((name, index): MigrationTask => ({

@@ -36,5 +36,6 @@ export function loadRecordedWrites(path: string, rateOverride?: number): Recorde
   const recordedRate = scenario.vm?.workload?.['dirty-rate'];
   const writesPerSecond = rateOverride ?? recordedRate;
   if (typeof writesPerSecond !== 'number') throw InputError.at('vm.workload.dirty-rate', `${path} records no dirty-rate; set one`);
-  return { pages, writesPerSecond };
+  const writeSize = scenario.vm?.workload?.['write-size'];
+  return { pages, writesPerSecond, bytesPerWrite: typeof writeSize === 'number' ? writeSize : undefined };
 }

@@ -20,7 +20,7 @@ import type { StrategyKind } from '../../strategies/strategy';
 import type { RecordedWrites, WorkloadModel } from '../../strategies/workload/model';
 import { checkOptionalString, checkOptionalStringList, checkOptionsObject } from './library-options';
 import { loadRecordedWrites } from './recorded-writes';
-import { resolveScenario, type ScenarioChoices } from './scenario-input';
+import { resolveScenario, traceLogPath, type ScenarioChoices } from './scenario-input';
 import { attachSections, checkSections, SectionProjections } from './sections';
 
 export interface RunMigrationOptions extends ScenarioChoices {
@@ -88,8 +88,12 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   let recorded: RecordedWrites | undefined;
   if (workload.name === 'trace') {
     const rate = scenario.vm.workload['dirty-rate'];
-    recorded = loadRecordedWrites(scenario.vm.workload.from as string, typeof rate === 'number' ? rate : undefined);
-    scenario = { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, 'dirty-rate': recorded.writesPerSecond } } };
+    recorded = loadRecordedWrites(traceLogPath(scenario.vm.workload.from as string, options), typeof rate === 'number' ? rate : undefined);
+    // The recorded writes as they were: at their rate, each changing as much of its page (no more than this VM's page).
+    const pageSize = scenario.vm['page-size'];
+    const given = scenario.vm.workload['write-size'];
+    const writeSize = typeof given === 'number' ? given : Math.min(recorded.bytesPerWrite ?? pageSize, pageSize);
+    scenario = { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, 'write-size': writeSize, 'dirty-rate': recorded.writesPerSecond } } };
   }
 
   checkSections(scenario, options.source);
@@ -105,7 +109,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
       'stop-policy': stamp(registry, 'stop-policy', stopPolicy.name),
       workload: stamp(registry, 'workload', workload.name),
     },
-    plugins: [...registry.plugins],
+    plugins: registry.pluginStamps(),
   };
 
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;

@@ -15,6 +15,9 @@ import { StorageRuntime } from '../../infrastructure/storage/storage-runtime';
 import type { AllocationPolicy, NetworkMode, PathSelector, StorageModel } from '../../strategies/storage/strategy';
 import type { StrategyKind } from '../../strategies/strategy';
 import { checkDistinctNames, checkOptionalString, checkOptionsObject, checkStringList } from './library-options';
+import { logPathsIn, StagedLogs } from './staged-logs';
+
+const EVENTS_DIR = '--events-dir';
 
 export interface RunStorageOptions {
   /** Raw scenario (as read from JSON). */
@@ -27,6 +30,20 @@ export interface RunStorageOptions {
   /** Keep the log text in memory and return it. */
   readonly keepLog?: boolean;
   readonly registry?: StrategyRegistry;
+}
+
+/** What {@link compareStorage} passes each run besides the options above. */
+interface StagedRunOptions extends RunStorageOptions {
+  /** The flag that named `eventsPath`, for errors writing it (default `--events`). */
+  readonly eventsFlag?: string;
+  /** Leave the finished log at its temporary path for the caller to publish with the others. */
+  readonly stageEvents?: boolean;
+}
+
+export interface CompareStorageOptions extends Omit<RunStorageOptions, 'model' | 'eventsPath'> {
+  readonly models: readonly string[];
+  /** Write one log per model here, as MODEL.ndjson: all of them or none. */
+  readonly eventsDir?: string;
 }
 
 export interface StorageRun {
@@ -77,6 +94,10 @@ function checkStorageTypes(entry: string, options: Omit<RunStorageOptions, 'mode
 
 /** Runs a storage scenario under one model: the library form of `virtsim storage --model`. */
 export function runStorage(options: RunStorageOptions): StorageRun {
+  return runStorageStaged(options);
+}
+
+function runStorageStaged(options: StagedRunOptions): StorageRun {
   checkStorageTypes('runStorage', options);
   checkOptionalString('model', options.model);
   checkOptionalString('eventsPath', options.eventsPath);
@@ -122,10 +143,11 @@ export function runStorage(options: RunStorageOptions): StorageRun {
       'path-selector': stamp(registry, 'path-selector', selector.name),
       ...Object.fromEntries(usedPolicies.map((p) => [`allocation-policy:${p}`, stamp(registry, 'allocation-policy', p)])),
     },
-    plugins: [...registry.plugins],
+    plugins: registry.pluginStamps(),
   };
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
-  const sink: LogSink = options.eventsPath ? new AtomicFileSink(options.eventsPath, { flag: '--events' }) : (memorySink ?? new NullLogSink());
+  const fileSink = options.eventsPath ? new AtomicFileSink(options.eventsPath, { flag: options.eventsFlag ?? '--events', rename: !options.stageEvents }) : undefined;
+  const sink: LogSink = fileSink ?? memorySink ?? new NullLogSink();
   const projection = new StorageProjection();
   bus.batches$.subscribe((batch) => projection.handle(batch));
   const log = new EventLogWriter(sink, header).attach(bus);
@@ -137,7 +159,7 @@ export function runStorage(options: RunStorageOptions): StorageRun {
     if (!runtime.finished) throw new Error('storage run stopped before it ended');
     bus.complete();
     const summary = log.commit();
-    const logText = !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync(options.eventsPath as string, 'utf8');
+    const logText = !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync((fileSink as AtomicFileSink).committedPath, 'utf8');
     return { scenario, result: storageResult(projection.result(), summary), logText };
   } catch (error) {
     log.abort();
@@ -146,9 +168,10 @@ export function runStorage(options: RunStorageOptions): StorageRun {
 }
 
 /** Runs the same scenario (volumes, seed, I/O trace) under several models: `virtsim storage --models a,b,c`. */
-export function compareStorage(options: Omit<RunStorageOptions, 'model' | 'eventsPath'> & { readonly models: readonly string[] }): StorageComparison {
+export function compareStorage(options: CompareStorageOptions): StorageComparison {
   checkStorageTypes('compareStorage', options);
   checkStringList('models', options.models);
+  checkOptionalString('eventsDir', options.eventsDir);
   if (options.models.length === 0) throw InputError.at('--models', `name at least one model; known: ${MODEL_NAMES.join(', ')}`);
   const scenario = parseStorageScenario(options.scenario, options.source);
   // `network-based` runs the scenario's mode: naming that mode too would run it twice.
@@ -157,7 +180,14 @@ export function compareStorage(options: Omit<RunStorageOptions, 'model' | 'event
     return name === 'network-based' ? `${name}:${mode}` : name;
   });
   const registry = options.registry ?? createRegistry();
-  const runs = options.models.map((model) => runStorage({ ...options, model, registry }));
-  return { scenario, runs };
+  const paths = logPathsIn(EVENTS_DIR, options.eventsDir, options.models);
+  const staged = new StagedLogs(paths.values(), EVENTS_DIR);
+  try {
+    const runs = options.models.map((model) => runStorageStaged({ ...options, model, registry, eventsPath: paths.get(model), eventsFlag: EVENTS_DIR, stageEvents: true }));
+    staged.publish();
+    return { scenario, runs };
+  } finally {
+    staged.release();
+  }
 }
 

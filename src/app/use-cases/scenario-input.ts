@@ -42,24 +42,29 @@ export interface ScenarioChoices {
   readonly seed?: number;
 }
 
-/** The raw scenario with flags applied, validated, and the workload's own fields checked by its model. */
-export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegistry): Scenario {
-  const overrides: Override[] = [
+/** The `--set` and `--vary` assignments, in the order they apply. */
+function assignments(choices: Pick<ScenarioChoices, 'set' | 'vary'>): Override[] {
+  return [
     ...(choices.set ?? []).map((assignment) => ({ assignment, flag: '--set' })),
     ...(choices.vary ?? []).map((assignment) => ({ assignment, flag: '--vary' })),
   ];
+}
+
+/** The raw scenario with flags applied, validated, and the workload's own fields checked by its model. */
+export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegistry): Scenario {
+  const overrides = assignments(choices);
   const flag = (name: string, key: string, value: unknown): Override => ({ assignment: `${key}=${JSON.stringify(value)}`, flag: name, shown: `${name} ${String(value)}` });
   if (choices.strategy !== undefined) overrides.push(flag('--strategy', 'migration.strategy', choices.strategy));
   if (choices.stopPolicy !== undefined) overrides.push(flag('--stop-policy', 'migration.stop-policy', choices.stopPolicy));
   if (choices.seed !== undefined) overrides.push(flag('--seed', 'seed', choices.seed));
   const applied = applyOverrides(choices.scenario ?? DEFAULT_SCENARIO, overrides);
-  const scenario = withFileRelativeTrace(parseWithOverrides(applied, overrides, choices.source), overrides, choices.source);
+  const scenario = parseWithOverrides(applied, overrides, choices.source);
   try {
     const { model, ...fields } = scenario.vm.workload;
     const workload = registry.resolve<WorkloadModel>('workload', model, 'vm.workload.model');
     const vm = { pages: vmPages(scenario.vm), pageSizeBytes: scenario.vm['page-size'] };
     const capabilities = strategyCapabilities(scenario, applied, registry);
-    return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(fields, vm) } }, migration: { ...scenario.migration, capabilities } };
+    return { ...scenario, vm: { ...scenario.vm, workload: { model, ...workload.parameters(withSortedKeys(fields), vm) } }, migration: { ...scenario.migration, capabilities } };
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
     throw attributed(withModelSwitchHint(error, overrides), overrides, choices.source);
@@ -67,16 +72,27 @@ export function resolveScenario(choices: ScenarioChoices, registry: StrategyRegi
 }
 
 /**
- * A trace workload's `from` written in a scenario file is relative to that
- * file, as its `plugins` are; one given by a flag stays relative to the
- * working directory.
+ * The model's fields with their keys in one order whatever order the
+ * scenario wrote them in: a plugin's model may hand them back as they came,
+ * into the log's header. (The built-in models' schemas order them already.)
  */
-function withFileRelativeTrace(scenario: Scenario, overrides: readonly Override[], source: string | undefined): Scenario {
-  const from = scenario.vm.workload.from;
-  if (source === undefined || typeof from !== 'string' || isAbsolute(from)) return scenario;
-  const fromFlag = overrides.some((override) => ['vm', 'vm.workload', 'vm.workload.from'].includes(overriddenKey(override)));
-  if (fromFlag) return scenario;
-  return { ...scenario, vm: { ...scenario.vm, workload: { ...scenario.vm.workload, from: join(dirname(source), from) } } };
+function withSortedKeys<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withSortedKeys) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, withSortedKeys((value as Record<string, unknown>)[key])])) as T;
+}
+
+/**
+ * The file a trace workload reads. A relative `from` written in a scenario
+ * file is relative to that file, as its `plugins` are; one given by a flag
+ * (or a scenario without a file) is relative to the working directory. The
+ * scenario itself keeps `from` as written, so a run's log does not depend on
+ * the directory the command ran in.
+ */
+export function traceLogPath(from: string, choices: Pick<ScenarioChoices, 'source' | 'set' | 'vary'>): string {
+  if (choices.source === undefined || isAbsolute(from)) return from;
+  const fromFlag = assignments(choices).some((override) => ['vm', 'vm.workload', 'vm.workload.from'].includes(overriddenKey(override)));
+  return fromFlag ? from : join(dirname(choices.source), from);
 }
 
 /**

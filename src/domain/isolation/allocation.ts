@@ -1,3 +1,5 @@
+import { byCodeUnits } from '../text-order';
+
 /** One VM's claim on one host resource: what it would use, and its limit (null: best effort, no reservation). */
 export interface Claim {
   readonly vm: string;
@@ -20,7 +22,7 @@ export function allocate(capacity: number, claims: readonly Claim[]): Map<string
     result.set(c.vm, got);
     left -= got;
   }
-  let open = claims.filter((c) => c.limit === null).sort((a, b) => a.demand - b.demand || a.vm.localeCompare(b.vm));
+  let open = claims.filter((c) => c.limit === null).sort((a, b) => a.demand - b.demand || byCodeUnits(a.vm, b.vm));
   left = Math.max(0, left);
   while (open.length > 0) {
     const fair = left / open.length;

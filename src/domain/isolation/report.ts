@@ -1,7 +1,8 @@
 import type { IsolationState } from './state';
+import { byCodeUnits } from '../text-order';
 
 function sorted(record: Readonly<Record<string, number>>): Record<string, number> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => byCodeUnits(a, b)));
 }
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -1,5 +1,6 @@
 import { nsToMs } from '../units';
 import type { ConnectionStatus, NetworkState } from './state';
+import { byCodeUnits } from '../text-order';
 
 export interface ConnectionReport {
   readonly id: string;
@@ -80,7 +81,7 @@ export function networkReport(state: NetworkState): NetworkReport {
   const stopped = state.stopped;
   const { layer3 } = started;
   const subnetChange = layer3.fromSubnet !== layer3.toSubnet;
-  const sortedReasons = Object.fromEntries(Object.entries(state.framesLostByReason).sort(([a], [b]) => a.localeCompare(b)));
+  const sortedReasons = Object.fromEntries(Object.entries(state.framesLostByReason).sort(([a], [b]) => byCodeUnits(a, b)));
   return {
     'migration-downtime': nsToMs(downtimeNs),
     'client-outage': {

@@ -18,7 +18,17 @@ export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
 export function parseScenario(input: unknown, source?: string): Scenario {
   const parsed = scenarioSchema.safeParse(input);
   if (!parsed.success) throw new InputError(zodProblems(parsed.error), source);
-  return parsed.data;
+  return withoutEditorSchema(parsed.data);
+}
+
+/**
+ * A scenario without its `$schema`: where the file points its editor (a
+ * checkout's `schema/`, an install's `node_modules/virtsim/schema/`) is no
+ * part of what runs, so it must not change the log or a sweep's run ids.
+ */
+export function withoutEditorSchema<T extends { readonly $schema?: string }>(scenario: T): T {
+  const { $schema: _editorSchema, ...rest } = scenario;
+  return rest as T;
 }
 
 /** A `dotted.key=value` assignment and the flag that made it, so a problem with its value names the flag. */

@@ -1,5 +1,6 @@
 import { Container, type Newable } from 'inversify';
 import { InputError, unknownName } from '../../domain/errors';
+import { byCodeUnits } from '../../domain/text-order';
 import { STRATEGY_KINDS, TOKENS, type StrategyInfo, type StrategyKind } from '../../strategies/strategy';
 
 export interface RegisteredStrategy {
@@ -20,7 +21,7 @@ export interface RegisteredStrategy {
  */
 export class StrategyRegistry {
   private readonly entries = new Map<StrategyKind, Map<string, RegisteredStrategy>>();
-  /** Plugins loaded into this registry, stamped into every log header. */
+  /** Plugins loaded into this registry, in load order; {@link pluginStamps} lists them for a log header. */
   readonly plugins: { readonly name: string; readonly version: string }[] = [];
   /** The files those plugins came from (absolute): what worker threads load to build the same registry. */
   readonly pluginFiles: string[] = [];
@@ -67,6 +68,15 @@ export class StrategyRegistry {
       if (entry.origin === 'built-in') throw error;
       throw InputError.at('', `${kind} "${name}" from ${entry.origin} threw while running: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /**
+   * The loaded plugins as every log header lists them: by name, then version,
+   * so the order they were listed in (flags, scenario, config file) does not
+   * change the log.
+   */
+  pluginStamps(): { readonly name: string; readonly version: string }[] {
+    return [...this.plugins].sort((a, b) => byCodeUnits(a.name, b.name) || byCodeUnits(a.version, b.version));
   }
 
   describe(kind: StrategyKind, name: string, field: string = kind): RegisteredStrategy {

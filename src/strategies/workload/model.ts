@@ -11,6 +11,8 @@ export interface WorkloadVm {
 export interface RecordedWrites {
   readonly pages: Uint32Array;
   readonly writesPerSecond: number;
+  /** Bytes of its page each recorded write changed, when the log says. */
+  readonly bytesPerWrite?: number;
 }
 
 export interface WorkloadSetup {

@@ -11,6 +11,7 @@ const schema = z.strictObject({
   'dirty-rate': dirtyRate().optional(),
   /** Reads per guest-second, spread over the pages the trace writes (its working set). */
   'read-rate': z.number().nonnegative('must not be negative').default(0),
+  /** Set from the recorded log's header (at most a page) when omitted. */
   'write-size': z.number().int().positive('must be positive').optional(),
 });
 
@@ -23,7 +24,10 @@ export class TraceWorkload implements WorkloadModel {
 
   parameters(raw: Readonly<Record<string, unknown>>, vm: WorkloadVm): Record<string, unknown> {
     const parsed = parseWorkloadParameters(schema, raw);
-    return { ...parsed, 'write-size': parsed['write-size'] ?? vm.pageSizeBytes };
+    const writeSize = parsed['write-size'];
+    if (writeSize !== undefined && writeSize > vm.pageSizeBytes) throw InputError.at('vm.workload.write-size', `must not exceed page-size (${vm.pageSizeBytes})`);
+    // Kept in this place when omitted: the run fills it from the log (as dirty-rate) and the header's field order stays.
+    return { ...parsed, 'write-size': writeSize };
   }
 
   accesses(setup: WorkloadSetup): GuestAccesses {
