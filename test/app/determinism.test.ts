@@ -141,6 +141,23 @@ describe('determinism of the event log', () => {
     expect(sha256(Buffer.from(logs[1]))).toBe(sha256(Buffer.from(logs[0])));
   });
 
+  it('refuses to replay a workload whose log recorded a write size or rate the trace model would not accept', () => {
+    const plugin = resolve(__dirname, '../plugins/fixtures/echo-workload.cjs');
+    const cases = [
+      { field: 'write-size', workload: { model: 'echo', rate: 20000, pages: 1024, 'dirty-rate': 20000, 'write-size': -1000 }, message: 'records write-size -1000, not a positive whole number of bytes' },
+      { field: 'dirty-rate', workload: { model: 'echo', rate: 20000, pages: 1024, 'dirty-rate': -5 }, message: 'records dirty-rate -5, not a rate above 0' },
+    ];
+    for (const { field, workload, message } of cases) {
+      const recorded = join(dir, `echo-bad-${field}.ndjson`);
+      const scenario = writeJson(join(dir, `echo-bad-${field}.json`), smallScenario({ memory: '32MiB', workload }));
+      expect(virtsim(['migrate', '--scenario', scenario, '--plugin', plugin, '--events', recorded]).status).toBe(0);
+      const reused = virtsim(['migrate', '--scenario', scenarioPath, '--set', 'migration.capabilities.xbzrle=true', '--workload-from', recorded]);
+      expect(reused.status).toBe(2);
+      expect(reused.stderr).toContain(`vm.workload.${field}`);
+      expect(reused.stderr).toContain(message);
+    }
+  });
+
   it('writes the same log wherever the scenario points its editor ($schema): a checkout or an install', () => {
     const base = JSON.parse(readFileSync(scenarioPath, 'utf8'));
     const storageBase = JSON.parse(readFileSync(resolve(__dirname, '../../examples/scenarios/storage-faults.json'), 'utf8'));

@@ -198,6 +198,23 @@ describe('taking dirty pages to send', () => {
     expect([...image.takeToSend(4104).ranges]).toEqual([5, 1]);
   });
 
+  it('sends the last pages of the largest VM the schema admits (2^31 pages: one past the end is 2^31, not a negative shift)', () => {
+    const pages = 2 ** 31;
+    const image = new MemoryImage(pages, 512);
+    image.toSend.add(5);
+    image.toSend.add(pages - 1);
+    image.moveCursor(pages - 40);
+    let batch = image.takeToSend(Number.POSITIVE_INFINITY);
+    expect([...batch.ranges]).toEqual([5, 1, pages - 1, 1]);
+    expect(image.sendCursor).toBe(6);
+    image.toSend.fill();
+    expect([...image.toSend.toRanges()]).toEqual([0, pages]);
+    image.moveCursor(pages - 64);
+    batch = image.takeToSend(64 * (512 + PAGE_HEADER_BYTES));
+    expect([...batch.ranges]).toEqual([pages - 64, 64]);
+    expect(image.sendCursor).toBe(0);
+  });
+
   it('takes nothing on a zero budget or when nothing is dirty', () => {
     const image = new MemoryImage(10, 4096);
     expect(image.takeToSend(Number.POSITIVE_INFINITY).pages).toBe(0);

@@ -36,6 +36,13 @@ export function loadRecordedWrites(path: string, rateOverride?: number): Recorde
   const recordedRate = scenario.vm?.workload?.['dirty-rate'];
   const writesPerSecond = rateOverride ?? recordedRate;
   if (typeof writesPerSecond !== 'number') throw InputError.at('vm.workload.dirty-rate', `${path} records no dirty-rate; set one`);
+  // A plugin's workload model may have recorded any values: take them only as the trace model would accept them.
+  if (rateOverride === undefined && !(writesPerSecond > 0 && writesPerSecond <= 1e9)) {
+    throw InputError.at('vm.workload.dirty-rate', `${path} records dirty-rate ${writesPerSecond}, not a rate above 0 and at most 1e9 writes per second; set one`);
+  }
   const writeSize = scenario.vm?.workload?.['write-size'];
-  return { pages, writesPerSecond, bytesPerWrite: typeof writeSize === 'number' ? writeSize : undefined };
+  if (writeSize !== undefined && !(Number.isInteger(writeSize) && (writeSize as number) > 0)) {
+    throw InputError.at('vm.workload.write-size', `${path} records write-size ${JSON.stringify(writeSize)}, not a positive whole number of bytes; set one`);
+  }
+  return { pages, writesPerSecond, bytesPerWrite: writeSize as number | undefined };
 }

@@ -120,7 +120,8 @@ export class MemoryImage {
    * to the taken tallies, until they reach `budgetBytes`; returns where it
    * stopped. Bit words stay int32 (what `&` yields; -1 is a full word): a
    * uint32 above 2^31 is a double in V8, which deoptimized code trained on
-   * smaller words.
+   * smaller words. A page one past the last word is `* 32`, not `<< 5`: with
+   * 2^31 pages that is 2^31, which a shift turns negative.
    */
   private scan(page: number, budgetBytes: number, ranges: RangeBuilder): number {
     const words = this.toSend.words;
@@ -139,7 +140,7 @@ export class MemoryImage {
         // Late rounds leave a few pages scattered over a large bitmap: skip empty words in one tight loop.
         let next = index + 1;
         while (next < words.length && words[next] === 0) next++;
-        page = next << 5;
+        page = next * 32;
         continue;
       }
       if (word === -1 && xbzrle === null && zeroWords[index] === 0) {
@@ -159,7 +160,7 @@ export class MemoryImage {
           bytes += count * wordCost;
           pages += 32 * count;
           ranges.extend(index << 5, 32 * count);
-          page = (index + count) << 5;
+          page = (index + count) * 32;
           continue;
         }
       }

@@ -212,8 +212,8 @@ export class PageBitmap {
     const flat = new Uint32Array(2 * this.runCount());
     const words = this.words;
     const n = writeRanges(words, flat);
-    // A run through the last word's top bit ends with the bitmap.
-    if (n < flat.length) flat[n + 1] = (words.length << 5) - flat[n];
+    // A run through the last word's top bit ends with the bitmap (`* 32`: 2^26 words << 5 is negative).
+    if (n < flat.length) flat[n + 1] = words.length * 32 - flat[n];
     return flat;
   }
 
