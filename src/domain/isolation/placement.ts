@@ -58,20 +58,25 @@ export function placementProblems(scenario: Scenario, iso: IsolationScenario): F
   const reserved = (pick: (v: IsolatedVm) => number | undefined) => residents.reduce((sum, v) => sum + (pick(v) ?? 0), 0);
   const memoryNeeded = memoryReservation(vm, name, scenario.vm.memory);
   const memoryUsed = residents.reduce((sum, v) => sum + memoryReservation(v, name, scenario.vm.memory), 0);
-  if (memoryUsed + memoryNeeded > host.memory) {
+  if (exceeds(memoryUsed + memoryNeeded, host.memory)) {
     problems.push({ path: `${at}.limits.memory`, reason: `${destination} cannot hold ${gib(memoryNeeded)} for ${name}: ${gib(Math.max(0, host.memory - memoryUsed))} of ${gib(host.memory)} free` });
   }
   const share = vm.limits['vcpu-share'];
-  if (share !== undefined && reserved((v) => v.limits['vcpu-share']) + share > 1 + 1e-9) {
+  if (share !== undefined && exceeds(reserved((v) => v.limits['vcpu-share']) + share, 1)) {
     problems.push({ path: `${at}.limits.vcpu-share`, reason: `${destination} cannot reserve ${share} of its CPU: ${Math.max(0, 1 - reserved((v) => v.limits['vcpu-share'])).toFixed(3)} unreserved` });
   }
   for (const key of ['disk-rate', 'net-rate'] as const) {
     const limit = vm.limits[key];
-    if (limit !== undefined && reserved((v) => v.limits[key]) + limit > host[key]) {
+    if (limit !== undefined && exceeds(reserved((v) => v.limits[key]) + limit, host[key])) {
       problems.push({ path: `${at}.limits.${key}`, reason: `${destination} cannot reserve ${limit} bytes/s: ${Math.max(0, host[key] - reserved((v) => v.limits[key]))} of ${host[key]} bytes/s unreserved` });
     }
   }
   return problems;
+}
+
+/** Reservations summed past a capacity; one relative tolerance, so sums of fractional shares (0.1 + 0.2) decide alike wherever they are checked. */
+function exceeds(total: number, capacity: number): boolean {
+  return total > capacity * (1 + 1e-9);
 }
 
 /**
@@ -86,7 +91,7 @@ function overReservedHosts(iso: IsolationScenario, migratingVm: string, vmMemory
     const overBy = (what: string, reservedOf: (v: IsolatedVm) => number | undefined, capacity: number, show: (n: number) => string) => {
       const holders = residents.filter((v) => reservedOf(v) !== undefined && (reservedOf(v) as number) > 0);
       const total = holders.reduce((sum, v) => sum + (reservedOf(v) as number), 0);
-      if (total <= capacity * (1 + 1e-9)) return;
+      if (!exceeds(total, capacity)) return;
       const who = holders.map((v) => `${v.name} ${show(reservedOf(v) as number)}`).join(', ');
       problems.push({ path: `isolation.hosts.${i}`, reason: `the VMs placed on ${host.name} reserve ${show(total)} of ${what} (${who}) but it has ${show(capacity)}` });
     };

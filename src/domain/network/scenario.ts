@@ -169,13 +169,16 @@ export function networkPlacementProblems(network: NetworkScenario, hosts: { read
 
 /** A host's MAC: the scenario's, or one derived from its position (locally administered, apart from the clients' defaults). */
 export function hostMac(host: { readonly mac?: string }, index: number): string {
-  if (host.mac !== undefined) return host.mac;
-  const hex = (n: number) => n.toString(16).padStart(2, '0');
-  return `02:00:00:01:${hex((index + 1) >> 8)}:${hex((index + 1) & 0xff)}`;
+  return host.mac ?? positionalMac(1, index);
 }
 
 /** A client's MAC when the scenario gives none: locally administered, from its position. */
 export function clientMac(index: number): string {
+  return positionalMac(0, index);
+}
+
+/** 02:00:00:KIND:hi:lo, numbering the stations of one kind (clients 0, hosts 1) from 1. */
+function positionalMac(kind: number, index: number): string {
   const hex = (n: number) => n.toString(16).padStart(2, '0');
-  return `02:00:00:00:${hex((index + 1) >> 8)}:${hex((index + 1) & 0xff)}`;
+  return `02:00:00:${hex(kind)}:${hex((index + 1) >> 8)}:${hex((index + 1) & 0xff)}`;
 }
