@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/domain/errors';
 import { replay, replayText } from '../../src/app/use-cases/replay';
@@ -120,5 +120,14 @@ describe('replaying a damaged log', () => {
     expect(run.status).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/missing\.ndjson: cannot read log: ENOENT/);
+  });
+
+  it('the CLI exits 2 naming the limit for a log larger than 2 GiB (a sparse file: no disk used)', () => {
+    const huge = join(dir, 'huge.ndjson');
+    writeFileSync(huge, '');
+    truncateSync(huge, 2 ** 31 + 1);
+    const run = virtsim(['replay', huge]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('huge.ndjson: cannot read log: larger than 2 GiB');
   });
 });

@@ -33,20 +33,37 @@ const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['seq', 'at', 'type', 'v', 
  * damaged log never yields events.
  */
 export function parseEventLog(text: string, source = 'log'): EventLog {
-  return verifyLog(text, source, () => createHash('sha256').update(text).digest('hex'));
+  const lines = text.split('\n');
+  // After the last newline: '' when the log ends with one.
+  const tail = lines.pop() as string;
+  return verifyLog(lines, tail !== '', source, () => createHash('sha256').update(text).digest('hex'));
 }
 
-function verifyLog(text: string, source: string, sha256: () => string): EventLog {
+/**
+ * The lines of a log's bytes, each decoded on its own: one string of a whole
+ * log past V8's string limit (~512 MiB; an hour of a busy guest writes more)
+ * could not be made. `cutMidLine`: bytes follow the last newline.
+ */
+function bufferLines(bytes: Buffer): { readonly lines: string[]; readonly cutMidLine: boolean } {
+  const lines: string[] = [];
+  let start = 0;
+  for (let end = bytes.indexOf(0x0a, start); end !== -1; end = bytes.indexOf(0x0a, start)) {
+    lines.push(bytes.toString('utf8', start, end));
+    start = end + 1;
+  }
+  return { lines, cutMidLine: start < bytes.length };
+}
+
+/** `lines`: the log's lines without their newlines; `cutMidLine`: text followed the last one. */
+function verifyLog(lines: readonly string[], cutMidLine: boolean, source: string, sha256: () => string): EventLog {
   const fail = (line: number, reason: string): never => {
     throw InputError.at(`line ${line}`, reason, source);
   };
   const failFields = (line: number, what: string, problems: readonly FieldProblem[]): never => {
     throw new InputError(problems.map((problem) => ({ path: `line ${line}`, reason: `${what}${problem.path}: ${problem.reason}` })), source);
   };
-  if (text.length === 0) fail(1, 'empty log');
-  const lines = text.split('\n');
-  if (lines[lines.length - 1] !== '') fail(lines.length, 'log cut mid-line (the last line has no newline)');
-  lines.pop();
+  if (lines.length === 0 && !cutMidLine) fail(1, 'empty log');
+  if (cutMidLine) fail(lines.length + 1, 'log cut mid-line (the last line has no newline)');
 
   let previousHash = genesisHash();
   const checkLine = (raw: string, number: number): Record<string, unknown> => {
@@ -180,8 +197,12 @@ export function readEventLog(path: string): EventLog {
   try {
     bytes = readFileSync(path);
   } catch (error) {
-    throw InputError.at('', `cannot read log: ${errorCode(error)}`, path);
+    const code = errorCode(error);
+    // Logs are verified and folded whole, in memory: Node reads at most 2 GiB into one buffer.
+    if (code === 'ERR_FS_FILE_TOO_LARGE') throw InputError.at('', 'cannot read log: larger than 2 GiB, the most a log can be read whole (split the run: a shorter max-duration or fewer writes)', path);
+    throw InputError.at('', `cannot read log: ${code}`, path);
   }
+  const { lines, cutMidLine } = bufferLines(bytes);
   // The file's hash from the bytes read: hashing the text would encode it to UTF-8 again (~10 ms for a 12 MiB log).
-  return verifyLog(bytes.toString('utf8'), path, () => createHash('sha256').update(bytes).digest('hex'));
+  return verifyLog(lines, cutMidLine, path, () => createHash('sha256').update(bytes).digest('hex'));
 }
