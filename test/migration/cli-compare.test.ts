@@ -80,6 +80,27 @@ describe('virtsim compare (the built binary)', () => {
     expect(mixed.stderr).toContain(`${storageLog}: line 1: a storage log cannot be compared with ${log}, a migration log`);
   });
 
+  it('replay refuses logs that no one comparison wrote: another seed or another scenario, naming the file (exit 2)', () => {
+    const eventsDir = join(dir, 'replay-unrelated');
+    expect(virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,post-copy', '--events-dir', eventsDir]).status).toBe(0);
+    const logs = ['pre-copy', 'post-copy'].map((name) => join(eventsDir, `${name}.ndjson`));
+    const otherSeed = join(dir, 'other-seed.ndjson');
+    expect(virtsim(['migrate', '--scenario', scenarioPath, '--strategy', 'hybrid', '--seed', '99', '--events', otherSeed]).status).toBe(0);
+    const seeded = virtsim(['replay', ...logs, otherSeed]);
+    expect(seeded.status).toBe(2);
+    expect(seeded.stdout).toBe('');
+    expect(seeded.stderr).toContain(`${otherSeed}: line 1: not from the same comparison as ${logs[0]} (seed 99, not `);
+    const otherScenario = join(dir, 'other-scenario.ndjson');
+    expect(virtsim(['migrate', '--scenario', scenarioPath, '--strategy', 'hybrid', '--set', 'migration.parameters.downtime-limit=123', '--events', otherScenario]).status).toBe(0);
+    const changed = virtsim(['replay', ...logs, otherScenario]);
+    expect(changed.status).toBe(2);
+    expect(changed.stderr).toContain(`${otherScenario}: line 1: not from the same comparison as ${logs[0]} (another scenario)`);
+    // The same strategy's own migrate run (same scenario and seed) belongs with them: compare runs each strategy as migrate does.
+    const hybrid = join(dir, 'hybrid-alone.ndjson');
+    expect(virtsim(['migrate', '--scenario', scenarioPath, '--strategy', 'hybrid', '--events', hybrid]).status).toBe(0);
+    expect(virtsim(['replay', ...logs, hybrid]).status).toBe(0);
+  });
+
   it('without --json prints one table row per strategy', () => {
     const run = virtsim(['compare', '--scenario', scenarioPath, '--strategies', 'pre-copy,post-copy,hybrid']);
     expect(run.status).toBe(0);

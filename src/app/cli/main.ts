@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../../domain/errors';
 import { createRegistry } from '../../infrastructure/container/built-ins';
@@ -76,19 +77,43 @@ function checkOutputs(log: { readonly flag: string; readonly path?: string; read
 
 /**
  * Several logs replay as the comparison their runs printed: all of one kind,
- * one run per strategy (or storage model), as compare's rows are keyed.
+ * from one scenario, seed and set of plugins (as compare and storage
+ * --models run them), one run per strategy (or storage model), as compare's
+ * rows are keyed.
  */
 function checkComparable(files: readonly string[], replayed: readonly (MigrationReplay | StorageReplay)[]): void {
   const seen = new Map<string, string>();
+  const first = replayed[0];
   replayed.forEach((run, index) => {
     const file = files[index];
-    if (run.kind !== replayed[0].kind) throw InputError.at('line 1', `a ${run.kind} log cannot be compared with ${files[0]}, a ${replayed[0].kind} log`, file);
+    if (run.kind !== first.kind) throw InputError.at('line 1', `a ${run.kind} log cannot be compared with ${files[0]}, a ${first.kind} log`, file);
+    const differs = [
+      run.header.seed !== first.header.seed && `seed ${run.header.seed}, not ${first.header.seed}`,
+      !isDeepStrictEqual(comparedScenario(run), comparedScenario(first)) && 'another scenario',
+      !isDeepStrictEqual(run.header.plugins, first.header.plugins) && 'other plugins',
+    ].filter(Boolean);
+    if (differs.length > 0) {
+      throw InputError.at('line 1', `not from the same comparison as ${files[0]} (${differs.join('; ')}): a comparison's runs share one scenario, seed and plugins`, file);
+    }
     // network-based runs in either mode: each mode is a model of its own here, as in storage --models.
     const name = run.kind === 'storage' ? [run.result.model, run.result.mode].filter(Boolean).join(':') : run.result.strategy;
     const earlier = seen.get(name);
     if (earlier !== undefined) throw InputError.at('line 1', `${name} again (as in ${earlier}): a comparison shows one run per ${run.kind === 'storage' ? 'model' : 'strategy'}`, file);
     seen.set(name, file);
   });
+}
+
+/** A run's scenario without what a comparison varies: the strategy (and the postcopy-ram it turns on), or the storage model and its mode. */
+function comparedScenario(run: MigrationReplay | StorageReplay): unknown {
+  const scenario = structuredClone(run.header.scenario) as Record<string, unknown> & { migration?: { strategy?: unknown; capabilities?: Record<string, unknown> } };
+  if (run.kind === 'migration') {
+    delete scenario.migration?.strategy;
+    delete scenario.migration?.capabilities?.['postcopy-ram'];
+  } else {
+    delete scenario.model;
+    delete scenario['network-mode'];
+  }
+  return scenario;
 }
 
 function exitFor(result: MigrationResult): number {
