@@ -141,6 +141,18 @@ describe('determinism of the event log', () => {
     expect(sha256(Buffer.from(logs[1]))).toBe(sha256(Buffer.from(logs[0])));
   });
 
+  it('writes the same log for two spellings of one --workload-from path', () => {
+    const recorded = join(dir, 'spelled.ndjson');
+    expect(virtsim(['migrate', '--scenario', scenarioPath, '--events', recorded]).status).toBe(0);
+    const logs = ['./spelled.ndjson', 'spelled.ndjson', 'sub/../spelled.ndjson'].map((from, i) => {
+      const events = join(dir, `spelled-run-${i}.ndjson`);
+      const run = spawnSync(process.execPath, [resolve(__dirname, '../../dist/bin/virtsim.js'), 'migrate', '--scenario', scenarioPath, '--workload-from', from, '--events', events], { cwd: dir, encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      return sha256(readFileSync(events));
+    });
+    expect(new Set(logs).size).toBe(1);
+  });
+
   it('refuses to replay a workload whose log recorded a write size or rate the trace model would not accept', () => {
     const plugin = resolve(__dirname, '../plugins/fixtures/echo-workload.cjs');
     const cases = [

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
+import { normalize } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { Command, CommanderError, Option } from 'commander';
 import { InputError } from '../../domain/errors';
@@ -46,11 +47,14 @@ function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** `--workload-from LOG` replaces the workload with the writes that log recorded. */
+/**
+ * `--workload-from LOG` replaces the workload with the writes that log
+ * recorded. The path is normalized (`./x` is `x`): the log records it, and
+ * two spellings of one file must not write two logs.
+ */
 function withWorkloadFrom(set: readonly string[], log: string | undefined): string[] {
-  return log === undefined ? [...set] : [...set, `vm.workload=${JSON.stringify({ model: 'trace', from: log })}`];
+  return log === undefined ? [...set] : [...set, `vm.workload=${JSON.stringify({ model: 'trace', from: normalize(log) })}`];
 }
-
 
 /** A registry with the built-ins and every plugin {@link listPlugins} finds. */
 async function registryWith(flagPlugins: readonly string[], scenario: unknown, scenarioPath: string | undefined): Promise<StrategyRegistry> {
