@@ -88,12 +88,13 @@ function checkOutputs(log: { readonly flag: string; readonly path?: string; read
 function checkComparable(files: readonly string[], replayed: readonly (MigrationReplay | StorageReplay)[]): void {
   const seen = new Map<string, string>();
   const first = replayed[0];
+  const firstScenario = comparedScenario(first);
   replayed.forEach((run, index) => {
     const file = files[index];
     if (run.kind !== first.kind) throw InputError.at('line 1', `a ${run.kind} log cannot be compared with ${files[0]}, a ${first.kind} log`, file);
     const differs = [
       run.header.seed !== first.header.seed && `seed ${run.header.seed}, not ${first.header.seed}`,
-      !isDeepStrictEqual(comparedScenario(run), comparedScenario(first)) && 'another scenario',
+      !isDeepStrictEqual(comparedScenario(run), firstScenario) && 'another scenario',
       !isDeepStrictEqual(run.header.plugins, first.header.plugins) && 'other plugins',
     ].filter(Boolean);
     if (differs.length > 0) {
