@@ -68,7 +68,7 @@ const smallScenario: fc.Arbitrary<ScenarioPatch> = fc.record({
   }),
 });
 
-const strategy = fc.constantFrom('pre-copy', 'post-copy', 'hybrid');
+const strategy = fc.constantFrom('pre-copy', 'post-copy', 'hybrid', 'stop-and-copy');
 
 describe('properties over random small scenarios', () => {
   it('verification is always consistent wherever the VM survives, and a replay always equals the live run', () => {

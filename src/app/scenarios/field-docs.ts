@@ -27,7 +27,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'link.latency': 'One-way latency.',
   'link.send-buffer': 'Bytes queued in the sender\'s socket: a post-copy page request waits behind them unless postcopy-preempt.',
   migration: 'The migration itself: strategy, QEMU parameters and capabilities, limits and faults.',
-  'migration.strategy': 'Migration strategy: pre-copy, post-copy, hybrid, or a plugin\'s.',
+  'migration.strategy': 'Migration strategy: pre-copy, post-copy, hybrid, stop-and-copy (non-live), or a plugin\'s.',
   'migration.stop-policy': 'When pre-copy stops the VM: qemu, pass-threshold, xen, or a plugin\'s.',
   'migration.parameters': 'QEMU migration parameters (QEMU\'s names and defaults).',
   'migration.parameters.downtime-limit': 'Largest acceptable downtime: with the live rate it sets the threshold under which pre-copy stops.',

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { HybridStrategy } from '../../strategies/migration/hybrid';
 import { PostCopyStrategy } from '../../strategies/migration/post-copy';
 import { PreCopyStrategy } from '../../strategies/migration/pre-copy';
+import { StopAndCopyStrategy } from '../../strategies/migration/stop-and-copy';
 import { PassThresholdStopPolicy } from '../../strategies/stop-policy/pass-threshold';
 import { QemuStopPolicy } from '../../strategies/stop-policy/qemu';
 import { XenStopPolicy } from '../../strategies/stop-policy/xen';
@@ -22,6 +23,7 @@ export function createRegistry(): StrategyRegistry {
   registry.register('migration-strategy', PreCopyStrategy);
   registry.register('migration-strategy', PostCopyStrategy);
   registry.register('migration-strategy', HybridStrategy);
+  registry.register('migration-strategy', StopAndCopyStrategy);
   registry.register('stop-policy', QemuStopPolicy);
   registry.register('stop-policy', PassThresholdStopPolicy);
   registry.register('stop-policy', XenStopPolicy);

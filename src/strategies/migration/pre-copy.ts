@@ -31,7 +31,8 @@ export class PreCopyStrategy implements MigrationStrategy {
     if (this.endedByLimits(ctx)) return;
     const started = ctx.now;
     const budget = (ctx.link.liveRateBytesPerS * WINDOW_NS) / 1e9;
-    const batch = ctx.sendDirty('precopy', budget);
+    // As QEMU counts bytes (ram_transferred_add): sent while the guest is paused, they are downtime bytes.
+    const batch = ctx.sendDirty(ctx.guest.running ? 'precopy' : 'stop-and-copy', budget);
     const sendNs = ctx.transferNs(batch.bytes, ctx.link.fullRateBytesPerS);
     // Over budget: QEMU sleeps out the rest of the window. Under it (nothing
     // left to send): the pending check comes at once. Nothing sent at all (a
