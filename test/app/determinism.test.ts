@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { removeDir, tempDir, virtsim, writeJson } from '../support/cli';
 import { smallScenario } from '../support/scenarios';
 
@@ -100,6 +100,43 @@ describe('determinism of the event log', () => {
     for (const log of logs.flat()) expect(header(log).plugins).toHaveLength(2);
     expect(logs[1].map(header)).toEqual(logs[0].map(header));
     expect(logs[1].map((log) => sha256(Buffer.from(log)))).toEqual(logs[0].map((log) => sha256(Buffer.from(log))));
+  });
+
+  it('writes the same logs and sweep run ids whether a plugin is listed by the scenario, --plugin or virtsim.config.json', () => {
+    const plugins = resolve(__dirname, '../../examples/plugins');
+    const coldest = join(plugins, 'coldest-first/index.cjs');
+    const fill = join(plugins, 'fill-first/index.mjs');
+    const migration = { ...JSON.parse(readFileSync(scenarioPath, 'utf8')), migration: { ...smallScenario().migration, strategy: 'coldest-first' } };
+    const { plugins: _listed, ...storage } = JSON.parse(readFileSync(join(plugins, 'fill-first/scenario.json'), 'utf8'));
+    const ways = ['scenario', 'flag', 'config'].map((way) => {
+      const here = join(dir, `listed-by-${way}`);
+      mkdirSync(here);
+      const relativePaths = [relative(here, coldest), relative(here, fill)];
+      const listed = way === 'scenario' ? relativePaths : undefined;
+      const migrationFile = writeJson(join(here, 'migration.json'), { ...migration, plugins: listed });
+      const storageFile = writeJson(join(here, 'storage.json'), { ...storage, plugins: listed });
+      if (way === 'config') writeJson(join(here, 'virtsim.config.json'), { plugins: relativePaths });
+      const flags = way === 'flag' ? ['--plugin', coldest, '--plugin', fill] : [];
+      // virtsim.config.json is read from the working directory; the others run from the root.
+      const cwd = way === 'config' ? here : '/';
+      for (const args of [
+        ['migrate', '--scenario', migrationFile, '--events', join(here, 'migration.ndjson')],
+        ['storage', '--scenario', storageFile, '--events', join(here, 'storage.ndjson')],
+        ['sweep', '--scenario', migrationFile, '--vary', 'link.bandwidth=1Gbit/s,2Gbit/s', '--strategies', 'coldest-first', '--out', join(here, 'sweep.csv'), '--jobs', '1'],
+      ]) {
+        // The whole run, so a failure shows its stderr (sweep prints progress there).
+        expect(virtsim([...args, ...flags], cwd)).toMatchObject({ status: 0 });
+      }
+      const log = (name: string) => {
+        const bytes = readFileSync(join(here, name));
+        return { header: JSON.parse(bytes.toString('utf8', 0, bytes.indexOf('\n'))), sha256: sha256(bytes) };
+      };
+      // The sweep's rows hold each run's id and log hash.
+      return { migration: log('migration.ndjson'), storage: log('storage.ndjson'), sweep: readFileSync(join(here, 'sweep.csv'), 'utf8') };
+    });
+    expect(ways[0].migration.header.plugins).toEqual([{ name: 'virtsim-plugin-coldest-first', version: '1.0.0' }, { name: 'virtsim-plugin-fill-first', version: '1.0.0' }]);
+    expect(ways[1]).toEqual(ways[0]);
+    expect(ways[2]).toEqual(ways[0]);
   });
 
   it('prints, writes and replays the same bytes whatever the locale and time zone', () => {

@@ -1,4 +1,4 @@
-/** Two tenants on two hosts; acme's vm0 migrates from host-a to host-b, where globex's vm9 runs. */
+/** Two tenants on two hosts, their segments joined by a router; acme's vm0 migrates from host-a to host-b, where globex's vm9 runs. */
 export function isolationScenario(isolation: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     name: 'isolation test',
@@ -14,6 +14,8 @@ export function isolationScenario(isolation: Record<string, unknown> = {}, extra
         { name: 'globex-net', vlan: 20, tenants: ['globex'], hosts: ['host-a', 'host-b'] },
         { name: 'mgmt', vlan: 99, tenants: ['acme', 'globex'], hosts: ['host-a', 'host-b'] },
       ],
+      // The tenants' segments are routed, so their attempts reach the policy at the target.
+      routers: [{ name: 'edge', segments: ['acme-net', 'globex-net'] }],
       hosts: [
         { name: 'host-a', memory: '16GiB', 'disk-rate': '1GiB/s', 'net-rate': '10Gbit/s' },
         { name: 'host-b', memory: '16GiB', 'disk-rate': '1GiB/s', 'net-rate': '10Gbit/s' },

@@ -123,6 +123,20 @@ describe('routers between segments', () => {
     for (const e of fromVm9) expect((e.data as { reason: string }).reason).toMatch(/^no rule lets tenant globex reach tenant acme/);
   });
 
+  it('without routers no two segments are routed, as two VLANs with no router between them: even an allowed tenant\'s packet never leaves its host', () => {
+    const scenario = isolationScenario({ routers: undefined, policy: { allow: [{ from: 'globex', to: 'acme' }] } });
+    const run = runMigration({ scenario, keepLog: true });
+    const fromVm9 = attempts(events(run.logText!), 'vm9');
+    expect(fromVm9.length).toBeGreaterThan(0);
+    for (const e of fromVm9) {
+      expect(e.type).toBe('AccessDenied');
+      expect(e.data).toMatchObject({ where: 'host-b', reason: 'no router joins segments globex-net (VLAN 20) and acme-net (VLAN 10)' });
+    }
+    // Within one segment, no router is needed.
+    expect(new Set(attempts(events(run.logText!), 'vm1').map((e) => e.type))).toEqual(new Set(['AccessAllowed']));
+    expect(replayText(run.logText!).result).toEqual(run.result);
+  });
+
   it('naming an unknown segment is bad input', () => {
     expect(() => routed([{ name: 'core', segments: ['acme-net', 'dmz'] }])).toThrow(/isolation\.routers\.0\.segments\.1: unknown segment "dmz"/);
   });

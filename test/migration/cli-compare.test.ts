@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { runMigration } from '../../src/app/use-cases/run-migration';
 import { virtsim as runCli } from '../support/cli';
 import { scenario } from './helpers';
@@ -99,6 +99,23 @@ describe('virtsim compare (the built binary)', () => {
     const hybrid = join(dir, 'hybrid-alone.ndjson');
     expect(virtsim(['migrate', '--scenario', scenarioPath, '--strategy', 'hybrid', '--events', hybrid]).status).toBe(0);
     expect(virtsim(['replay', ...logs, hybrid]).status).toBe(0);
+  });
+
+  it('replay takes runs with one plugin together however each listed it, and refuses a log with other plugins (exit 2)', () => {
+    const coldest = join(ROOT, 'examples/plugins/coldest-first/index.cjs');
+    const listing = join(dir, 'lists-coldest.json');
+    writeFileSync(listing, JSON.stringify({ ...small, plugins: [relative(dir, coldest)] }));
+    const eventsDir = join(dir, 'replay-plugins');
+    expect(virtsim(['compare', '--scenario', listing, '--strategies', 'coldest-first,pre-copy', '--events-dir', eventsDir]).status).toBe(0);
+    const logs = ['coldest-first', 'pre-copy'].map((name) => join(eventsDir, `${name}.ndjson`));
+    const byFlag = join(dir, 'hybrid-by-flag.ndjson');
+    expect(virtsim(['migrate', '--scenario', scenarioPath, '--plugin', coldest, '--strategy', 'hybrid', '--events', byFlag]).status).toBe(0);
+    expect(virtsim(['replay', ...logs, byFlag])).toMatchObject({ status: 0, stderr: '' });
+    const morePlugins = join(dir, 'more-plugins.ndjson');
+    expect(virtsim(['migrate', '--scenario', scenarioPath, '--plugin', coldest, '--plugin', join(ROOT, 'examples/plugins/fill-first/index.mjs'), '--strategy', 'hybrid', '--events', morePlugins]).status).toBe(0);
+    const refused = virtsim(['replay', ...logs, morePlugins]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain(`${morePlugins}: line 1: not from the same comparison as ${logs[0]} (other plugins)`);
   });
 
   it('without --json prints one table row per strategy', () => {

@@ -32,6 +32,12 @@ describe('the shipped network and isolation examples', () => {
     expect(figures('lan-layer3').network!.connections.broken).toBe(10);
     expect(figures('lan-layer3-tunnel').network!.connections.broken).toBe(0);
     expect(figures('isolation-exposed').isolation!.exposure.exposed).toBe(true);
+    // globex's probes reach acme's VM through the tenants' router and are denied there, by the policy.
+    const probes = runMigration({ scenario: load('isolation-tenants'), keepLog: true }).logText!.trim().split('\n').slice(1)
+      .map((line) => JSON.parse(line) as { type?: string; data?: { from?: string; reason?: string } })
+      .filter((e) => e.type === 'AccessDenied' && e.data?.from === 'vm9');
+    expect(probes.length).toBeGreaterThan(0);
+    for (const probe of probes) expect(probe.data?.reason).toMatch(/^no rule lets tenant globex reach tenant acme/);
     expect(() => runMigration({ scenario: load('isolation-refused') })).toThrow(/hosts\.destination: host-b is not on vm0's segment acme-net/);
   });
 });

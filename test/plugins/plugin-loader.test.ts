@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { listDir, removeDir, tempDir, virtsim as runCli, writeJson } from '../support/cli';
@@ -124,6 +124,25 @@ describe('where a plugin is listed', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(message);
     expect(listDir(dir)).toEqual(['virtsim.config.json']);
+  });
+
+  it('an unnamed plugin is stamped with its file\'s base name: the same log wherever the project lives', () => {
+    const unnamed = readFileSync(fixture('echo-workload.cjs'), 'utf8').replace("name: 'echo-workload', version: '1.0.0', ", '');
+    const logs = ['here', 'elsewhere/deeper'].map((place) => {
+      const project = join(dir, place);
+      mkdirSync(project, { recursive: true });
+      // A package.json without a name (only a module type) ends the search for one above.
+      writeJson(join(project, 'package.json'), { type: 'commonjs' });
+      writeFileSync(join(project, 'echo.cjs'), unnamed);
+      const scenario = writeJson(join(project, 'scenario.json'), { ...smallScenario({ workload: { model: 'echo', rate: 1000, pages: 64 } }), plugins: ['./echo.cjs'] });
+      const run = runCli(['migrate', '--scenario', scenario, '--events', join(project, 'out.ndjson')]);
+      expect(run).toMatchObject({ status: 0, stderr: '' });
+      return readFileSync(join(project, 'out.ndjson'), 'utf8');
+    });
+    const header = JSON.parse(logs[0].slice(0, logs[0].indexOf('\n')));
+    expect(header.plugins).toEqual([{ name: 'echo.cjs', version: '0.0.0' }]);
+    expect(header.strategies.workload.origin).toBe('echo.cjs@0.0.0');
+    expect(logs[1]).toBe(logs[0]);
   });
 
   it('a plugin listed by both --plugin and virtsim.config.json, spelt differently, loads once', () => {

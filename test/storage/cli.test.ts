@@ -52,8 +52,10 @@ describe('virtsim storage and replay', () => {
       const compared = virtsim(['storage', '--scenario', scenario, '--models', models.join(','), '--events-dir', eventsDir, '--report', join(eventsDir, '..', `models${json.length}.html`), ...json], ROOT);
       expect(compared.stderr).toBe('');
       expect(compared.status).toBe(0);
-      expect(readdirSync(eventsDir).sort()).toEqual(models.map((model) => `${model}.ndjson`).sort());
-      const replayed = virtsim(['replay', ...models.map((model) => join(eventsDir, `${model}.ndjson`)), '--report', join(dir, `replayed${json.length}.html`), ...json], ROOT);
+      // No ':' in a file name (an NTFS alternate data stream); replay reads the model from the header.
+      const files = ['host-based.ndjson', 'device-based.ndjson', 'network-based-out-of-band.ndjson'];
+      expect(readdirSync(eventsDir).sort()).toEqual([...files].sort());
+      const replayed = virtsim(['replay', ...files.map((file) => join(eventsDir, file)), '--report', join(dir, `replayed${json.length}.html`), ...json], ROOT);
       expect(replayed.status).toBe(0);
       expect(replayed.stdout).toBe(compared.stdout);
       expect(readFileSync(join(dir, `replayed${json.length}.html`), 'utf8')).toBe(readFileSync(join(dir, `models${json.length}.html`), 'utf8'));
@@ -96,11 +98,25 @@ describe('virtsim storage and replay', () => {
       ['network-based:in-band,network-based', /--models: "network-based:in-band" and "network-based" are the same model/],
       ['host-based,', /--models: empty model name/],
       ['host-based,,device-based', /--models: empty model name/],
+      ['host-based,network-based:in-band:x', /--models: "network-based:in-band:x" is not MODEL or network-based:MODE/],
     ])('refuses %s with exit 2, running nothing', (models, message) => {
       const run = virtsim(['storage', '--scenario', SCENARIO, '--models', models]);
       expect(run.stderr).toMatch(message);
       expect(run.status).toBe(2);
       expect(run.stdout).toBe('');
+    });
+
+    it.each([
+      ['network-based:out-of-band,network-based-out-of-band', '"network-based:out-of-band" and "network-based-out-of-band" would both write network-based-out-of-band.ndjson'],
+      ['host-based,Host-Based', '"host-based" and "Host-Based" would both write host-based.ndjson and Host-Based.ndjson, one file where names ignore case'],
+    ])('--events-dir refuses %s, whose logs would be one file, with exit 2 before anything runs', (models, message) => {
+      const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
+      const run = virtsim(['storage', '--scenario', SCENARIO, '--plugin', join(__dirname, 'fixtures/look-alike-models.cjs'), '--models', models, '--events-dir', join(dir, 'logs')], ROOT);
+      expect(run.stderr).toBe(`virtsim: --events-dir: ${message}\n`);
+      expect(run.status).toBe(2);
+      expect(readdirSync(dir)).toEqual([]);
+      // Without --events-dir both run.
+      expect(virtsim(['storage', '--scenario', SCENARIO, '--plugin', join(__dirname, 'fixtures/look-alike-models.cjs'), '--models', models], ROOT).status).toBe(0);
     });
 
     it('runs network-based in both modes when the other mode is named', () => {

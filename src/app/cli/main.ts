@@ -214,7 +214,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--model <name>', 'host-based, device-based, network-based or network-based:out-of-band (default: the scenario\'s)')
     .option('--models <names>', 'comma-separated models to compare on the same trace', list)
     .option('--events <file>', 'write the event log (NDJSON) here (one model only)')
-    .option('--events-dir <dir>', 'with --models: write one event log per model here (MODEL.ndjson)')
+    .option('--events-dir <dir>', 'with --models: write one event log per model here (MODEL.ndjson; network-based-out-of-band.ndjson for network-based:out-of-band)')
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
     .option('--json', 'print the result as JSON')
     .option('--report <file.html>', REPORT_HELP)

@@ -146,7 +146,7 @@ export const MIGRATION_FIELD_DOCS: Readonly<Record<string, string>> = {
   'isolation.server-groups[].name': 'Group name.',
   'isolation.server-groups[].policy': 'affinity: the members share one host; anti-affinity: each on its own host.',
   'isolation.server-groups[].vms': 'Member VMs.',
-  'isolation.routers': 'Layer-3 routers between segments: traffic between different segments passes only through one, and still only where the policy allows. Absent: every segment is taken to be routed to every other.',
+  'isolation.routers': 'Layer-3 routers between segments: traffic between different segments passes only through one, and still only where the policy allows. Absent (as empty): no two segments are routed to each other, as two VLANs talk only through a router; one router over every segment routes them all.',
   'isolation.routers[].name': 'Router name.',
   'isolation.routers[].segments': 'Segments it has an interface on.',
   'isolation.attempts': 'Access attempts played through the run.',

@@ -42,7 +42,7 @@ interface StagedRunOptions extends RunStorageOptions {
 
 export interface CompareStorageOptions extends Omit<RunStorageOptions, 'model' | 'eventsPath'> {
   readonly models: readonly string[];
-  /** Write one log per model here, as MODEL.ndjson: all of them or none. */
+  /** Write one log per model here, as MODEL.ndjson (`network-based-out-of-band.ndjson` for `network-based:out-of-band`): all of them or none. */
   readonly eventsDir?: string;
 }
 
@@ -81,7 +81,8 @@ function blamePlugin(error: unknown, registry: StrategyRegistry, used: readonly 
 /** `network-based:out-of-band` names a model and its mode; a plain name keeps the scenario's mode. */
 function modelChoice(choice: string | undefined, scenario: StorageScenario, field: string): { name: string; mode: NetworkMode } {
   const text = choice ?? scenario.model;
-  const [name, mode] = text.split(':');
+  const [name, mode, ...more] = text.split(':');
+  if (more.length > 0) throw InputError.at(field, `"${text}" is not MODEL or network-based:MODE`);
   if (mode !== undefined && mode !== 'in-band' && mode !== 'out-of-band') throw InputError.at(field, `unknown network mode "${mode}"; known: in-band, out-of-band`);
   if (mode !== undefined && name !== 'network-based') throw InputError.at(field, `only network-based takes a mode (${text})`);
   return { name, mode: (mode as NetworkMode | undefined) ?? scenario['network-mode'] };
@@ -167,6 +168,15 @@ function runStorageStaged(options: StagedRunOptions): StorageRun {
   }
 }
 
+/**
+ * A model choice's log file name: `model-mode`, since `:` names an alternate
+ * data stream on NTFS and must be quoted in shells. A plugin model named
+ * `network-based-out-of-band` would share it: logPathsIn refuses the pair.
+ */
+function logFileName(choice: string): string {
+  return choice.replaceAll(':', '-');
+}
+
 /** Runs the same scenario (volumes, seed, I/O trace) under several models: `virtsim storage --models a,b,c`. */
 export function compareStorage(options: CompareStorageOptions): StorageComparison {
   checkStorageTypes('compareStorage', options);
@@ -180,7 +190,7 @@ export function compareStorage(options: CompareStorageOptions): StorageCompariso
     return name === 'network-based' ? `${name}:${mode}` : name;
   });
   const registry = options.registry ?? createRegistry();
-  const paths = logPathsIn(EVENTS_DIR, options.eventsDir, options.models);
+  const paths = logPathsIn(EVENTS_DIR, options.eventsDir, options.models, logFileName);
   const staged = new StagedLogs(paths.values(), EVENTS_DIR);
   try {
     const runs = options.models.map((model) => runStorageStaged({ ...options, model, registry, eventsPath: paths.get(model), eventsFlag: EVENTS_DIR, stageEvents: true }));

@@ -1,12 +1,29 @@
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { InputError } from '../../domain/errors';
 import { cannotWrite, checkOutputDirectory, checkOutputFile, holdTemp, releaseTemp, removeTemp, tempPathFor } from '../../infrastructure/output-files';
 
-/** One log per name (DIR/NAME.ndjson), checked before anything runs; none without a directory. */
-export function logPathsIn(flag: string, dir: string | undefined, names: readonly string[]): ReadonlyMap<string, string> {
+/**
+ * One log per name (DIR/FILE.ndjson, FILE = `fileName(name)`), checked
+ * before anything runs; none without a directory. Two names whose files
+ * would be one, even only where file names ignore case (Windows, macOS), are
+ * refused: one run's log would silently replace the other's.
+ */
+export function logPathsIn(flag: string, dir: string | undefined, names: readonly string[], fileName: (name: string) => string = (name) => name): ReadonlyMap<string, string> {
   if (dir === undefined) return new Map();
   checkOutputDirectory(flag, dir);
-  const paths = new Map(names.map((name) => [name, join(dir, `${name}.ndjson`)]));
+  const files = new Map(names.map((name) => [name, `${fileName(name)}.ndjson`]));
+  const nameByFile = new Map<string, string>();
+  for (const [name, file] of files) {
+    const other = nameByFile.get(file.toLowerCase());
+    if (other !== undefined) {
+      const otherFile = files.get(other) as string;
+      const written = otherFile === file ? file : `${otherFile} and ${file}, one file where names ignore case`;
+      throw InputError.at(flag, `"${other}" and "${name}" would both write ${written}`);
+    }
+    nameByFile.set(file.toLowerCase(), name);
+  }
+  const paths = new Map([...files].map(([name, file]) => [name, join(dir, file)]));
   for (const path of paths.values()) checkOutputFile(flag, path);
   return paths;
 }

@@ -18,16 +18,18 @@ export interface Decision {
  * default, on every port), another tenant only through an explicit allow
  * rule, on the ports it names if it names any. Rules only allow, so their
  * order does not matter. A VLAN boundary alone never grants anything, and a
- * shared VLAN never does either. When the scenario lists routers, different
- * segments reach each other only through one that joins them.
+ * shared VLAN never does either. Different segments reach each other only
+ * through a router that joins them: they are VLANs, and with no router
+ * listed nothing is routed (failing closed, as two Neutron networks without
+ * a router cannot talk, rather than opening paths nobody declared).
  */
 export function decideAccess(iso: IsolationScenario, from: Placement, to: Placement, port: number): Decision {
   const segments = new Map(iso.segments.map((s) => [s.name, s]));
   const where = from.segment === to.segment
     ? `shared segment ${from.segment} (VLAN ${segments.get(from.segment)?.vlan})`
     : `segments ${from.segment} (VLAN ${segments.get(from.segment)?.vlan}) and ${to.segment} (VLAN ${segments.get(to.segment)?.vlan})`;
-  const routed = from.segment === to.segment || iso.routers === undefined
-    || iso.routers.some((r) => r.segments.includes(from.segment) && r.segments.includes(to.segment));
+  const routed = from.segment === to.segment
+    || (iso.routers ?? []).some((r) => r.segments.includes(from.segment) && r.segments.includes(to.segment));
   if (!routed) return { allowed: false, unroutable: true, reason: `no router joins ${where}` };
   if (from.tenant === to.tenant) {
     return iso.policy['same-tenant'] === 'allow'

@@ -87,7 +87,7 @@ export function isolationSchema() {
     attempts: z.array(attempt).default([]),
     /** Placement rules between VMs; absent: none. */
     'server-groups': z.array(group).optional(),
-    /** Layer-3 routers between segments; absent: every segment is taken to be routed to every other. */
+    /** Layer-3 routers between segments; absent, as empty: no two segments are routed (VLANs talk only through a router). */
     routers: z.array(router).optional(),
     /** Segment the migration stream crosses; defaults to the migrating VM's own segment. */
     'migration-segment': name().optional(),

@@ -18,16 +18,20 @@ export function zodProblems(error: z.ZodError, prefix = ''): FieldProblem[] {
 export function parseScenario(input: unknown, source?: string): Scenario {
   const parsed = scenarioSchema.safeParse(input);
   if (!parsed.success) throw new InputError(zodProblems(parsed.error), source);
-  return withoutEditorSchema(parsed.data);
+  return withoutFileReferences(parsed.data);
 }
 
 /**
- * A scenario without its `$schema`: where the file points its editor (a
- * checkout's `schema/`, an install's `node_modules/virtsim/schema/`) is no
- * part of what runs, so it must not change the log or a sweep's run ids.
+ * A scenario without the fields that point at other files, as it is recorded
+ * and hashed: where the file points its editor (`$schema`: a checkout's
+ * `schema/`, an install's `node_modules/virtsim/schema/`) is no part of what
+ * runs, and its `plugins` are paths relative to where the file lives; the
+ * plugins that ran are recorded by name@version in the log header, so the
+ * same plugins listed by the scenario, `--plugin` or virtsim.config.json
+ * write the same log and give a sweep the same run ids.
  */
-export function withoutEditorSchema<T extends { readonly $schema?: string }>(scenario: T): T {
-  const { $schema: _editorSchema, ...rest } = scenario;
+export function withoutFileReferences<T extends { readonly $schema?: string; readonly plugins?: readonly string[] }>(scenario: T): T {
+  const { $schema: _editorSchema, plugins: _pluginPaths, ...rest } = scenario;
   return rest as T;
 }
 

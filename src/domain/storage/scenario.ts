@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors';
-import { withoutEditorSchema, zodProblems } from '../scenario/parse-scenario';
+import { withoutFileReferences, zodProblems } from '../scenario/parse-scenario';
 import { bytes, bytesOrZero, milliseconds, positiveMilliseconds, rate, ratio } from '../scenario/schema';
 
 const KiB = 1024;
@@ -277,5 +277,5 @@ export type DeviceSpec = z.output<ReturnType<typeof deviceSchema>>;
 export function parseStorageScenario(input: unknown, source?: string): StorageScenario {
   const parsed = storageScenarioSchema.safeParse(input);
   if (!parsed.success) throw new InputError(zodProblems(parsed.error), source);
-  return withoutEditorSchema(parsed.data);
+  return withoutFileReferences(parsed.data);
 }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Newable } from 'inversify';
 import { InputError } from '../../domain/errors';
@@ -92,7 +92,10 @@ export async function loadPlugin(path: string, registry: StrategyRegistry, liste
   const plugin = pickModule(loaded);
   if (!plugin) return fail('exports no register(registry) function (named or default export)');
   const info = nearestPackageInfo(absolute);
-  const name = plugin.name ?? info.name ?? absolute;
+  // Unnamed, a plugin is stamped with its file's base name, which reads the same wherever the
+  // project lives. Not a hash of its contents: a CRLF checkout of the same code would hash
+  // otherwise, and a hash would still miss changes to the modules it imports.
+  const name = plugin.name ?? info.name ?? basename(absolute);
   const version = plugin.version ?? info.version ?? '0.0.0';
   try {
     const registered = plugin.register({
