@@ -71,6 +71,16 @@ table.spans td, table.spans th { padding: 2px 10px 2px 0; text-align: left; }
 details { margin: 8px 0; font-size: 13px; }
 details pre { background: #fff; padding: 10px; border-radius: 6px; overflow: auto; max-height: 420px; }
 footer { color: #6b7480; font-size: 12px; margin-top: 24px; }
+/* Printers drop backgrounds by default: the header's white text would vanish, and a chart split over two pages reads badly. */
+@media print {
+  @page { size: A4; margin: 12mm; }
+  body { background: #fff; font-size: 12px; }
+  header { background: none; color: #000; padding: 0 0 8px; border-bottom: 2px solid #1f2d3d; }
+  header p { color: #333; }
+  main { max-width: none; padding: 8px 0 0; }
+  .card, section.chart { box-shadow: none; border: 1px solid #d0d4da; }
+  section.chart, .cards, table.spans { break-inside: avoid; }
+}
 `;
 
 export function card(key: string, value: string, tone = ''): string {
