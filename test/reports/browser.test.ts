@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { browserSession, describeBrowser, openReport } from '../support/chromium';
 import { cli, EXAMPLES } from './helpers';
 
@@ -33,6 +34,31 @@ describeBrowser('a report in headless Chromium', () => {
     expect(existsSync(shot)).toBe(true);
     // VIRTSIM_UPDATE_SCREENSHOT=1 npx jest test/reports/session.browser refreshes the one in docs/.
     if (process.env.VIRTSIM_UPDATE_SCREENSHOT) copyFileSync(shot, SCREENSHOT);
+  });
+
+  it('prints on A4: the title stays dark without its background, charts fit the width and do not split', async () => {
+    const path = join(session.dir, 'print.html');
+    expect((await cli(['migrate', '--set', 'vm.memory=256MiB', '--set', 'vm.workload.working-set=128MiB', '--report', path])).status).toBe(0);
+    const page = await session.browser.newPage({ viewport: { width: 703, height: 1000 } }); // A4 less 12 mm margins: 186 mm at 96 dpi
+    await page.goto(pathToFileURL(path).href);
+    await page.emulateMedia({ media: 'print' });
+    const style = (selector: string, property: string) => page.$$eval(selector, (nodes, name) =>
+      nodes.map((node) => node.ownerDocument.defaultView!.getComputedStyle(node).getPropertyValue(name)), property);
+    const luminance = (colour: string) => colour.match(/\d+/g)!.slice(0, 3).map(Number).reduce((sum, c) => sum + c, 0) / 3;
+    const seen = {
+      title: luminance((await style('header h1', 'color'))[0]),
+      subtitle: luminance((await style('header p', 'color'))[0]),
+      headerBackground: (await style('header', 'background-color'))[0],
+      splits: await style('section.chart', 'break-inside'),
+      widest: Math.max(...await page.$$eval('section.chart svg', (svgs) => svgs.map((svg) => svg.getBoundingClientRect().right))),
+    };
+    await page.close();
+    // Printers drop backgrounds: white text on the dark header would print as nothing.
+    expect(seen.title).toBeLessThan(80);
+    expect(seen.subtitle).toBeLessThan(128);
+    expect(seen.headerBackground).toBe('rgba(0, 0, 0, 0)');
+    expect(seen.splits).toEqual(['avoid', 'avoid', 'avoid']);
+    expect(seen.widest).toBeLessThanOrEqual(703);
   });
 
   it('shows a storage report and a network timeline the same way', async () => {

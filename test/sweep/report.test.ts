@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderSweepReport } from '../../src/app/reports/sweep-report';
 import { sweep, SweepInterrupted } from '../../src/app/use-cases/sweep';
+import type { SweepFigures } from '../../src/app/use-cases/sweep-figures';
 import { listDir, removeDir, tempDir, tinyScenario, virtsim, writeJson } from './helpers';
 
 const SECTIONS = ['total-time', 'downtime', 'ram-transferred', 'dirty-sync-count', 'postcopy-requests', 'degradation'];
@@ -111,5 +113,29 @@ describe('sweep({ report }) (library)', () => {
     await expect(sweep({ ...options, report: join(dir, 'rows.csv'), onProgress: () => { ran++; } })).rejects.toThrow(/--report: must name an \.html file/);
     expect(ran).toBe(0);
     expect(listDir(dir)).toEqual([]);
+  });
+});
+
+describe('the sweep page\'s points', () => {
+  const figures = (status: string, downtime: number): SweepFigures => ({
+    status, 'total-time': 1000, downtime, 'ram.transferred': 1048576, 'ram.dirty-sync-count': 3,
+    'ram.postcopy-requests': 0, 'guest.degradation': 1, 'verification.consistent': true, 'log.sha256': '0'.repeat(64),
+  });
+
+  it('averages completed runs only: a failed run\'s downtime of 0 does not pull a mean down', () => {
+    const html = renderSweepReport({
+      axes: [{ key: 'vm.workload.dirty-rate', values: ['1000', '9000'] }],
+      strategies: ['pre-copy'],
+      rows: [
+        { values: { 'vm.workload.dirty-rate': 1000 }, strategy: 'pre-copy', seed: 1, figures: figures('completed', 100) },
+        { values: { 'vm.workload.dirty-rate': 1000 }, strategy: 'pre-copy', seed: 2, figures: figures('failed', 0) },
+        { values: { 'vm.workload.dirty-rate': 9000 }, strategy: 'pre-copy', seed: 1, figures: figures('failed', 0) },
+        { values: { 'vm.workload.dirty-rate': 9000 }, strategy: 'pre-copy', seed: 2, figures: figures('cancelled', 0) },
+      ],
+    });
+    const downtime = html.slice(html.indexOf('id="downtime"'), html.indexOf('</section>', html.indexOf('id="downtime"')));
+    expect(downtime).toContain('<tr><td>1000</td><td>100 [1 not completed]</td></tr>');
+    expect(downtime).toContain('<tr><td>9000</td><td>– [2 not completed]</td></tr>');
+    expect(downtime).toContain('3 runs that did not complete are left out');
   });
 });

@@ -23,17 +23,22 @@ export const CHART_WIDTH = 960;
  */
 const FONT = 'Arial, Helvetica, sans-serif';
 
+/**
+ * Told apart by lightness as well as hue, so readers with red-green colour
+ * blindness (and grey-scale prints) still see running, paused, throttled and
+ * stalled apart (test/reports/figures.test.ts simulates it).
+ */
 export const STATE_COLORS: Readonly<Record<TimelineState, string>> = {
   'running (source)': '#91cc75',
-  'running (destination)': '#5470c6',
-  throttled: '#fac858',
-  stalled: '#9a60b4',
-  paused: '#ee6666',
-  'link down': '#6e7079',
-  'migration paused': '#fc8452',
-  'client outage': '#ff9f7f',
-  'connection broken': '#3b3b3b',
-  'still stalled': '#ea7ccc',
+  'running (destination)': '#0072B2',
+  throttled: '#F0C419',
+  stalled: '#CC79A7',
+  paused: '#C0392B',
+  'link down': '#8c8c8c',
+  'migration paused': '#E69F00',
+  'client outage': '#F4A582',
+  'connection broken': '#2b2b2b',
+  'still stalled': '#56B4E9',
 };
 
 /** Drawn in this order: later states on top of earlier ones (a stall over the running bar). */
@@ -45,7 +50,8 @@ const STATE_ORDER: readonly TimelineState[] = [
 /** Bar height as a share of a row: overlays are thinner so the state under them shows. */
 const STATE_HEIGHT: Readonly<Partial<Record<TimelineState, number>>> = { throttled: 0.34, stalled: 0.34, 'migration paused': 0.34 };
 
-export const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
+/** Series colours (strategies, volumes, devices): Okabe and Ito's set, told apart with colour blindness too; no yellow, which vanishes on white. */
+export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#56B4E9', '#CC79A7', '#000000', '#8c8c8c'];
 
 /**
  * Renders an option to an SVG string with ECharts' server-side renderer. The
@@ -107,7 +113,7 @@ export function roundsChart(id: string, runs: readonly MigrationReportData[]): s
   for (const run of runs) for (const r of run.rounds) if (!labels.includes(r.label)) labels.push(r.label);
   const order = (label: string) => (label === 'stop-and-copy' ? 1e9 : label === 'post-copy' ? 2e9 : Number(label.split(' ')[1]));
   labels.sort((a, b) => order(a) - order(b));
-  const phaseColor = { precopy: '#5470c6', 'stop-and-copy': '#ee6666', postcopy: '#9a60b4' } as const;
+  const phaseColor = { precopy: '#0072B2', 'stop-and-copy': '#C0392B', postcopy: '#CC79A7' } as const;
   const series: EChartsOption['series'] = [];
   if (runs.length === 1) {
     const run = runs[0];
@@ -124,10 +130,13 @@ export function roundsChart(id: string, runs: readonly MigrationReportData[]): s
         label: { show: labels.length <= 24, position: 'top', fontSize: 10, formatter: (p) => compact(Number(p.value)) },
       });
     }
-    series.push({
-      type: 'bar', name: 're-dirtied during the round', itemStyle: { color: '#fac858' },
-      data: labels.map((label) => run.rounds.find((x) => x.label === label)?.redirtied ?? '-'),
-    });
+    // Only rounds a sync closed know what was re-dirtied: no legend entry for bars that are not there.
+    if (run.rounds.some((r) => r.redirtied !== null)) {
+      series.push({
+        type: 'bar', name: 're-dirtied during the round', itemStyle: { color: '#E69F00' },
+        data: labels.map((label) => run.rounds.find((x) => x.label === label)?.redirtied ?? '-'),
+      });
+    }
   } else {
     runs.forEach((run, index) => {
       series.push({
@@ -136,10 +145,11 @@ export function roundsChart(id: string, runs: readonly MigrationReportData[]): s
       });
     });
   }
+  const max = Math.max(0, ...runs.flatMap((run) => run.rounds.flatMap((r) => [r.pages, r.redirtied ?? 0])));
   return renderSvg(id, {
     ...baseGrid(true, seriesNames(series)),
     xAxis: { type: 'category', data: labels, axisLabel: { interval: labels.length > 24 ? 'auto' : 0, rotate: labels.length > 12 ? 30 : 0 } },
-    yAxis: { type: 'value', name: 'pages', axisLabel: { formatter: (v: number) => compact(v) } },
+    yAxis: { type: 'value', name: 'pages', minInterval: 1, axisLabel: { formatter: axisFormatter(max) } },
     series,
   }, CHART_WIDTH, 340);
 }
@@ -155,20 +165,20 @@ export function ratesChart(id: string, runs: readonly MigrationReportData[]): st
     const color = runs.length > 1 ? PALETTE[index % PALETTE.length] : undefined;
     series.push({
       type: 'line', name: `${prefix}sent`, showSymbol: false, sampling: 'lttb',
-      lineStyle: { width: 2, color: color ?? '#5470c6' }, itemStyle: { color: color ?? '#5470c6' },
+      lineStyle: { width: 2, color: color ?? '#0072B2' }, itemStyle: { color: color ?? '#0072B2' },
       areaStyle: runs.length === 1 ? { opacity: 0.12 } : undefined,
       data: x.map((value, i) => [value, run.rates.values.sent[i]]),
     });
     series.push({
       type: 'line', name: `${prefix}dirtied`, showSymbol: false, sampling: 'lttb',
-      lineStyle: { width: 2, type: runs.length > 1 ? 'dashed' : 'solid', color: color ?? '#ee6666' }, itemStyle: { color: color ?? '#ee6666' },
+      lineStyle: { width: 2, type: runs.length > 1 ? 'dashed' : 'solid', color: color ?? '#C0392B' }, itemStyle: { color: color ?? '#C0392B' },
       data: x.map((value, i) => [value, run.rates.values.dirtied[i]]),
     });
   });
   return renderSvg(id, {
     ...baseGrid(true, seriesNames(series)),
     xAxis: timeAxis(span),
-    yAxis: { type: 'value', name: 'MiB/s', axisLabel: { formatter: (v: number) => compact(v) } },
+    yAxis: { type: 'value', name: 'MiB/s', axisLabel: { formatter: axisFormatter(Math.max(0, ...runs.flatMap((run) => [...run.rates.values.sent, ...run.rates.values.dirtied]))) } },
     series,
   }, CHART_WIDTH, 320);
 }
@@ -207,17 +217,21 @@ export function timelineChart(id: string, rows: readonly string[], intervals: re
   }, CHART_WIDTH, height);
 }
 
-/** Small bar charts, one figure each, one bar per strategy or model. */
-export function comparisonBars(id: string, title: string, unitName: string, names: readonly string[], values: readonly number[]): string {
+/**
+ * Small bar charts, one figure each, one bar per strategy or model. Bar labels
+ * carry `decimals` places, as the CLI prints the figure (a label must not read
+ * 1030 where the table says 1026.0); a whole-number figure gets whole ticks.
+ */
+export function comparisonBars(id: string, title: string, unitName: string, names: readonly string[], values: readonly number[], decimals: number): string {
   return renderSvg(id, {
     title: { text: title, left: 'center', top: 4, textStyle: { fontSize: 13, fontWeight: 'bold', fontFamily: FONT } },
     grid: { left: 62, right: 16, top: 40, bottom: 34 },
     xAxis: { type: 'category', data: [...names], axisLabel: { interval: 0, fontSize: 11 } },
-    yAxis: { type: 'value', name: unitName, nameTextStyle: { fontSize: 10 }, axisLabel: { formatter: (v: number) => compact(v) } },
+    yAxis: { type: 'value', name: unitName, nameTextStyle: { fontSize: 10 }, minInterval: decimals === 0 ? 1 : undefined, axisLabel: { formatter: axisFormatter(Math.max(...values)) } },
     series: [{
       type: 'bar', colorBy: 'data', barMaxWidth: 56,
       data: values.map((value) => round3(value)),
-      label: { show: true, position: 'top', fontSize: 11, formatter: (p) => compact(Number(p.value)) },
+      label: { show: true, position: 'top', fontSize: 11, formatter: (p) => values[p.dataIndex].toFixed(decimals) },
     }],
   }, 300, 230);
 }
@@ -227,7 +241,7 @@ export function groupedBars(id: string, yName: string, categories: readonly stri
   return renderSvg(id, {
     ...baseGrid(true, groups.map((g) => g.name)),
     xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0 } },
-    yAxis: { type: 'value', name: yName, axisLabel: { formatter: (v: number) => compact(v) } },
+    yAxis: { type: 'value', name: yName, axisLabel: { formatter: axisFormatter(Math.max(0, ...groups.flatMap((g) => g.values))) } },
     series: groups.map((group) => ({ type: 'bar' as const, name: group.name, data: group.values.map((v) => round3(v)) })),
   }, CHART_WIDTH, 300);
 }
@@ -271,7 +285,7 @@ export function iopsChart(id: string, data: StorageReportData): string {
   return renderSvg(id, {
     ...baseGrid(true, data.volumes),
     xAxis: timeAxis(data.endNs),
-    yAxis: { type: 'value', name: 'IOPS', axisLabel: { formatter: (v: number) => compact(v) } },
+    yAxis: { type: 'value', name: 'IOPS', axisLabel: { formatter: axisFormatter(Math.max(0, ...data.volumes.flatMap((v) => data.latency[v].iops))) } },
     series: data.volumes.map((volume) => ({ type: 'line' as const, name: volume, showSymbol: false, data: x.map((value, i) => [value, data.latency[volume].iops[i]]) })),
   }, CHART_WIDTH, 280);
 }
@@ -298,7 +312,7 @@ export function deviceBarsChart(id: string, data: StorageReportData): string {
     yAxis: { type: 'category', inverse: true, data: devices.map((d) => `${d.device} (${d.class}${d.failed ? ', failed' : ''})`), axisLabel: { interval: 0 } },
     series: [{
       type: 'bar', barMaxWidth: 18,
-      data: devices.map((d) => ({ value: round3(d.mean * 100), itemStyle: { color: d.failed ? '#6e7079' : d.mean > 0.8 ? '#ee6666' : d.mean > 0.5 ? '#fac858' : '#91cc75' } })),
+      data: devices.map((d) => ({ value: round3(d.mean * 100), itemStyle: { color: d.failed ? '#8c8c8c' : d.mean > 0.8 ? '#C0392B' : d.mean > 0.5 ? '#F0C419' : '#91cc75' } })),
       label: { show: true, position: 'right', fontSize: 11, formatter: (p) => `${Number(p.value).toFixed(1)} %` },
     }],
   }, CHART_WIDTH, 60 + devices.length * 26);
@@ -362,12 +376,24 @@ export function sweepChart(id: string, xName: string, yName: string, categories:
       type: 'category', data: [...categories], name: xName, nameLocation: 'middle', nameGap: rotate ? 50 : 28,
       axisLabel: { interval: 0, rotate: rotate ? 30 : 0 },
     },
-    yAxis: { type: 'value', name: yName, axisLabel: { formatter: (v: number) => compact(v) } },
+    yAxis: { type: 'value', name: yName, axisLabel: { formatter: axisFormatter(Math.max(0, ...lines.flatMap((line) => line.points.map((p) => p?.max ?? 0)))) } },
     series,
   }, CHART_WIDTH, 340);
 }
 
-/** 1234567 -> 1.23M: axis and bar labels stay short. */
+/**
+ * Tick labels for a value axis whose data reach `max`: one suffix for the
+ * whole axis (0, 0.5M, 1M rather than 0, 500k, 1M; 5k, 10k rather than 5000,
+ * 10k), chosen a little below each power so the nice tick ECharts rounds the
+ * top up to gets the same suffix as the rest; float noise rounded away.
+ */
+export function axisFormatter(max: number): (value: number) => string {
+  const abs = Number.isFinite(max) ? Math.abs(max) : 0;
+  const [divisor, suffix] = abs > 8e8 ? [1e9, 'G'] : abs > 8e5 ? [1e6, 'M'] : abs > 8e3 ? [1e3, 'k'] : [1, ''];
+  return (value: number) => (value === 0 ? '0' : `${Number((value / divisor).toPrecision(4))}${suffix}`);
+}
+
+/** 1234567 -> 1.23M: bar labels stay short. */
 export function compact(value: number): string {
   if (!Number.isFinite(value)) return '';
   const abs = Math.abs(value);

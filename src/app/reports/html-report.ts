@@ -4,7 +4,7 @@ import type { StorageResult } from '../../domain/storage/result';
 import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
 import { replayEventLog } from '../use-cases/replay';
 import { replayStorageLog } from '../use-cases/replay-storage';
-import { comparisonBars, compact, deviceBarsChart, deviceLoadChart, groupedBars, iopsChart, latencyChart, ratesChart, roundsChart, timelineChart, timeUnit } from './charts';
+import { comparisonBars, deviceBarsChart, deviceLoadChart, groupedBars, iopsChart, latencyChart, ratesChart, roundsChart, timelineChart, timeUnit } from './charts';
 import { MigrationReportProjection, StorageReportProjection, type MigrationReportData, type StorageReportData, type TimelineInterval } from './report-data';
 
 /*
@@ -58,6 +58,7 @@ main { max-width: 1040px; margin: 0 auto; padding: 20px 24px 40px; }
 .card .k { font-size: 12px; color: #6b7480; text-transform: uppercase; letter-spacing: .04em; }
 .card.bad .v { color: #d03050; }
 .card.good .v { color: #18a058; }
+ul.outcome { margin: -8px 0 18px; padding-left: 20px; color: #a02040; font-weight: 600; }
 section.chart { background: #fff; border-radius: 8px; padding: 14px 16px 8px; margin: 0 0 18px; box-shadow: 0 1px 2px rgba(0,0,0,.08); }
 section.chart h2 { margin: 0 0 2px; font-size: 17px; font-weight: 600; }
 section.chart p.note { margin: 0 0 8px; color: #5c6570; font-size: 13px; }
@@ -70,6 +71,16 @@ table.spans td, table.spans th { padding: 2px 10px 2px 0; text-align: left; }
 details { margin: 8px 0; font-size: 13px; }
 details pre { background: #fff; padding: 10px; border-radius: 6px; overflow: auto; max-height: 420px; }
 footer { color: #6b7480; font-size: 12px; margin-top: 24px; }
+/* Printers drop backgrounds by default: the header's white text would vanish, and a chart split over two pages reads badly. */
+@media print {
+  @page { size: A4; margin: 12mm; }
+  body { background: #fff; font-size: 12px; }
+  header { background: none; color: #000; padding: 0 0 8px; border-bottom: 2px solid #1f2d3d; }
+  header p { color: #333; }
+  main { max-width: none; padding: 8px 0 0; }
+  .card, section.chart { box-shadow: none; border: 1px solid #d0d4da; }
+  section.chart, .cards, table.spans { break-inside: avoid; }
+}
 `;
 
 export function card(key: string, value: string, tone = ''): string {
@@ -101,20 +112,22 @@ ${body}
 `;
 }
 
-const ms = (value: number) => `${Number(value.toFixed(value < 10 ? 3 : 1))} ms`;
+/** Figures as the CLI's text prints them, so a number on the page can be found in the run's output. */
+const ms = (value: number) => `${value.toFixed(3)} ms`;
 const mib = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
 
 function migrationCards(result: MigrationResult): string {
+  const verification = result.verification;
   const cards = [
     card('status', result.status, result.status === 'completed' ? 'good' : 'bad'),
     card('total time', ms(result['total-time'])),
     card('downtime', ms(result.downtime)),
     card('sent', mib(result.ram.transferred)),
     card('pre-copy rounds', String(result.rounds.length)),
-    card('guest work lost', `${result.guest.degradation} %`, result.guest.degradation > 20 ? 'bad' : ''),
-    result.verification['vm-lost']
-      ? card('memory on destination', `VM LOST (${result.verification['lost-pages']} pages)`, 'bad')
-      : card('memory on destination', result.verification.consistent ? 'consistent' : 'INCONSISTENT', result.verification.consistent ? 'good' : 'bad'),
+    card('guest work lost', `${result.guest.degradation.toFixed(2)} %`, result.guest.degradation > 20 ? 'bad' : ''),
+    verification['vm-lost']
+      ? card('memory', `VM LOST (${verification['lost-pages']} pages)`, 'bad')
+      : card(`memory on ${verification['verified-on']}`, verification.consistent ? 'consistent' : 'INCONSISTENT', verification.consistent ? 'good' : 'bad'),
   ];
   if (result.network) {
     const worst = result.network['client-outage'].max;
@@ -122,7 +135,13 @@ function migrationCards(result: MigrationResult): string {
     cards.push(card('worst client outage', ms(worst), worst > 1000 ? 'bad' : ''));
     if (broken > 0) cards.push(card('connections broken', String(broken), 'bad'));
   }
-  return `<div class="cards">${cards.join('')}</div>`;
+  // Why a run did not complete, and what was injected, as the text output says it.
+  const events = [
+    ...(result.reason ? [`${result.status}: ${result.reason}`] : []),
+    ...result.incidents.map((incident) => `at ${incident.at.toFixed(3)} ms: ${incident.what}`),
+  ];
+  const notes = events.length > 0 ? `<ul class="outcome">${events.map((line) => `<li>${escapeHtml(line)}</li>`).join('')}</ul>` : '';
+  return `<div class="cards">${cards.join('')}</div>${notes}`;
 }
 
 function timelineNote(data: readonly MigrationReportData[]): string {
@@ -156,14 +175,16 @@ function migrationReport(runs: readonly MigrationRunReport[]): string {
   const compare = runs.length > 1;
   if (compare) {
     const names = runs.map((r) => r.data.strategy);
-    const metric = (title: string, unitName: string, pick: (r: MigrationResult) => number, id: string) => comparisonBars(id, title, unitName, names, runs.map((r) => pick(r.result)));
+    // Decimals as compare's table prints each figure.
+    const metric = (title: string, unitName: string, decimals: number, pick: (r: MigrationResult) => number, id: string) =>
+      comparisonBars(id, title, unitName, names, runs.map((r) => pick(r.result)), decimals);
     const bars = [
-      metric('Total time', 'ms', (r) => r['total-time'], 'cmp-total'),
-      metric('Downtime', 'ms', (r) => r.downtime, 'cmp-downtime'),
-      metric('Sent', 'MiB', (r) => r.ram.transferred / 1048576, 'cmp-sent'),
-      metric('Guest stalls', 'ms', (r) => r.guest['stall-time'], 'cmp-stall'),
-      metric('Guest work lost', '%', (r) => r.guest.degradation, 'cmp-degradation'),
-      metric('Pre-copy rounds', 'rounds', (r) => r.rounds.length, 'cmp-rounds'),
+      metric('Total time', 'ms', 3, (r) => r['total-time'], 'cmp-total'),
+      metric('Downtime', 'ms', 3, (r) => r.downtime, 'cmp-downtime'),
+      metric('Sent', 'MiB', 1, (r) => r.ram.transferred / 1048576, 'cmp-sent'),
+      metric('Guest stalls', 'ms', 3, (r) => r.guest['stall-time'], 'cmp-stall'),
+      metric('Guest work lost', '%', 2, (r) => r.guest.degradation, 'cmp-degradation'),
+      metric('Pre-copy rounds', 'rounds', 0, (r) => r.rounds.length, 'cmp-rounds'),
     ];
     parts.push(section('comparison', 'Strategies side by side', 'Same scenario, same seed, same guest writes: only the strategy differs. Lower is better everywhere.', `<div class="bars">${bars.join('\n')}</div>`));
   } else {
@@ -191,9 +212,9 @@ function storageCards(result: StorageResult): string {
   const lost = result.volumes.reduce((sum, v) => sum + v['lost-blocks'], 0);
   const failed = result.devices.filter((d) => d.failed).length;
   return `<div class="cards">${[
-    card('simulated', ms(result.elapsed)),
-    card('I/Os', compact(ios)),
-    card('worst p99 latency', ms(worstP99)),
+    card('simulated', `${result.elapsed} ms`),
+    card('I/Os', String(ios)),
+    card('worst p99 latency', `${worstP99} ms`),
     card('failed devices', String(failed), failed > 0 ? 'bad' : ''),
     card('lost blocks', String(lost), lost > 0 ? 'bad' : 'good'),
     card('verification', result.verification.consistent ? 'consistent' : 'INCONSISTENT', result.verification.consistent ? 'good' : 'bad'),

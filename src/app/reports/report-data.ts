@@ -286,9 +286,9 @@ export class MigrationReportProjection implements Projection<MigrationReportData
       case 'MigrationCompleted':
       case 'MigrationCancelled':
       case 'MigrationFailed':
+        // A round still open here was cut short (cancelled or failed): result() shows it as unfinished.
         this.ended = true;
         this.endedAt = at;
-        this.openRound = null;
         return;
       case 'NetworkStarted': {
         this.network = true;
@@ -327,7 +327,7 @@ export class MigrationReportProjection implements Projection<MigrationReportData
   result(): MigrationReportData {
     const endNs = Math.max(this.lastNs, 1);
     const rounds = [...this.rounds];
-    if (this.openRound && this.openRound.pages > 0) rounds.push({ label: `round ${rounds.length}`, phase: 'precopy', pages: this.openRound.pages, redirtied: null });
+    if (this.openRound && this.openRound.pages > 0) rounds.push({ label: `round ${rounds.length} (unfinished)`, phase: 'precopy', pages: this.openRound.pages, redirtied: null });
     if (this.stopAndCopyPages > 0) rounds.push({ label: 'stop-and-copy', phase: 'stop-and-copy', pages: this.stopAndCopyPages, redirtied: null });
     if (this.postcopyPages > 0) rounds.push({ label: 'post-copy', phase: 'postcopy', pages: this.postcopyPages, redirtied: null });
 

@@ -116,20 +116,25 @@ export function renderSweepReport(input: SweepReportInput): string {
       color: line.s,
       style: line.c,
       points: line.cells.map((cell) => {
-        if (cell.length === 0) return undefined;
-        const values = cell.map((row) => row.figures[spec.figure] * spec.scale);
+        // A run that failed or was cancelled measured no migration: its downtime of 0 would drag a mean down.
+        const completed = cell.filter((row) => row.figures.status === 'completed');
+        if (completed.length === 0) return undefined;
+        const values = completed.map((row) => row.figures[spec.figure] * spec.scale);
         return { mean: values.reduce((sum, v) => sum + v, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
       }),
     }));
     const chart = sweepChart(`${spec.id}-chart`, xName, spec.unit, categories, chartLines);
     const header = `<tr><th>${escapeHtml(xName)}</th>${chartLines.map((line) => `<th>${escapeHtml(line.name)}</th>`).join('')}</tr>`;
-    const body = categories.map((category, i) => `<tr><td>${escapeHtml(category)}</td>${chartLines.map((line) => {
+    const body = categories.map((category, i) => `<tr><td>${escapeHtml(category)}</td>${chartLines.map((line, l) => {
       const p = line.points[i];
-      if (!p) return '<td>–</td>';
-      return `<td>${formatNumber(p.mean)}${p.max > p.min ? ` (${formatNumber(p.min)}–${formatNumber(p.max)})` : ''}</td>`;
+      const left = drawn[l].cells[i].filter((row) => row.figures.status !== 'completed').length;
+      const leftOut = left > 0 ? ` [${left} not completed]` : '';
+      if (!p) return `<td>–${leftOut}</td>`;
+      return `<td>${formatNumber(p.mean)}${p.max > p.min ? ` (${formatNumber(p.min)}–${formatNumber(p.max)})` : ''}${leftOut}</td>`;
     }).join('')}</tr>`).join('');
-    const table = `<details><summary>Values (${escapeHtml(spec.unit)}: mean over seeds, min–max)</summary><table class="spans">${header}${body}</table></details>`;
-    parts.push(section(spec.id, spec.title, `${spec.note} Mean over seeds per point${seedsPer > 1 ? '; whiskers span the lowest to the highest seed' : ''}; in ${spec.unit}.`, `${chart}\n${table}`));
+    const table = `<details><summary>Values (${escapeHtml(spec.unit)}: mean over completed seeds, min–max)</summary><table class="spans">${header}${body}</table></details>`;
+    const leftOut = failed > 0 ? ` Only completed runs count: ${failed} run${failed === 1 ? '' : 's'} that did not complete ${failed === 1 ? 'is' : 'are'} left out (a line without a point there when none completed).` : '';
+    parts.push(section(spec.id, spec.title, `${spec.note} Mean over seeds per point${seedsPer > 1 ? '; whiskers span the lowest to the highest seed' : ''}; in ${spec.unit}.${leftOut}`, `${chart}\n${table}`));
   }
   if (input.set && input.set.length > 0) {
     parts.push(`<details><summary>Fixed overrides (--set)</summary><pre>${escapeHtml(input.set.join('\n'))}</pre></details>`);
