@@ -4,12 +4,15 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import type { EventEnvelope } from '../../src/domain/event';
 import { InputError } from '../../src/domain/errors';
+import { loadRecordedWrites } from '../../src/app/use-cases/recorded-writes';
 import { replay } from '../../src/app/use-cases/replay';
 import { runMigration } from '../../src/app/use-cases/run-migration';
+import { runStorage } from '../../src/app/use-cases/run-storage';
 import { LineSplitter, parseEventLog, scanEventLog, type ScanOptions } from '../../src/infrastructure/event-store/log-reader';
 import { removeDir, tempDir } from '../support/cli';
 import { contentLine, lineContent, logLines, rehash } from '../support/log';
 import { smallScenario } from '../support/scenarios';
+import { scenario as storageScenario } from '../storage/support';
 
 /** `bytes` fed to a splitter in chunks of the sizes `sizes` gives in turn (cycled). */
 function splitChunked(bytes: Buffer, sizes: readonly number[], maxLineBytes = 1 << 20): { lines: (string | undefined)[]; counted: number; cutMidLine: boolean } {
@@ -196,10 +199,38 @@ describe('scanning a log file in chunks', () => {
     const rejected = written('rejected.ndjson', forged);
     expect(() => replay(rejected)).toThrow(`line ${sentIndex + 1}: inconsistent event data (PagesSent)`);
     // A later line edited without re-chaining: the hash fault, found after the fold stopped, is the one named.
-    const damaged = logLines(forged);
-    const editedIndex = damaged.length - 2;
-    damaged[editedIndex] = damaged[editedIndex].replace('"seq":', '"seq": ');
-    const both = written('rejected-then-damaged.ndjson', `${damaged.join('\n')}\n`);
-    expect(() => replay(both)).toThrow(`line ${editedIndex + 1}: integrity hash mismatch`);
+    const damaged = damagedAtEnd(forged);
+    expect(() => replay(written('rejected-then-damaged.ndjson', damaged.text))).toThrow(`line ${damaged.line}: integrity hash mismatch`);
+  });
+
+  /** `content` with its second-to-last line (the last event) edited without re-chaining. */
+  function damagedAtEnd(content: string): { text: string; line: number } {
+    const lines = logLines(content);
+    const index = lines.length - 2;
+    lines[index] = lines[index].replace('"seq":', '"seq": ');
+    return { text: `${lines.join('\n')}\n`, line: index + 1 };
+  }
+
+  it('replay of a file refuses a storage log at line 1, but names a damaged line first, as when it read the whole log first', () => {
+    const storage = runStorage({ scenario: storageScenario(), keepLog: true }).logText as string;
+    expect(() => replay(written('storage.ndjson', storage))).toThrow('storage.ndjson: line 1: cannot replay a storage log here');
+    const damaged = damagedAtEnd(storage);
+    expect(() => replay(written('storage-damaged.ndjson', damaged.text))).toThrow(`line ${damaged.line}: integrity hash mismatch`);
+  });
+
+  it('--workload-from names writes missing from a log, but a damaged line after them first', () => {
+    const records = logLines(text).map(lineContent);
+    const dirtied = records.findIndex((record) => record.type === 'PagesDirtied');
+    const count = (records[dirtied].data as { count: number }).count;
+    // Removed and renumbered, so only the writes' own count gives it away.
+    records.splice(dirtied, 1);
+    records.forEach((record, i) => {
+      if (typeof record.seq === 'number') record.seq = i;
+    });
+    (records[records.length - 1] as { events: number }).events -= 1;
+    const missing = rehash(records.map(contentLine));
+    expect(() => loadRecordedWrites(written('missing-writes.ndjson', missing))).toThrow(`writes 0..${count - 1} are missing`);
+    const damaged = damagedAtEnd(missing);
+    expect(() => loadRecordedWrites(written('missing-then-damaged.ndjson', damaged.text))).toThrow(`line ${damaged.line}: integrity hash mismatch`);
   });
 });
