@@ -121,6 +121,16 @@ function comparedScenario(run: MigrationReplay | StorageReplay): unknown {
   return scenario;
 }
 
+/**
+ * A run's log into its report: read from the file `--events` wrote, as a
+ * replay reads it (a log kept as text could not pass V8's string limit), else
+ * the text the run kept.
+ */
+function addRunLog(report: ReportCollector, eventsPath: string | undefined, logText: string | undefined): void {
+  if (eventsPath !== undefined) report.addLogFile(eventsPath);
+  else report.addLogText(logText as string);
+}
+
 function exitFor(result: MigrationResult): number {
   return result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT;
 }
@@ -162,10 +172,10 @@ export function buildCli(setExit: (code: number) => void): Command {
         stopPolicy: opts.stopPolicy,
         seed: opts.seed,
         eventsPath: opts.events,
-        keepLog: report !== undefined,
+        keepLog: report !== undefined && opts.events === undefined,
       });
-      if (report && run.logText !== undefined) {
-        report.addLogText(run.logText);
+      if (report) {
+        addRunLog(report, opts.events, run.logText);
         report.write();
       }
       if (opts.json) printJson(run.result);
@@ -239,9 +249,9 @@ export function buildCli(setExit: (code: number) => void): Command {
         setExit(results.every((r) => r.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
         return;
       }
-      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events, registry, keepLog: report !== undefined });
-      if (report && run.logText !== undefined) {
-        report.addLogText(run.logText);
+      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events, registry, keepLog: report !== undefined && opts.events === undefined });
+      if (report) {
+        addRunLog(report, opts.events, run.logText);
         report.write();
       }
       if (opts.json) printJson(run.result);

@@ -1,9 +1,9 @@
-import { foldEvents } from '../use-cases/fold-events';
+import { EventFold, foldEvents, foldLogFile } from '../use-cases/fold-events';
 import type { MigrationResult } from '../../domain/migration/result';
 import type { StorageResult } from '../../domain/storage/result';
 import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
-import { replayEventLog } from '../use-cases/replay';
-import { replayStorageLog } from '../use-cases/replay-storage';
+import { migrationReplay, migrationProjections, replayEventLog, type MigrationProjections } from '../use-cases/replay';
+import { replayStorageLog, storageProjections, storageReplay, type StorageProjections } from '../use-cases/replay-storage';
 import { comparisonBars, deviceBarsChart, deviceLoadChart, groupedBars, iopsChart, latencyChart, ratesChart, roundsChart, timelineChart, timeUnit } from './charts';
 import { MigrationReportProjection, StorageReportProjection, type MigrationReportData, type StorageReportData, type TimelineInterval } from './report-data';
 
@@ -38,6 +38,19 @@ export function foldLog(log: EventLog, source = 'log'): RunReport {
   }
   const [projection] = foldEvents(log.events, () => [new MigrationReportProjection()], source);
   return { kind: 'migration', data: projection.result(), result: replayEventLog(log, source).result, scenario: log.header.scenario };
+}
+
+/** A log file folded into what its report shows as it is read (see foldLogFile), the same as foldLog a text. */
+export function foldLogFileReport(path: string): RunReport {
+  const { header, summary, folds: [report, replayed] } = foldLogFile(path, (header) => (header.kind === 'storage'
+    ? [new EventFold(() => [new StorageReportProjection()] as const), new EventFold(storageProjections)]
+    : [new EventFold(() => [new MigrationReportProjection()] as const), new EventFold(migrationProjections(header))]));
+  if (header.kind === 'storage') {
+    const [projection] = report.projections as readonly [StorageReportProjection];
+    return { kind: 'storage', data: projection.result(), result: storageReplay(header, replayed.projections as StorageProjections, summary).result, scenario: header.scenario };
+  }
+  const [projection] = report.projections as readonly [MigrationReportProjection];
+  return { kind: 'migration', data: projection.result(), result: migrationReplay(header, replayed.projections as MigrationProjections, summary).result, scenario: header.scenario };
 }
 
 export function escapeHtml(text: string): string {

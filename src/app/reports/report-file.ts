@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../domain/errors';
 import { parseEventLog } from '../../infrastructure/event-store/log-reader';
 import { writeFileAtomic } from '../../infrastructure/event-store/log-sink';
 import { checkOutputFile } from '../../infrastructure/output-files';
-import { foldLog, renderReport, type RunReport } from './html-report';
+import { foldLog, foldLogFileReport, renderReport, type RunReport } from './html-report';
 
 const FIELD = '--report';
 
@@ -34,7 +33,7 @@ export class ReportCollector {
   }
 
   addLogFile(path: string): void {
-    this.addLogText(readFileSync(path, 'utf8'), path);
+    this.runs.push(foldLogFileReport(path));
   }
 
   html(): string {

@@ -1,5 +1,8 @@
 import { InputError } from '../../domain/errors';
 import type { EventEnvelope } from '../../domain/event';
+import type { LogHeader } from '../../infrastructure/event-store/log-format';
+import { scanEventLog } from '../../infrastructure/event-store/log-reader';
+import type { LogSummary } from '../../infrastructure/event-store/log-writer';
 
 /** Events reach projections in batches: one immer draft per batch. */
 const BATCH = 512;
@@ -7,22 +10,65 @@ const BATCH = 512;
 type Handlers = readonly { handle(batch: readonly EventEnvelope[]): void }[];
 
 /**
- * Feeds a verified log's events to new projections in batches and returns
- * them. A projection that rejects the data is bad input, reported with the
- * line of the event it rejected (the header is line 1, event seq n is line
- * n + 1).
+ * A log's events from the first, each time it is called: an array iterated
+ * again, a file read again. Only a rejected fold calls it (see EventFold).
  */
-export function foldEvents<const P extends Handlers>(events: readonly EventEnvelope[], create: () => P, source = 'log'): P {
-  const projections = create();
-  for (let start = 0; start < events.length; start += BATCH) {
-    const batch = events.slice(start, start + BATCH);
-    try {
-      for (const projection of projections) projection.handle(batch);
-    } catch (error) {
-      throw rejectedEvent(events, start, create, source) ?? inconsistent(`lines ${start + 2}-${start + batch.length + 1}`, error, source);
-    }
+export type EventSource = (take: (event: EventEnvelope) => void) => void;
+
+/** Ends a second reading early: the rejected event is named, or its batch is past. */
+class StopReading {
+  constructor(readonly named?: InputError) {}
+}
+
+/**
+ * Feeds events, as they are read, to new projections in batches. A batch the
+ * projections reject stops the fold, and `finish`, called once the whole log
+ * is verified (a fault of the log comes first), names the event at fault:
+ * bad input, reported with the line of that event (the header is line 1,
+ * event seq n is line n + 1).
+ */
+export class EventFold<const P extends Handlers> {
+  readonly projections: P;
+  private batch: EventEnvelope[] = [];
+  /** Events handed to the projections before `batch`. */
+  private folded = 0;
+  private rejected: { readonly start: number; readonly count: number; readonly error: unknown } | undefined;
+
+  constructor(private readonly create: () => P) {
+    this.projections = create();
   }
-  return projections;
+
+  add(event: EventEnvelope): void {
+    if (this.rejected) return;
+    this.batch.push(event);
+    if (this.batch.length === BATCH) this.flush();
+  }
+
+  /** The projections, every event folded; `source` and `name` serve to name a rejected event. */
+  finish(source: EventSource, name: string): P {
+    if (this.batch.length > 0) this.flush();
+    if (!this.rejected) return this.projections;
+    const { start, count, error } = this.rejected;
+    throw rejectedEvent(source, start, this.create, name) ?? inconsistent(`lines ${start + 2}-${start + count + 1}`, error, name);
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    try {
+      for (const projection of this.projections) projection.handle(batch);
+    } catch (error) {
+      this.rejected = { start: this.folded, count: batch.length, error };
+    }
+    this.folded += batch.length;
+  }
+}
+
+/** Feeds a verified log's events to new projections in batches and returns them (see EventFold). */
+export function foldEvents<const P extends Handlers>(events: readonly EventEnvelope[], create: () => P, source = 'log'): P {
+  const fold = new EventFold(create);
+  for (const event of events) fold.add(event);
+  return fold.finish((take) => events.forEach((event) => take(event)), source);
 }
 
 /**
@@ -30,22 +76,63 @@ export function foldEvents<const P extends Handlers>(events: readonly EventEnvel
  * batches before it whole and it one event at a time, to name the event.
  * Only a failed replay pays for this.
  */
-function rejectedEvent(events: readonly EventEnvelope[], start: number, create: () => Handlers, source: string): InputError | undefined {
+function rejectedEvent(source: EventSource, start: number, create: () => Handlers, name: string): InputError | undefined {
   const projections = create();
-  for (let from = 0; from < start; from += BATCH) {
-    const batch = events.slice(from, Math.min(from + BATCH, start));
-    for (const projection of projections) projection.handle(batch);
-  }
-  for (const envelope of events.slice(start, start + BATCH)) {
-    try {
-      for (const projection of projections) projection.handle([envelope]);
-    } catch (error) {
-      return inconsistent(`line ${envelope.seq + 1}`, error, source, envelope.type);
-    }
+  let before: EventEnvelope[] = [];
+  let index = 0;
+  try {
+    source((event) => {
+      const at = index++;
+      if (at < start) {
+        before.push(event);
+        if (before.length === BATCH || at === start - 1) {
+          for (const projection of projections) projection.handle(before);
+          before = [];
+        }
+        return;
+      }
+      if (at >= start + BATCH) throw new StopReading();
+      try {
+        for (const projection of projections) projection.handle([event]);
+      } catch (error) {
+        throw new StopReading(inconsistent(`line ${event.seq + 1}`, error, name, event.type));
+      }
+    });
+  } catch (stop) {
+    if (!(stop instanceof StopReading)) throw stop;
+    return stop.named;
   }
   return undefined;
 }
 
 function inconsistent(where: string, error: unknown, source: string, type?: string): InputError {
   return InputError.at(where, `inconsistent event data${type ? ` (${type})` : ''}: ${(error as Error).message}`, source);
+}
+
+export interface FoldedLog<F> {
+  readonly header: LogHeader;
+  readonly summary: LogSummary;
+  readonly folds: F;
+}
+
+/**
+ * Reads, verifies and folds a log file in one pass (see scanEventLog): memory
+ * does not grow with the log. `begin` makes the folds the header calls for;
+ * each is finished, in order, once the whole log is verified, a rejected
+ * event being named by reading the file again.
+ */
+export function foldLogFile<const F extends readonly EventFold<Handlers>[]>(path: string, begin: (header: LogHeader) => F): FoldedLog<F> {
+  let folds: F | undefined;
+  const { header, summary } = scanEventLog(path, (header) => {
+    const started = begin(header);
+    folds = started;
+    return (event) => {
+      for (const fold of started) fold.add(event);
+    };
+  });
+  const again: EventSource = (take) => {
+    scanEventLog(path, () => take);
+  };
+  for (const fold of folds as F) fold.finish(again, path);
+  return { header, summary, folds: folds as F };
 }

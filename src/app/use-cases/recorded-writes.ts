@@ -3,36 +3,45 @@ import { InputError } from '../../domain/errors';
 import { decodePageList } from '../../domain/memory/page-set-codec';
 import type { PagesDirtied } from '../../domain/migration/events';
 import type { EventEnvelope } from '../../domain/event';
-import { readEventLog } from '../../infrastructure/event-store/log-reader';
+import { scanEventLog } from '../../infrastructure/event-store/log-reader';
 import type { RecordedWrites } from '../../strategies/workload/model';
 
 /** The page writes a migration log recorded, in order, with the rate they were generated at. */
 export function loadRecordedWrites(path: string, rateOverride?: number): RecordedWrites {
   if (!existsSync(path)) throw InputError.at('vm.workload.from', `${path}: no such file`);
-  const log = readEventLog(path);
-  if (log.header.kind !== 'migration') throw InputError.at('vm.workload.from', `${path} is a ${log.header.kind} log, not a migration log`);
   const chunks: Uint32Array[] = [];
   let total = 0;
-  for (const envelope of log.events) {
-    if (envelope.type !== 'PagesDirtied') continue;
+  // Found while the log is read, thrown once it is verified whole: a damaged log's own fault comes first.
+  let problem: InputError | undefined;
+  const takeWrites = (envelope: EventEnvelope): void => {
+    if (problem || envelope.type !== 'PagesDirtied') return;
     const dirtied = envelope as EventEnvelope<PagesDirtied>;
-    if (dirtied.data.first !== total) throw InputError.at('vm.workload.from', `${path}: writes ${total}..${dirtied.data.first - 1} are missing`);
+    if (dirtied.data.first !== total) {
+      problem = InputError.at('vm.workload.from', `${path}: writes ${total}..${dirtied.data.first - 1} are missing`);
+      return;
+    }
     let pages: Uint32Array;
     try {
       pages = decodePageList(dirtied.data.pages);
     } catch (error) {
-      throw InputError.at(`line ${dirtied.seq + 1}`, `PagesDirtied data.pages: ${(error as Error).message}`, path);
+      problem = InputError.at(`line ${dirtied.seq + 1}`, `PagesDirtied data.pages: ${(error as Error).message}`, path);
+      return;
     }
-    chunks.push(pages);
+    // Compact: a decoded list sits in a buffer sized for its encoded bytes, up to 4 times larger.
+    chunks.push(pages.slice());
     total += pages.length;
-  }
+  };
+  // The writes are the workload, kept (4 bytes each); the rest of each event is dropped once read.
+  const { header } = scanEventLog(path, (header) => (header.kind === 'migration' ? takeWrites : () => undefined));
+  if (header.kind !== 'migration') throw InputError.at('vm.workload.from', `${path} is a ${header.kind} log, not a migration log`);
+  if (problem) throw problem;
   const pages = new Uint32Array(total);
   let offset = 0;
   for (const chunk of chunks) {
     pages.set(chunk, offset);
     offset += chunk.length;
   }
-  const scenario = log.header.scenario as { vm?: { workload?: Record<string, unknown> } };
+  const scenario = header.scenario as { vm?: { workload?: Record<string, unknown> } };
   const recordedRate = scenario.vm?.workload?.['dirty-rate'];
   const writesPerSecond = rateOverride ?? recordedRate;
   if (typeof writesPerSecond !== 'number') throw InputError.at('vm.workload.dirty-rate', `${path} records no dirty-rate; set one`);

@@ -5,12 +5,14 @@ import type { SentPageCounts } from '../../domain/migration/memory-verification'
 import { MigrationProjection } from '../../domain/migration/projection';
 import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
 import { vmPages, type Scenario } from '../../domain/scenario/schema';
-import { foldEvents } from './fold-events';
+import { EventFold, foldEvents, foldLogFile } from './fold-events';
 import { SectionProjections } from './sections';
-import { parseEventLog, readEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
+import type { LogHeader } from '../../infrastructure/event-store/log-format';
+import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
+import type { LogSummary } from '../../infrastructure/event-store/log-writer';
 import { RandomStreams } from '../../infrastructure/random';
 import { checkOptionalString, checkString } from './library-options';
-import { replayStorageLog, type StorageReplay } from './replay-storage';
+import { replayStorageLog, storageProjections, storageReplay, type StorageProjections, type StorageReplay } from './replay-storage';
 
 export interface MigrationReplay {
   readonly kind: 'migration';
@@ -18,13 +20,35 @@ export interface MigrationReplay {
   readonly result: MigrationResult;
 }
 
+export type MigrationProjections = readonly [MigrationProjection, SectionProjections];
+
+/** The projections the live run folded, new for each fold. */
+export function migrationProjections(header: LogHeader): () => MigrationProjections {
+  const scenario = header.scenario as Scenario;
+  return () => [new MigrationProjection(undefined, sentPageCounts(scenario, header.seed)), new SectionProjections()] as const;
+}
+
+export function migrationReplay(header: LogHeader, [projection, sections]: MigrationProjections, summary: LogSummary): MigrationReplay {
+  const scenario = header.scenario as Scenario;
+  return { kind: 'migration', header, result: { ...migrationResult(projection.result(), summary, resultOptions(scenario)), ...sections.sections() } };
+}
+
+function refuseKind(header: LogHeader, source: string): never {
+  throw InputError.at('line 1', `cannot replay a ${header.kind} log here`, source);
+}
+
 /** Folds a verified log through the same projection the live run used. */
 export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
-  if (log.header.kind !== 'migration') throw InputError.at('line 1', `cannot replay a ${log.header.kind} log here`, source);
-  const scenario = log.header.scenario as Scenario;
-  const create = () => [new MigrationProjection(undefined, sentPageCounts(scenario, log.header.seed)), new SectionProjections()] as const;
-  const [projection, sections] = foldEvents(log.events, create, source);
-  return { kind: 'migration', header: log.header, result: { ...migrationResult(projection.result(), log.summary, resultOptions(scenario)), ...sections.sections() } };
+  if (log.header.kind !== 'migration') refuseKind(log.header, source);
+  return migrationReplay(log.header, foldEvents(log.events, migrationProjections(log.header), source), log.summary);
+}
+
+/** A migration log file folded as it is read (see foldLogFile). */
+function replayMigrationFile(path: string): MigrationReplay {
+  const { header, summary, folds } = foldLogFile(path, (header) => (header.kind === 'migration' ? [new EventFold(migrationProjections(header))] : []));
+  if (header.kind !== 'migration') refuseKind(header, path);
+  const [fold] = folds as readonly [EventFold<MigrationProjections>];
+  return migrationReplay(header, fold.projections, summary);
 }
 
 /** The run's zero pages as it seeded them (a new bitmap for each fold: the verification clears the pages written). */
@@ -45,7 +69,7 @@ function checkTextTypes(text: unknown, source: unknown): void {
 /** The library form of `virtsim replay FILE`. */
 export function replay(path: string): MigrationReplay {
   checkString('path', path);
-  return replayEventLog(readEventLog(path), path);
+  return replayMigrationFile(path);
 }
 
 export function replayText(text: string, source = 'log'): MigrationReplay {
@@ -56,8 +80,10 @@ export function replayText(text: string, source = 'log'): MigrationReplay {
 /** Any log, dispatched on its header's kind: `virtsim replay FILE`. */
 export function replayAny(path: string): MigrationReplay | StorageReplay {
   checkString('path', path);
-  const log = readEventLog(path);
-  return log.header.kind === 'storage' ? replayStorageLog(log, path) : replayEventLog(log, path);
+  const { header, summary, folds: [fold] } = foldLogFile(path, (header) => [header.kind === 'storage' ? new EventFold(storageProjections) : new EventFold(migrationProjections(header))]);
+  return header.kind === 'storage'
+    ? storageReplay(header, fold.projections as StorageProjections, summary)
+    : migrationReplay(header, fold.projections as MigrationProjections, summary);
 }
 
 export function replayAnyText(text: string, source = 'log'): MigrationReplay | StorageReplay {

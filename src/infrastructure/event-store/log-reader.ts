@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { constants as bufferConstants } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { ZodType } from 'zod';
 import type { EventEnvelope } from '../../domain/event';
 import { InputError, type FieldProblem } from '../../domain/errors';
 import { zodProblems } from '../../domain/scenario/parse-scenario';
 import { chainHash, genesisHash, LOG_FORMAT, splitHash, type LogHeader, type LogKind } from './log-format';
-import { headerSchema, logKindSchema, type LogKindSchema } from './log-schema';
+import { headerSchema, logKindSchema, type EventRules, type LogKindSchema } from './log-schema';
 import type { LogSummary } from './log-writer';
 import { errorCode } from '../fs-error';
 import { CURRENT_EVENT_VERSIONS, upcast } from './upcasters';
@@ -20,120 +21,143 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** V8's longest string: a line of more UTF-8 bytes may not decode, and no run writes one. */
+const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
+
 /** The fields of an event line besides its hash: any other is not what a writer wrote. */
 const ENVELOPE_FIELDS: ReadonlySet<string> = new Set(['seq', 'at', 'type', 'v', 'data']);
 
 /**
- * Reads and verifies a log: every line parses, the hash chain holds, the
- * header is a known kind with a valid scenario, sequence numbers run 1, 2, 3
- * ..., time never goes back, every type and version is known and of the log's
- * kind, every event's data has its type's shape, each part of the run starts
- * once before its other events and nothing of it follows its end, and the
- * trailer's count matches. The first fault is reported with its line number; a
- * damaged log never yields events.
+ * Reads and verifies a log held as text: every line parses, the hash chain
+ * holds, the header is a known kind with a valid scenario, sequence numbers
+ * run 1, 2, 3 ..., time never goes back, every type and version is known and
+ * of the log's kind, every event's data has its type's shape, each part of the
+ * run starts once before its other events and nothing of it follows its end,
+ * and the trailer's count matches. The first fault is reported with its line
+ * number; a damaged log never yields events.
  */
 export function parseEventLog(text: string, source = 'log'): EventLog {
   const lines = text.split('\n');
   // After the last newline: '' when the log ends with one.
   const tail = lines.pop() as string;
-  return verifyLog(lines, tail !== '', source, () => createHash('sha256').update(text).digest('hex'));
+  checkEnding(lines.length, tail !== '', source);
+  const verifier = new LogVerifier(source);
+  const events: EventEnvelope[] = [];
+  for (const line of lines) {
+    const event = verifier.line(line);
+    if (event) events.push(event);
+  }
+  verifier.end();
+  return { header: verifier.header as LogHeader, events, summary: { events: events.length, sha256: createHash('sha256').update(text).digest('hex') } };
+}
+
+/** Faults of a log's ends, reported before any line's: the file holds nothing, or was cut mid-line. */
+function checkEnding(lineCount: number, cutMidLine: boolean, source: string): void {
+  if (lineCount === 0 && !cutMidLine) throw InputError.at('line 1', 'empty log', source);
+  if (cutMidLine) throw InputError.at(`line ${lineCount + 1}`, 'log cut mid-line (the last line has no newline)', source);
 }
 
 /**
- * The lines of a log's bytes, each decoded on its own: one string of a whole
- * log past V8's string limit (~512 MiB; an hour of a busy guest writes more)
- * could not be made. `cutMidLine`: bytes follow the last newline.
+ * Checks a log's lines one at a time, in order, keeping only what the checks
+ * need (the previous hash, the last time, where each part of the run started
+ * and ended): a log of any length is verified in bounded memory.
  */
-function bufferLines(bytes: Buffer): { readonly lines: string[]; readonly cutMidLine: boolean } {
-  const lines: string[] = [];
-  let start = 0;
-  for (let end = bytes.indexOf(0x0a, start); end !== -1; end = bytes.indexOf(0x0a, start)) {
-    lines.push(bytes.toString('utf8', start, end));
-    start = end + 1;
-  }
-  return { lines, cutMidLine: start < bytes.length };
-}
+class LogVerifier {
+  header: LogHeader | undefined;
+  private lineCount = 0;
+  /** Events verified so far. */
+  events = 0;
+  private previousHash = genesisHash();
+  private lastAt = 0;
+  private trailerSeen = false;
+  private schema: LogKindSchema | undefined;
+  private sequence: EventSequence | undefined;
+  private rules: EventRules | undefined;
 
-/** `lines`: the log's lines without their newlines; `cutMidLine`: text followed the last one. */
-function verifyLog(lines: readonly string[], cutMidLine: boolean, source: string, sha256: () => string): EventLog {
-  const fail = (line: number, reason: string): never => {
-    throw InputError.at(`line ${line}`, reason, source);
-  };
-  const failFields = (line: number, what: string, problems: readonly FieldProblem[]): never => {
-    throw new InputError(problems.map((problem) => ({ path: `line ${line}`, reason: `${what}${problem.path}: ${problem.reason}` })), source);
-  };
-  if (lines.length === 0 && !cutMidLine) fail(1, 'empty log');
-  if (cutMidLine) fail(lines.length + 1, 'log cut mid-line (the last line has no newline)');
+  constructor(private readonly source: string) {}
 
-  let previousHash = genesisHash();
-  const checkLine = (raw: string, number: number): Record<string, unknown> => {
-    const parts = splitHash(raw);
-    if (!parts) return fail(number, 'not a virtsim log line (no integrity hash)');
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(parts.content);
-    } catch {
-      return fail(number, 'not valid JSON');
+  /** The next line, without its newline: its event once verified, or undefined for the header and the trailer. */
+  line(raw: string): EventEnvelope | undefined {
+    const number = ++this.lineCount;
+    const record = this.checkLine(raw, number);
+    if (number === 1) {
+      this.header = readHeader(record, (reason) => this.fail(1, reason), (problems) => this.failFields(1, 'header ', problems));
+      this.schema = logKindSchema(this.header.kind);
+      this.sequence = new EventSequence(this.schema, this.header.kind);
+      this.rules = this.schema.rules?.(this.header);
+      return undefined;
     }
-    const expected = chainHash(previousHash, parts.content);
-    if (expected !== parts.hash) fail(number, 'integrity hash mismatch: the line was edited, or a line before it was removed or reordered');
-    previousHash = parts.hash;
-    if (!isObject(parsed)) return fail(number, 'expected a JSON object');
-    return parsed;
-  };
-
-  const header = readHeader(checkLine(lines[0], 1), (reason) => fail(1, reason), (problems) => failFields(1, 'header ', problems));
-  const schema = logKindSchema(header.kind);
-  const sequence = new EventSequence(schema, header.kind);
-  const rules = schema.rules?.(header);
-
-  const events: EventEnvelope[] = [];
-  let lastAt = 0;
-  let trailerSeen = false;
-  for (let index = 1; index < lines.length; index++) {
-    const number = index + 1;
-    const record = checkLine(lines[index], number);
-    if (trailerSeen) fail(number, 'content after the end-of-log line');
+    const header = this.header as LogHeader;
+    const schema = this.schema as LogKindSchema;
+    if (this.trailerSeen) this.fail(number, 'content after the end-of-log line');
     if (record.type === 'virtsim-log-end') {
-      if (record.events !== events.length) fail(number, `end-of-log line counts ${String(record.events)} events, the log holds ${events.length}`);
-      if (events.length === 0) fail(number, `the log holds no events (a ${header.kind} log opens with ${schema.contexts[0].start})`);
-      trailerSeen = true;
-      continue;
+      if (record.events !== this.events) this.fail(number, `end-of-log line counts ${String(record.events)} events, the log holds ${this.events}`);
+      if (this.events === 0) this.fail(number, `the log holds no events (a ${header.kind} log opens with ${schema.contexts[0].start})`);
+      this.trailerSeen = true;
+      return undefined;
     }
-    for (const field in record) if (!ENVELOPE_FIELDS.has(field)) fail(number, `unknown field ${JSON.stringify(field)} in an event line`);
+    for (const field in record) if (!ENVELOPE_FIELDS.has(field)) this.fail(number, `unknown field ${JSON.stringify(field)} in an event line`);
     const { seq, at, type, v, data } = record;
-    if (seq !== events.length + 1) fail(number, `sequence number ${String(seq)} out of order (expected ${events.length + 1})`);
-    if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) fail(number, `time ${JSON.stringify(at)} is not a whole, non-negative number of ns`);
-    if ((at as number) < lastAt) fail(number, `time ${String(at)} goes back (previous event at ${lastAt})`);
+    if (seq !== this.events + 1) this.fail(number, `sequence number ${String(seq)} out of order (expected ${this.events + 1})`);
+    if (typeof at !== 'number' || !Number.isSafeInteger(at) || at < 0) this.fail(number, `time ${JSON.stringify(at)} is not a whole, non-negative number of ns`);
+    if ((at as number) < this.lastAt) this.fail(number, `time ${String(at)} goes back (previous event at ${this.lastAt})`);
     // Own keys only: `constructor` or `toString` would find Object.prototype's.
-    if (typeof type !== 'string' || !Object.hasOwn(CURRENT_EVENT_VERSIONS, type)) fail(number, `unknown event type ${JSON.stringify(type)}`);
+    if (typeof type !== 'string' || !Object.hasOwn(CURRENT_EVENT_VERSIONS, type)) this.fail(number, `unknown event type ${JSON.stringify(type)}`);
     const shape = Object.hasOwn(schema.events, type as string) ? schema.events[type as string] as ZodType : undefined;
-    if (!shape) return fail(number, `${String(type)} is not an event of a ${header.kind} log`);
+    if (!shape) return this.fail(number, `${String(type)} is not an event of a ${header.kind} log`);
     const current = CURRENT_EVENT_VERSIONS[type as string];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > current) fail(number, `${String(type)} version ${String(v)} is not one this virtsim reads (1..${current})`);
-    if (!isObject(data)) fail(number, `${String(type)} data must be an object`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > current) this.fail(number, `${String(type)} version ${String(v)} is not one this virtsim reads (1..${current})`);
+    if (!isObject(data)) this.fail(number, `${String(type)} data must be an object`);
     let upcastData: unknown;
     try {
       upcastData = upcast(type as string, v as number, data);
     } catch (error) {
-      return fail(number, (error as Error).message);
+      return this.fail(number, (error as Error).message);
     }
     const checked = shape.safeParse(upcastData);
-    if (!checked.success) failFields(number, `${String(type)} `, zodProblems(checked.error, 'data'));
-    const misplaced = sequence.next(type as string, number);
-    if (misplaced) fail(number, misplaced);
-    const problem = rules?.(type as string, checked.data);
-    if (problem) failFields(number, `${String(type)} `, [{ path: `data.${problem.path}`, reason: problem.reason }]);
-    lastAt = at as number;
-    events.push(Object.freeze({ seq: seq as number, at: at as number, type: type as string, v: current, data: upcastData }));
+    if (!checked.success) this.failFields(number, `${String(type)} `, zodProblems(checked.error, 'data'));
+    const misplaced = (this.sequence as EventSequence).next(type as string, number);
+    if (misplaced) this.fail(number, misplaced);
+    const problem = this.rules?.(type as string, checked.data);
+    if (problem) this.failFields(number, `${String(type)} `, [{ path: `data.${problem.path}`, reason: problem.reason }]);
+    this.lastAt = at as number;
+    this.events++;
+    return Object.freeze({ seq: seq as number, at: at as number, type: type as string, v: current, data: upcastData });
   }
-  if (!trailerSeen) fail(lines.length + 1, 'log ends without its end-of-log line (cut short)');
 
-  return {
-    header,
-    events,
-    summary: { events: events.length, sha256: sha256() },
-  };
+  /** The next line is longer than `maxLineBytes`, which no run writes. */
+  overlong(maxLineBytes: number): never {
+    return this.fail(++this.lineCount, `longer than ${maxLineBytes} bytes, the longest line a reader decodes`);
+  }
+
+  /** After the last line: the log must have closed with its end-of-log line. */
+  end(): void {
+    if (!this.trailerSeen) this.fail(this.lineCount + 1, 'log ends without its end-of-log line (cut short)');
+  }
+
+  private checkLine(raw: string, number: number): Record<string, unknown> {
+    const parts = splitHash(raw);
+    if (!parts) return this.fail(number, 'not a virtsim log line (no integrity hash)');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(parts.content);
+    } catch {
+      return this.fail(number, 'not valid JSON');
+    }
+    const expected = chainHash(this.previousHash, parts.content);
+    if (expected !== parts.hash) this.fail(number, 'integrity hash mismatch: the line was edited, or a line before it was removed or reordered');
+    this.previousHash = parts.hash;
+    if (!isObject(parsed)) return this.fail(number, 'expected a JSON object');
+    return parsed;
+  }
+
+  private fail(line: number, reason: string): never {
+    throw InputError.at(`line ${line}`, reason, this.source);
+  }
+
+  private failFields(line: number, what: string, problems: readonly FieldProblem[]): never {
+    throw new InputError(problems.map((problem) => ({ path: `line ${line}`, reason: `${what}${problem.path}: ${problem.reason}` })), this.source);
+  }
 }
 
 /**
@@ -192,17 +216,129 @@ class EventSequence {
   }
 }
 
-export function readEventLog(path: string): EventLog {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (error) {
-    const code = errorCode(error);
-    // Logs are verified and folded whole, in memory: Node reads at most 2 GiB into one buffer.
-    if (code === 'ERR_FS_FILE_TOO_LARGE') throw InputError.at('', 'cannot read log: larger than 2 GiB, the most a log can be read whole (split the run: a shorter max-duration or fewer writes)', path);
-    throw InputError.at('', `cannot read log: ${code}`, path);
+/**
+ * Splits bytes that arrive in chunks into lines, each decoded from UTF-8 on its
+ * own once its newline arrives, so a character split across two chunks is
+ * decoded whole. Splits on LF only, as the whole-text reader does (a CR stays
+ * in its line, whose hash then fails). A line longer than `maxLineBytes` is
+ * not kept (no string could hold it): it is handed over as undefined.
+ */
+export class LineSplitter {
+  /** Complete lines so far. */
+  lines = 0;
+  /** The current line's bytes from earlier chunks, copied: a reader reuses its chunk buffer. */
+  private pieces: Buffer[] = [];
+  /** Bytes since the last newline, kept in `pieces` unless too many or only counted. */
+  private pendingBytes = 0;
+
+  constructor(private readonly maxLineBytes: number) {}
+
+  /** Hands each line the chunk completes to `onLine`, without its newline; without `onLine` lines are only counted. */
+  push(chunk: Buffer, onLine?: (line: string | undefined) => void): void {
+    let start = 0;
+    for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+      this.lines++;
+      if (onLine) {
+        const length = this.pendingBytes + end - start;
+        if (length > this.maxLineBytes) {
+          onLine(undefined);
+        } else if (this.pieces.length === 0) {
+          onLine(chunk.toString('utf8', start, end));
+        } else {
+          this.pieces.push(chunk.subarray(start, end));
+          onLine(Buffer.concat(this.pieces, length).toString('utf8'));
+        }
+      }
+      this.pieces = [];
+      this.pendingBytes = 0;
+      start = end + 1;
+    }
+    const rest = chunk.length - start;
+    if (rest === 0) return;
+    this.pendingBytes += rest;
+    if (onLine && this.pendingBytes <= this.maxLineBytes) this.pieces.push(Buffer.from(chunk.subarray(start)));
+    else this.pieces = [];
   }
-  const { lines, cutMidLine } = bufferLines(bytes);
-  // The file's hash from the bytes read: hashing the text would encode it to UTF-8 again (~10 ms for a 12 MiB log).
-  return verifyLog(lines, cutMidLine, path, () => createHash('sha256').update(bytes).digest('hex'));
+
+  /** Bytes follow the last newline. */
+  get cutMidLine(): boolean {
+    return this.pendingBytes > 0;
+  }
+}
+
+/** Few enough reads to cost what one whole-file read did (replay-64g's CPU time did not grow), a buffer small beside a run's state. */
+const CHUNK_BYTES = 1 << 20;
+
+export interface ScanOptions {
+  /** Bytes read at a time. */
+  readonly chunkBytes?: number;
+  /** The longest line read: memory grows with it, not with the file. */
+  readonly maxLineBytes?: number;
+}
+
+export interface ScannedLog {
+  readonly header: LogHeader;
+  readonly summary: LogSummary;
+}
+
+/**
+ * Reads and verifies a log file as parseEventLog does a text, in chunks:
+ * memory does not grow with the file. `begin` gets the header once line 1 is
+ * verified and returns what takes each event as it is verified; the events a
+ * fault follows have been handed over by then, so what takes them must keep
+ * its result until the scan returns. Faults are reported as parseEventLog
+ * reports them: the file empty or cut mid-line first, else the first faulty
+ * line. (Every chunk is read whichever fault: the bytes after it are counted.)
+ */
+export function scanEventLog(path: string, begin: (header: LogHeader) => (event: EventEnvelope) => void, { chunkBytes = CHUNK_BYTES, maxLineBytes = MAX_STRING_LENGTH }: ScanOptions = {}): ScannedLog {
+  const fd = openLog(path);
+  try {
+    const verifier = new LogVerifier(path);
+    const splitter = new LineSplitter(maxLineBytes);
+    const hash = createHash('sha256');
+    let take: ((event: EventEnvelope) => void) | undefined;
+    let fault: InputError | undefined;
+    const onLine = (line: string | undefined): void => {
+      if (fault) return;
+      let event: EventEnvelope | undefined;
+      try {
+        event = line === undefined ? verifier.overlong(maxLineBytes) : verifier.line(line);
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error;
+        fault = error;
+        return;
+      }
+      take ??= begin(verifier.header as LogHeader);
+      if (event) take(event);
+    };
+    const buffer = Buffer.allocUnsafe(chunkBytes);
+    for (let read = readChunk(fd, buffer, path); read > 0; read = readChunk(fd, buffer, path)) {
+      const chunk = buffer.subarray(0, read);
+      hash.update(chunk);
+      splitter.push(chunk, fault ? undefined : onLine);
+    }
+    checkEnding(splitter.lines, splitter.cutMidLine, path);
+    if (fault) throw fault;
+    verifier.end();
+    return { header: verifier.header as LogHeader, summary: { events: verifier.events, sha256: hash.digest('hex') } };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function openLog(path: string): number {
+  try {
+    return openSync(path, 'r');
+  } catch (error) {
+    throw InputError.at('', `cannot read log: ${errorCode(error)}`, path);
+  }
+}
+
+/** Bytes read into `buffer`, 0 at the end of the file. */
+function readChunk(fd: number, buffer: Buffer, path: string): number {
+  try {
+    return readSync(fd, buffer, 0, buffer.length, null);
+  } catch (error) {
+    throw InputError.at('', `cannot read log: ${errorCode(error)}`, path);
+  }
 }
