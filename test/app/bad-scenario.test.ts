@@ -12,6 +12,9 @@ interface BadCase {
   readonly message: RegExp;
 }
 
+/** One fault, so migration.faults has one element (index 0). */
+const withFault = { ...smallScenario(), migration: { ...smallScenario().migration, faults: [{ kind: 'link-down', at: 50, duration: 100 }] } };
+
 const BAD_CASES: readonly BadCase[] = [
   { name: 'a file that is not JSON', scenario: '{ "vm": { "memory": 16MiB } }', message: /scenario\.json: not valid JSON/ },
   { name: 'an unknown migration strategy', scenario: smallScenario({ strategy: 'teleport' }), message: /migration\.strategy: unknown migration-strategy "teleport"; known: .*pre-copy/ },
@@ -33,6 +36,13 @@ const BAD_CASES: readonly BadCase[] = [
   { name: 'a --set reaching Object.prototype', scenario: smallScenario(), extraArgs: ['--set', '__proto__.polluted=1'], message: /--set: __proto__\.polluted: "__proto__" is not a scenario field/ },
   { name: 'a --set whose JSON value is cut short', scenario: smallScenario(), extraArgs: ['--set', 'vm={"memory":'], message: /--set: vm: the value is not valid JSON/ },
   { name: 'a model switched with --set, keeping the old model\'s fields', scenario: smallScenario({ workload: { model: 'uniform', 'dirty-rate': 5 } }), extraArgs: ['--set', 'vm.workload.model=idle'], message: /vm\.workload\.dirty-rate: unknown field for model "idle": .*--set 'vm\.workload=\{"model":"idle"\}'/ },
+  { name: 'a --set index past the end of a list', scenario: withFault, extraArgs: ['--set', 'migration.faults.1.at=5'], message: /^virtsim: --set: migration\.faults\.1\.at: migration\.faults has 1 element \(0\), so 1 is out of range; --set changes existing elements only: add elements in the scenario file, or set the whole list: --set 'migration\.faults=\[\.\.\.\]'$/m },
+  { name: 'a --set with a negative index', scenario: withFault, extraArgs: ['--set', 'migration.faults.-1.at=5'], message: /^virtsim: --set: migration\.faults\.-1\.at: "-1" is not an index of migration\.faults, which has 1 element \(0\): an index is a whole number from 0, written without sign or leading zeros$/m },
+  { name: 'a --set with a zero-padded index', scenario: withFault, extraArgs: ['--set', 'migration.faults.00.at=5'], message: /^virtsim: --set: migration\.faults\.00\.at: "00" is not an index of migration\.faults/m },
+  { name: 'a --set naming a list element by a field', scenario: withFault, extraArgs: ['--set', 'migration.faults.link-down.at=5'], message: /^virtsim: --set: migration\.faults\.link-down\.at: migration\.faults is a list with 1 element \(0\): pick an element by its index, not "link-down"$/m },
+  { name: 'a --set index into an object', scenario: withFault, extraArgs: ['--set', 'migration.parameters.0=5'], message: /^virtsim: --set: migration\.parameters\.0: migration\.parameters is an object, not a list, and has no field "0"$/m },
+  { name: 'a --set index into a list the scenario does not have', scenario: smallScenario(), extraArgs: ['--set', 'network.clients.0.app-timeout=1s'], message: /^virtsim: --set: network\.clients\.0\.app-timeout: network\.clients is not in the scenario, so it has no element 0; add the list in the scenario file, or set it whole: --set 'network\.clients=\[\.\.\.\]'$/m },
+  { name: 'a bad value set into a list element, blamed on the flag', scenario: withFault, extraArgs: ['--set', 'migration.faults.0.at=soon'], message: /^virtsim: migration\.faults\.0\.at: .*\(from --set migration\.faults\.0\.at=soon\)$/m },
   { name: 'a size too large for a whole number of bytes', scenario: { ...smallScenario(), vm: { memory: '1e30GiB' } }, message: /vm\.memory: too large/ },
   { name: 'a scenario file holding null', scenario: 'null', message: /scenario\.json: a scenario is a JSON object, not null/ },
 ];

@@ -83,6 +83,10 @@ describe('virtsim sweep (CLI)', () => {
       [['--vary', 'vm.memroy=4MiB,8MiB'], /vm\.memroy: unknown field/],
       [['--vary', 'vm.memory=4MiB,huge'], /vm\.memory: "huge" is not a size .*\(from --vary vm\.memory=huge\)/],
       [['--vary', '__proto__.polluted=1'], /--vary: __proto__\.polluted: "__proto__" is not a scenario field/],
+      [['--set', 'migration.faults=[{"kind":"link-down","at":50,"duration":100}]', '--vary', 'migration.faults.1.at=5,10'],
+        /^virtsim: --vary: migration\.faults\.1\.at: migration\.faults has 1 element \(0\), so 1 is out of range; --vary changes existing elements only/m],
+      [['--vary', 'migration.faults.0.at=5,10'], /^virtsim: --vary: migration\.faults\.0\.at: migration\.faults is not in the scenario, so it has no element 0/m],
+      [['--vary', 'migration.parameters.-1=5'], /^virtsim: --vary: migration\.parameters\.-1: migration\.parameters is an object, not a list, and has no field "-1"$/m],
       [['--vary', 'link.bandwidth=1Gbit/s', '--strategies', 'pre-copy,teleport'], /unknown migration-strategy "teleport"/],
     ];
     for (const [flags, message] of cases) {

@@ -41,6 +41,7 @@ function storageModules(): typeof StorageRun & typeof StorageText {
 
 const PLUGIN_HELP = 'load strategies from a plugin module (repeatable)';
 const REPORT_HELP = 'also write an HTML report with charts here (self-contained, no script)';
+const SET_HELP = 'override a scenario field, e.g. link.bandwidth=10Gbit/s; a number indexes an element the list has, from 0: network.clients.0.app-timeout=2s (repeatable)';
 
 
 function printJson(value: unknown): void {
@@ -154,7 +155,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--strategy <name>', 'migration strategy (overrides migration.strategy)')
     .option('--stop-policy <name>', 'pre-copy stop policy (overrides migration.stop-policy)')
     .option('--seed <n>', 'random seed (overrides seed)', nonNegativeInteger)
-    .option('--set <key=value>', 'override a scenario field, e.g. link.bandwidth=10Gbit/s (repeatable)', collect, [])
+    .option('--set <key=value>', SET_HELP, collect, [])
     .option('--workload-from <log>', 'run against the page writes recorded in an earlier event log')
     .option('--events <file>', 'write the event log (NDJSON) here')
     .option('--plugin <path>', PLUGIN_HELP, collect, [])
@@ -189,7 +190,7 @@ export function buildCli(setExit: (code: number) => void): Command {
     .option('--strategies <names>', 'comma-separated strategies', list, ['pre-copy', 'post-copy', 'hybrid'])
     .option('--stop-policy <name>', 'pre-copy stop policy (overrides migration.stop-policy)')
     .option('--seed <n>', 'random seed (overrides seed)', nonNegativeInteger)
-    .option('--set <key=value>', 'override a scenario field (repeatable)', collect, [])
+    .option('--set <key=value>', SET_HELP, collect, [])
     .option('--workload-from <log>', 'run every strategy against the page writes recorded in an earlier event log')
     .option('--events-dir <dir>', 'write one event log per strategy here (STRATEGY.ndjson)')
     .option('--jobs <n>', 'threads running strategies side by side (default 1); output is the same for any n', positiveInteger)

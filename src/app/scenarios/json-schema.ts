@@ -228,7 +228,12 @@ export function scenarioReferenceText(): string {
 Every field of the two kinds of scenario file, with its type, unit, default
 and meaning. Scenario files are JSON with kebab-case keys; an omitted field
 takes its default; "(none)" means the field is optional and absent unless
-given; "see fields" means an object whose own fields have defaults.
+given; "see fields" means an object whose own fields have defaults. Fields
+are named by dotted paths, \`[]\` standing for each element of a list.
+In migration scenarios, \`--set\` and \`sweep --vary\` take the same paths
+with an element's index, from 0, in place of \`[]\`: \`--set network.clients.0.app-timeout=120s\` sets
+\`network.clients[].app-timeout\` of the first client. They change elements
+the file has and add none (see \`--set\` in the [README](../README.md#commands)).
 
 Units: sizes, rates and times take a number (bytes, bytes/s, ms) or a string
 with a unit: \`"4GiB"\`, \`"512KiB"\`, \`"1e9"\` (bytes); \`"10Gbit/s"\`,

@@ -230,8 +230,10 @@ export function planSweep(options: SweepOptions, registry: StrategyRegistry): Sw
   for (const { tokens } of combinations) {
     const assignments = axes.map((axis, i) => `${axis.key}=${tokens[i]}`);
     const within = (error: unknown): unknown => {
-      // Without a source, every problem already names the assignment it came from.
-      if (!(error instanceof InputError) || (error.source === undefined && error.problems.every((p) => p.from !== undefined))) return error;
+      // Without a source, every problem already names the assignment it came from;
+      // one of the flag's own (a key that reaches no field) names its key.
+      if (!(error instanceof InputError) || error.problems.every((p) => p.path === '--vary')) return error;
+      if (error.source === undefined && error.problems.every((p) => p.from !== undefined)) return error;
       const problems = error.problems.map(describeProblem).join('; ');
       return InputError.at('--vary', `${assignments.join(' ')}: ${problems}`, options.source);
     };

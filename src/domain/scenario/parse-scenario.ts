@@ -60,14 +60,19 @@ export function overriddenKey(override: Override): string {
   return override.assignment.slice(0, override.assignment.indexOf('='));
 }
 
-/** Sets `dotted.key=value` overrides on a raw scenario object; values are parsed as JSON when they can be. */
+/**
+ * Sets `dotted.key=value` overrides on a raw scenario object; values are parsed
+ * as JSON when they can be. A part written as a whole number (`0`, `12`)
+ * indexes an element the list already has, counting from 0; an override never
+ * adds an element (a half-written one would fail validation far from its
+ * cause), nor picks one by name (an index is what the schema's messages name).
+ */
 export function applyOverrides(raw: unknown, overrides: readonly Override[]): unknown {
   const copy = structuredClone(raw ?? {}) as Record<string, unknown>;
   for (const { assignment, flag } of overrides) {
     const equals = assignment.indexOf('=');
     if (equals <= 0) throw InputError.at(flag, `"${assignment}" is not dotted.key=value`);
     const key = assignment.slice(0, equals);
-    const keys = key.split('.');
     const problem = dottedKeyProblem(key);
     if (problem !== undefined) throw InputError.at(flag, problem);
     const text = assignment.slice(equals + 1);
@@ -78,18 +83,67 @@ export function applyOverrides(raw: unknown, overrides: readonly Override[]): un
       // Not JSON: keep the text, e.g. 10Gbit/s. An object, array or quoted string meant JSON, though.
       if (/^\s*[[{"]/.test(text)) throw InputError.at(flag, `${key}: the value is not valid JSON (${(error as Error).message})`);
     }
-    let node: Record<string, unknown> = copy;
-    for (const part of keys.slice(0, -1)) {
-      const next = node[part];
-      if (next === undefined) node[part] = {};
-      else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
-        throw InputError.at(flag, `${key}: ${part} is not an object`);
-      }
-      node = node[part] as Record<string, unknown>;
-    }
-    node[keys[keys.length - 1]] = value;
+    setAt(copy, key, value, flag);
   }
   return copy;
+}
+
+/** An index as an override writes it: a whole number from 0, no sign, no leading zero. */
+const INDEX = /^(0|[1-9][0-9]*)$/;
+/** A part written as a whole number, index or not (`-1`, `01`, `+2`). */
+const NUMBER_LIKE = /^[-+]?[0-9]+$/;
+
+type Container = Record<string, unknown> | unknown[];
+
+/** Sets `key` (already checked by {@link dottedKeyProblem}) to `value` in `root`, creating missing objects on the way. */
+function setAt(root: Record<string, unknown>, key: string, value: unknown, flag: string): void {
+  const parts = key.split('.');
+  let node: Container = root;
+  for (let depth = 0; depth < parts.length; depth++) {
+    const slot = slotIn(node, parts, depth, flag);
+    if (depth === parts.length - 1) {
+      (node as Record<string | number, unknown>)[slot] = value;
+      return;
+    }
+    const path = parts.slice(0, depth + 1).join('.');
+    let next = (node as Record<string | number, unknown>)[slot];
+    if (next === undefined) {
+      // A missing object is created for its field; a missing list has no element to index.
+      if (NUMBER_LIKE.test(parts[depth + 1])) {
+        throw InputError.at(flag, `${key}: ${path} is not in the scenario, so it has no element ${parts[depth + 1]}; add the list in the scenario file, or set it whole: --set '${path}=[...]'`);
+      }
+      next = {};
+      (node as Record<string | number, unknown>)[slot] = next;
+    } else if (typeof next !== 'object' || next === null) {
+      throw InputError.at(flag, `${key}: ${path} is ${next === null ? 'null' : `a ${typeof next}`}, not an object or a list`);
+    }
+    node = next as Container;
+  }
+}
+
+/** Where `parts[depth]` points in `node` (the value at the parts before it): a field name, or an index of an element the list has. */
+function slotIn(node: Container, parts: readonly string[], depth: number, flag: string): string | number {
+  const part = parts[depth];
+  const key = parts.join('.');
+  const path = parts.slice(0, depth).join('.');
+  if (!Array.isArray(node)) {
+    if (NUMBER_LIKE.test(part) && !Object.hasOwn(node, part)) {
+      throw InputError.at(flag, `${key}: ${path === '' ? 'the scenario' : path} is an object, not a list, and has no field "${part}"`);
+    }
+    return part;
+  }
+  const elements = node.length === 0 ? 'no elements' : `${node.length} element${node.length === 1 ? '' : 's'} (${node.length === 1 ? '0' : `0-${node.length - 1}`})`;
+  if (INDEX.test(part)) {
+    const index = Number(part);
+    if (index < node.length) return index;
+    throw InputError.at(flag, `${key}: ${path} has ${elements}, so ${part} is out of range; ${flag} changes existing elements only: add elements in the scenario file, or set the whole list: --set '${path}=[...]'`);
+  }
+  if (NUMBER_LIKE.test(part)) {
+    throw InputError.at(flag, `${key}: "${part}" is not an index of ${path}, which has ${elements}: an index is a whole number from 0, written without sign or leading zeros`);
+  }
+  const named = node.findIndex((element) => typeof element === 'object' && element !== null && (element as { name?: unknown }).name === part);
+  const hint = named < 0 ? '' : `; the element named "${part}" is ${path}.${named}`;
+  throw InputError.at(flag, `${key}: ${path} is a list with ${elements}: pick an element by its index, not "${part}"${hint}`);
 }
 
 /**
