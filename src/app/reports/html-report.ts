@@ -1,11 +1,9 @@
-import { EventFold, foldEvents, foldLogFile } from '../use-cases/fold-events';
 import type { MigrationResult } from '../../domain/migration/result';
 import type { StorageResult } from '../../domain/storage/result';
-import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
-import { migrationReplay, migrationProjections, replayEventLog, type MigrationProjections } from '../use-cases/replay';
-import { replayStorageLog, storageProjections, storageReplay, type StorageProjections } from '../use-cases/replay-storage';
+import { parseEventLog } from '../../infrastructure/event-store/log-reader';
 import { comparisonBars, deviceBarsChart, deviceLoadChart, groupedBars, iopsChart, latencyChart, ratesChart, roundsChart, timelineChart, timeUnit } from './charts';
-import { MigrationReportProjection, StorageReportProjection, type MigrationReportData, type StorageReportData, type TimelineInterval } from './report-data';
+import type { MigrationReportData, TimelineInterval } from './report-data';
+import { foldLog, type MigrationRunReport, type RunReport, type StorageRunReport } from './report-fold';
 
 /*
  * One self-contained HTML page per report: inline CSS, charts as inline SVG
@@ -13,45 +11,6 @@ import { MigrationReportProjection, StorageReportProjection, type MigrationRepor
  * from event logs, so a report drawn from a replayed log is byte-identical to
  * the one the live run wrote.
  */
-
-export interface MigrationRunReport {
-  readonly kind: 'migration';
-  readonly data: MigrationReportData;
-  readonly result: MigrationResult;
-  readonly scenario: unknown;
-}
-
-export interface StorageRunReport {
-  readonly kind: 'storage';
-  readonly data: StorageReportData;
-  readonly result: StorageResult;
-  readonly scenario: unknown;
-}
-
-export type RunReport = MigrationRunReport | StorageRunReport;
-
-/** A verified log (see parseEventLog) folded into what its report shows. */
-export function foldLog(log: EventLog, source = 'log'): RunReport {
-  if (log.header.kind === 'storage') {
-    const [projection] = foldEvents(log.events, () => [new StorageReportProjection()], source);
-    return { kind: 'storage', data: projection.result(), result: replayStorageLog(log, source).result, scenario: log.header.scenario };
-  }
-  const [projection] = foldEvents(log.events, () => [new MigrationReportProjection()], source);
-  return { kind: 'migration', data: projection.result(), result: replayEventLog(log, source).result, scenario: log.header.scenario };
-}
-
-/** A log file folded into what its report shows as it is read (see foldLogFile), the same as foldLog a text. */
-export function foldLogFileReport(path: string): RunReport {
-  const { header, summary, folds: [report, replayed] } = foldLogFile(path, (header) => (header.kind === 'storage'
-    ? [new EventFold(() => [new StorageReportProjection()] as const), new EventFold(storageProjections)]
-    : [new EventFold(() => [new MigrationReportProjection()] as const), new EventFold(migrationProjections(header))]));
-  if (header.kind === 'storage') {
-    const [projection] = report.projections as readonly [StorageReportProjection];
-    return { kind: 'storage', data: projection.result(), result: storageReplay(header, replayed.projections as StorageProjections, summary).result, scenario: header.scenario };
-  }
-  const [projection] = report.projections as readonly [MigrationReportProjection];
-  return { kind: 'migration', data: projection.result(), result: migrationReplay(header, replayed.projections as MigrationProjections, summary).result, scenario: header.scenario };
-}
 
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
