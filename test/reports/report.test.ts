@@ -8,7 +8,7 @@ import { foldLog, foldLogFileReport, type RunReport } from '../../src/app/report
 import { parseEventLog } from '../../src/infrastructure/event-store/log-reader';
 import { scenario as storageScenario } from '../storage/support';
 import { virtsim } from '../support/cli';
-import { cli, EXAMPLES, listDir, read, removeDir, sectionIds, svgsIn, tempDir } from './helpers';
+import { chartSections, cli, EXAMPLES, listDir, read, removeDir, sectionIds, svgsIn, tempDir } from './helpers';
 
 let dir: string;
 beforeEach(() => { dir = tempDir(); });
@@ -183,6 +183,41 @@ describe('--report on storage', () => {
       'm0-latency', 'm0-iops', 'm0-device-load', 'm0-devices',
       'm1-latency', 'm1-iops', 'm1-device-load', 'm1-devices',
     ]);
+  });
+});
+
+describe('chart titles (the built binary)', () => {
+  /** The page a command wrote to `name` in the test's directory. */
+  function report(name: string, args: readonly string[]): string {
+    const path = join(dir, name);
+    const run = virtsim([...args, '--report', path]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    return read(path);
+  }
+
+  it('each chart\'s SVG title is the title shown with it, not its element id', () => {
+    const pages = [
+      report('migrate.html', ['migrate', ...SMALL]),
+      report('compare.html', ['compare', ...SMALL, '--strategies', 'pre-copy,post-copy']),
+      report('storage.html', ['storage', '--scenario', join(EXAMPLES, 'storage-compare.json'), '--models', 'host-based,device-based']),
+    ];
+    const sections = pages.flatMap(chartSections);
+    expect(sections.map((s) => s.id)).toEqual([
+      'rounds', 'rates', 'timeline',
+      'comparison', 'rounds', 'rates', 'timeline',
+      'comparison', 'comparison-mean', 'comparison-iops',
+      'm0-latency', 'm0-iops', 'm0-device-load', 'm0-devices', 'm1-latency', 'm1-iops', 'm1-device-load', 'm1-devices',
+    ]);
+    for (const section of sections) {
+      if (section.id === 'comparison' && section.titles.length > 1) {
+        // Compare's bars: each titled as drawn above its bars.
+        expect(section.titles).toEqual(['Total time', 'Downtime', 'Sent', 'Guest stalls', 'Guest work lost', 'Pre-copy rounds']);
+      } else {
+        expect(section.titles).toEqual([section.heading]);
+      }
+    }
+    for (const html of pages) expect(html).not.toMatch(/<title id="[^"]+">[a-z0-9-]+-chart<\/title>/);
   });
 });
 
