@@ -7,7 +7,8 @@ export { replay, replayText, replayEventLog, type MigrationReplay } from './app/
 export { replayAny, replayAnyText } from './app/use-cases/replay';
 export { runStorage, compareStorage, type RunStorageOptions, type CompareStorageOptions, type StorageRun, type StorageComparison } from './app/use-cases/run-storage';
 export { replayStorageLog, type StorageReplay } from './app/use-cases/replay-storage';
-export { reportFromLogTexts, renderReport, foldLog, type RunReport } from './app/reports/html-report';
+export { reportFromLogTexts, renderReport } from './app/reports/html-report';
+export { foldLog, type RunReport } from './app/reports/report-fold';
 export { loadPlugin, loadPlugins, type PluginModule, type PluginRegistry, type LoadedPlugin } from './infrastructure/plugins/plugin-loader';
 export { scenarioJsonSchema } from './app/scenarios/json-schema';
 export { storageScenarioSchema, parseStorageScenario, type StorageScenario, type StorageScenarioInput } from './domain/storage/scenario';

@@ -8,7 +8,7 @@ import { loadRecordedWrites } from '../../src/app/use-cases/recorded-writes';
 import { replay } from '../../src/app/use-cases/replay';
 import { runMigration } from '../../src/app/use-cases/run-migration';
 import { runStorage } from '../../src/app/use-cases/run-storage';
-import { LineSplitter, parseEventLog, scanEventLog, type ScanOptions } from '../../src/infrastructure/event-store/log-reader';
+import { LineSplitter, LogTextScanner, parseEventLog, scanEventLog, type ScanOptions } from '../../src/infrastructure/event-store/log-reader';
 import { removeDir, tempDir } from '../support/cli';
 import { contentLine, lineContent, logLines, rehash } from '../support/log';
 import { smallScenario } from '../support/scenarios';
@@ -232,5 +232,54 @@ describe('scanning a log file in chunks', () => {
     expect(() => loadRecordedWrites(written('missing-writes.ndjson', missing))).toThrow(`writes 0..${count - 1} are missing`);
     const damaged = damagedAtEnd(missing);
     expect(() => loadRecordedWrites(written('missing-then-damaged.ndjson', damaged.text))).toThrow(`line ${damaged.line}: integrity hash mismatch`);
+  });
+});
+
+describe('scanning a log\'s text as it is written', () => {
+  const scenario = { ...smallScenario({ memory: '4MiB', workload: { model: 'uniform', 'dirty-rate': 20000 } }), name: 'größe € 𝄞' };
+  const text = runMigration({ scenario, keepLog: true }).logText as string;
+
+  /** What a scanner makes of `written` fed in pieces of the sizes `sizes` gives in turn (cycled), or the InputError it raises. */
+  function scanPieces(written: string, sizes: readonly number[]): { header: unknown; events: EventEnvelope[]; summary: unknown } | string {
+    const events: EventEnvelope[] = [];
+    const scanner = new LogTextScanner('run.ndjson', () => (event) => events.push(event));
+    try {
+      for (let at = 0, turn = 0; at < written.length; turn++) {
+        const size = sizes[turn % sizes.length];
+        scanner.write(written.slice(at, at + size));
+        at += size;
+      }
+      const { header, summary } = scanner.end();
+      return { header, events, summary };
+    } catch (error) {
+      expect(error).toBeInstanceOf(InputError);
+      return (error as InputError).message;
+    }
+  }
+
+  function parsed(written: string): { header: unknown; events: readonly EventEnvelope[]; summary: unknown } | string {
+    try {
+      const { header, events, summary } = parseEventLog(written, 'run.ndjson');
+      return { header, events, summary };
+    } catch (error) {
+      return (error as InputError).message;
+    }
+  }
+
+  it('property: yields what the whole-text reader yields, for any pieces', () => {
+    const whole = parsed(text);
+    expect(typeof whole).not.toBe('string');
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 5 }), (sizes) => {
+      expect(scanPieces(text, sizes)).toEqual(whole);
+    }), { numRuns: 40 });
+  });
+
+  it('property: a text cut anywhere or with a character inserted anywhere reports what the whole-text reader reports', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: text.length - 1 }), fc.integer({ min: 1, max: 4096 }), fc.boolean(), (at, size, edit) => {
+      const damaged = edit ? `${text.slice(0, at)}x${text.slice(at)}` : text.slice(0, at);
+      const whole = parsed(damaged);
+      expect(typeof whole).toBe('string');
+      expect(scanPieces(damaged, [size])).toBe(whole);
+    }), { numRuns: 80 });
   });
 });

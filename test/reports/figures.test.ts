@@ -126,7 +126,7 @@ describe('axes', () => {
   it.each([1.02e9, 1.52e9, 2.768465e9, 1.673732e9, 9.9e9, 20.003e9, 166.43333e9, 1.626e6, 3600.028e9])(
     'a run of %d ns: time ticks readable, none running into the end label', (spanNs) => {
       const intervals = [{ row: 'VM', state: 'running (source)' as TimelineState, fromNs: 0, toNs: spanNs, detail: '' }];
-      const svg = timelineChart('t', ['VM'], intervals, spanNs);
+      const svg = timelineChart('t', 'VM state', ['VM'], intervals, spanNs);
       expect(overlapping(svg)).toEqual([]);
       const ticks = labels(svg).filter((label) => /^[\d,.]+$/.test(label.text));
       expect(ticks.length).toBeGreaterThanOrEqual(4);
@@ -140,6 +140,11 @@ describe('axes', () => {
     expect([5000, 10_000, 25_000].map(iops)).toEqual(['5k', '10k', '25k']);
     expect(axisFormatter(1)(0.1 + 0.2)).toBe('0.3');
     expect(axisFormatter(5e-7)(1e-7)).toBe('1e-7'); // kept exact rather than rounded to 0
+  });
+
+  it('a chart\'s SVG title is its title, escaped', () => {
+    const svg = comparisonBars('ratio', 'Sent < 1 & "rounds"', 'rounds', ['a', 'b'], [1, 0], 0);
+    expect(svg).toMatch(/^<svg [^>]*aria-labelledby="ratio-title"[^>]*><title id="ratio-title">Sent &lt; 1 &amp; &quot;rounds&quot;<\/title>/);
   });
 
   it('a whole-number figure gets whole ticks only', () => {

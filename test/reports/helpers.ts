@@ -55,3 +55,23 @@ export function svgsIn(html: string, id: string): number {
   const end = html.indexOf('</section>', start);
   return (html.slice(start, end).match(/<svg /g) ?? []).length;
 }
+
+export interface ChartSection {
+  readonly id: string;
+  /** The section's heading, as HTML text. */
+  readonly heading: string;
+  /** Each SVG's <title>, as HTML text, and the id its aria-labelledby names. */
+  readonly titles: readonly string[];
+}
+
+/** Every chart section of a page with its heading and its charts' titles (what screen readers read and hover shows). */
+export function chartSections(html: string): ChartSection[] {
+  return [...html.matchAll(/<section class="chart" id="([^"]+)"><h2>([^<]*)<\/h2>([\s\S]*?)<\/section>/g)].map(([, id, heading, body]) => ({
+    id,
+    heading,
+    titles: [...body.matchAll(/<svg [^>]*aria-labelledby="([^"]+)"[^>]*><title id="([^"]+)">([^<]*)<\/title>/g)].map(([, labelledBy, titleId, title]) => {
+      expect(titleId).toBe(labelledBy);
+      return title;
+    }),
+  }));
+}

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { ReportCollector, checkReportPath } from '../../src/app/reports/report-file';
 import { reportFromLogTexts } from '../../src';
 import { runMigration } from '../../src/app/use-cases/run-migration';
-import { cli, EXAMPLES, listDir, read, removeDir, sectionIds, svgsIn, tempDir } from './helpers';
+import { runStorage } from '../../src/app/use-cases/run-storage';
+import { foldLog, foldLogFileReport, type RunReport } from '../../src/app/reports/report-fold';
+import { parseEventLog } from '../../src/infrastructure/event-store/log-reader';
+import { scenario as storageScenario } from '../storage/support';
+import { virtsim } from '../support/cli';
+import { chartSections, cli, EXAMPLES, listDir, read, removeDir, sectionIds, svgsIn, tempDir } from './helpers';
 
 let dir: string;
 beforeEach(() => { dir = tempDir(); });
@@ -119,6 +124,36 @@ describe('--report on compare', () => {
   });
 });
 
+describe('reports of several runs (the built binary)', () => {
+  /** The report `replay` draws from the logs a comparison wrote: what the comparison's own report must be. */
+  function replayReport(logs: readonly string[]): string {
+    const path = join(dir, 'replayed.html');
+    expect(virtsim(['replay', ...logs, '--report', path]).status).toBe(0);
+    return read(path);
+  }
+
+  it('compare --report, on worker threads, draws what replay draws of its logs, with --events-dir or without', () => {
+    const strategies = ['pre-copy', 'post-copy', 'hybrid'];
+    const args = ['compare', ...SMALL, '--strategies', strategies.join(','), '--jobs', '2'];
+    const logs = join(dir, 'logs');
+    expect(virtsim([...args, '--events-dir', logs, '--report', join(dir, 'with-logs.html')]).status).toBe(0);
+    expect(virtsim([...args, '--report', join(dir, 'without.html')]).status).toBe(0);
+    const replayed = replayReport(strategies.map((name) => join(logs, `${name}.ndjson`)));
+    expect(read(join(dir, 'with-logs.html'))).toBe(replayed);
+    expect(read(join(dir, 'without.html'))).toBe(replayed);
+  });
+
+  it('storage --models --report draws what replay draws of its logs, with --events-dir or without', () => {
+    const args = ['storage', '--scenario', join(EXAMPLES, 'storage-compare.json'), '--models', 'host-based,network-based:out-of-band'];
+    const logs = join(dir, 'logs');
+    expect(virtsim([...args, '--events-dir', logs, '--report', join(dir, 'with-logs.html')]).status).toBe(0);
+    expect(virtsim([...args, '--report', join(dir, 'without.html')]).status).toBe(0);
+    const replayed = replayReport([join(logs, 'host-based.ndjson'), join(logs, 'network-based-out-of-band.ndjson')]);
+    expect(read(join(dir, 'with-logs.html'))).toBe(replayed);
+    expect(read(join(dir, 'without.html'))).toBe(replayed);
+  });
+});
+
 describe('--report on storage', () => {
   it('draws latency over time, I/O rate and device load; replay --report gives the same bytes', async () => {
     const log = join(dir, 'storage.ndjson');
@@ -148,6 +183,41 @@ describe('--report on storage', () => {
       'm0-latency', 'm0-iops', 'm0-device-load', 'm0-devices',
       'm1-latency', 'm1-iops', 'm1-device-load', 'm1-devices',
     ]);
+  });
+});
+
+describe('chart titles (the built binary)', () => {
+  /** The page a command wrote to `name` in the test's directory. */
+  function report(name: string, args: readonly string[]): string {
+    const path = join(dir, name);
+    const run = virtsim([...args, '--report', path]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    return read(path);
+  }
+
+  it('each chart\'s SVG title is the title shown with it, not its element id', () => {
+    const pages = [
+      report('migrate.html', ['migrate', ...SMALL]),
+      report('compare.html', ['compare', ...SMALL, '--strategies', 'pre-copy,post-copy']),
+      report('storage.html', ['storage', '--scenario', join(EXAMPLES, 'storage-compare.json'), '--models', 'host-based,device-based']),
+    ];
+    const sections = pages.flatMap(chartSections);
+    expect(sections.map((s) => s.id)).toEqual([
+      'rounds', 'rates', 'timeline',
+      'comparison', 'rounds', 'rates', 'timeline',
+      'comparison', 'comparison-mean', 'comparison-iops',
+      'm0-latency', 'm0-iops', 'm0-device-load', 'm0-devices', 'm1-latency', 'm1-iops', 'm1-device-load', 'm1-devices',
+    ]);
+    for (const section of sections) {
+      if (section.id === 'comparison' && section.titles.length > 1) {
+        // Compare's bars: each titled as drawn above its bars.
+        expect(section.titles).toEqual(['Total time', 'Downtime', 'Sent', 'Guest stalls', 'Guest work lost', 'Pre-copy rounds']);
+      } else {
+        expect(section.titles).toEqual([section.heading]);
+      }
+    }
+    for (const html of pages) expect(html).not.toMatch(/<title id="[^"]+">[a-z0-9-]+-chart<\/title>/);
   });
 });
 
@@ -183,16 +253,30 @@ describe('a bad --report path', () => {
 });
 
 describe('the report projection', () => {
-  it('draws from events only: a run\'s kept log and its replay draw the same page', () => {
-    const run = runMigration({ scenario: { vm: { memory: '256MiB' } }, strategy: 'hybrid', keepLog: true });
+  it('draws from events only: a run\'s kept log, its replay and the report folded as it wrote draw the same page', () => {
+    const run = runMigration({ scenario: { vm: { memory: '256MiB' } }, strategy: 'hybrid', keepLog: true, report: true });
     const live = new ReportCollector(join(dir, 'a.html'));
-    live.addLogText(run.logText as string);
+    live.add(run.report as RunReport);
     const path = join(dir, 'b.ndjson');
     writeFileSync(path, run.logText as string);
     const replayed = new ReportCollector(join(dir, 'b.html'));
     replayed.addLogFile(path);
+    const fromText = new ReportCollector(join(dir, 'c.html'));
+    fromText.add(foldLog(parseEventLog(run.logText as string)));
     expect(replayed.html()).toBe(live.html());
+    expect(fromText.html()).toBe(live.html());
     expect(existsSync(join(dir, 'a.html'))).toBe(false);
+  });
+
+  it('is folded as the run writes, keeping no text: a storage run\'s report, with a log file or without', () => {
+    const scenario = storageScenario();
+    const path = join(dir, 'storage.ndjson');
+    const toFile = runStorage({ scenario, eventsPath: path, report: true });
+    const inMemory = runStorage({ scenario, report: true });
+    expect(toFile.logText).toBeUndefined();
+    expect(inMemory.logText).toBeUndefined();
+    expect(inMemory.report).toEqual(toFile.report);
+    expect(toFile.report).toEqual(foldLogFileReport(path));
   });
 });
 

@@ -126,4 +126,35 @@ describe('virtsim storage and replay', () => {
       expect(JSON.parse(run.stdout).models).toHaveLength(2);
     });
   });
+
+  describe('what metadata changes cost, in the text (built CLI)', () => {
+    const text = (args: readonly string[]): string => {
+      const run = virtsim(['storage', ...args], ROOT);
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      return run.stdout;
+    };
+
+    it('out of band names the map invalidations for what they are, on a pool one host uses, and lists no pools', () => {
+      const args = ['--scenario', 'examples/scenarios/storage-refused.json', '--model', 'network-based:out-of-band'];
+      const out = text(args);
+      expect(out).toContain("map invalidations: 1 metadata changes sent 1 invalidations of hosts' cached maps (1 each)\n");
+      expect(out).not.toContain('cluster locking');
+      expect(out).not.toContain('shared pools');
+      // The JSON counts the same invalidations (under its cluster-locking key), and lists no pool shared by several hosts.
+      const locking = (JSON.parse(text([...args, '--json'])) as { 'cluster-locking': unknown })['cluster-locking'];
+      expect(locking).toEqual({ 'shared-pools': [], 'metadata-changes': 1, messages: 1, 'messages-per-change': 1 });
+    });
+
+    it('host-based names its lock messages and the pools several hosts share', () => {
+      expect(text(['--scenario', 'examples/scenarios/storage-host-cluster.json'])).toContain('cluster locking: 4 metadata changes cost 32 lock messages (8 each; shared pools shared)\n');
+    });
+
+    it('the comparison\'s column counts both as metadata messages', () => {
+      const out = text(['--scenario', 'examples/scenarios/storage-compare.json', '--models', 'host-based,network-based:out-of-band']);
+      expect(out).toMatch(/│ metadata msgs │/);
+      expect(out).toMatch(/│ network-based \(out-of-band\) │ db +│.*│ 322 +│ 307 +│/);
+      expect(out).not.toContain('lock msgs');
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { renderSweepReport } from '../../src/app/reports/sweep-report';
 import { sweep, SweepInterrupted } from '../../src/app/use-cases/sweep';
 import type { SweepFigures } from '../../src/app/use-cases/sweep-figures';
+import { chartSections } from '../reports/helpers';
 import { listDir, removeDir, tempDir, tinyScenario, virtsim, writeJson } from './helpers';
 
 const SECTIONS = ['total-time', 'downtime', 'ram-transferred', 'dirty-sync-count', 'postcopy-requests', 'degradation'];
@@ -31,6 +32,9 @@ describe('virtsim sweep --report', () => {
     expect(readFileSync(join(dir, 'two.html'), 'utf8')).toBe(html);
 
     expect(sectionIds(html)).toEqual(SECTIONS);
+    // Each chart's SVG title (read by screen readers, shown on hover) is its section's heading, not its id.
+    for (const section of chartSections(html)) expect(section.titles).toEqual([section.heading]);
+    expect(chartSections(html).map((s) => s.heading)).toContain('Total migration time');
     for (const id of SECTIONS) {
       const body = html.slice(html.indexOf(`id="${id}"`), html.indexOf('</section>', html.indexOf(`id="${id}"`)));
       expect(body).toMatch(new RegExp(`<svg [^>]*aria-labelledby="${id}-chart-title"`));

@@ -17,6 +17,7 @@ import { replayAny, type MigrationReplay } from '../use-cases/replay';
 import type { StorageReplay } from '../use-cases/replay-storage';
 import type * as StorageText from '../reports/storage-text';
 import { reportFor, type ReportCollector } from '../reports/report-file';
+import type { RunReport } from '../reports/report-fold';
 import type * as StorageRun from '../use-cases/run-storage';
 import { runMigration } from '../use-cases/run-migration';
 import { readScenarioFile } from '../use-cases/scenario-input';
@@ -122,16 +123,6 @@ function comparedScenario(run: MigrationReplay | StorageReplay): unknown {
   return scenario;
 }
 
-/**
- * A run's log into its report: read from the file `--events` wrote, as a
- * replay reads it (a log kept as text could not pass V8's string limit), else
- * the text the run kept.
- */
-function addRunLog(report: ReportCollector, eventsPath: string | undefined, logText: string | undefined): void {
-  if (eventsPath !== undefined) report.addLogFile(eventsPath);
-  else report.addLogText(logText as string);
-}
-
 function exitFor(result: MigrationResult): number {
   return result.verification.consistent ? EXIT_OK : EXIT_INCONSISTENT;
 }
@@ -173,10 +164,10 @@ export function buildCli(setExit: (code: number) => void): Command {
         stopPolicy: opts.stopPolicy,
         seed: opts.seed,
         eventsPath: opts.events,
-        keepLog: report !== undefined && opts.events === undefined,
+        report: report !== undefined,
       });
       if (report) {
-        addRunLog(report, opts.events, run.logText);
+        report.add(run.report as RunReport);
         report.write();
       }
       if (opts.json) printJson(run.result);
@@ -211,7 +202,7 @@ export function buildCli(setExit: (code: number) => void): Command {
         stopPolicy: opts.stopPolicy,
         seed: opts.seed,
         eventsDir: opts.eventsDir,
-        onLog: report ? (strategy, text) => report.addLogText(text, strategy) : undefined,
+        onReport: report ? (_strategy, run) => report.add(run) : undefined,
       });
       report?.write();
       if (opts.json) printJson(results);
@@ -239,10 +230,10 @@ export function buildCli(setExit: (code: number) => void): Command {
       const registry = await registryWith(opts.plugin, scenario, opts.scenario);
       if (opts.models) {
         if (opts.model || opts.events) throw InputError.at('--models', 'cannot be combined with --model or --events');
-        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry, keepLog: report !== undefined, eventsDir: opts.eventsDir });
+        const comparison = compareStorage({ scenario, source: opts.scenario, models: opts.models, registry, report: report !== undefined, eventsDir: opts.eventsDir });
         const results = comparison.runs.map((run) => run.result);
         if (report) {
-          for (const run of comparison.runs) if (run.logText !== undefined) report.addLogText(run.logText, run.result.model);
+          for (const run of comparison.runs) report.add(run.report as RunReport);
           report.write();
         }
         if (opts.json) printJson({ models: results });
@@ -250,9 +241,9 @@ export function buildCli(setExit: (code: number) => void): Command {
         setExit(results.every((r) => r.verification.consistent) ? EXIT_OK : EXIT_INCONSISTENT);
         return;
       }
-      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events, registry, keepLog: report !== undefined && opts.events === undefined });
+      const run = runStorage({ scenario, source: opts.scenario, model: opts.model, eventsPath: opts.events, registry, report: report !== undefined });
       if (report) {
-        addRunLog(report, opts.events, run.logText);
+        report.add(run.report as RunReport);
         report.write();
       }
       if (opts.json) printJson(run.result);

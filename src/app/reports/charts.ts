@@ -1,6 +1,7 @@
 import type { CustomSeriesRenderItemAPI, CustomSeriesRenderItemParams, EChartsOption } from 'echarts';
 import type { MigrationReportData, StorageReportData, TimelineInterval, TimelineState } from './report-data';
 import { byCodeUnits } from '../../domain/text-order';
+import { escapeHtml } from './escape-html';
 
 type ECharts = typeof import('echarts');
 let loaded: ECharts | null = null;
@@ -57,9 +58,11 @@ export const PALETTE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#56B4E9', '
  * Renders an option to an SVG string with ECharts' server-side renderer. The
  * instance ids ECharts puts in class names, clip paths and gradients count up
  * per process; they are renamed after the chart's own id so the same data
- * always gives the same bytes (and several charts can share one page).
+ * always gives the same bytes (and several charts can share one page). The
+ * SVG's <title>, which screen readers read and browsers show on hover, is the
+ * title the page shows with the chart.
  */
-export function renderSvg(id: string, option: EChartsOption, width: number, height: number): string {
+export function renderSvg(id: string, title: string, option: EChartsOption, width: number, height: number): string {
   const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, textStyle: { fontFamily: FONT }, color: PALETTE, ...option });
@@ -75,7 +78,7 @@ export function renderSvg(id: string, option: EChartsOption, width: number, heig
         renamed.set(whole, name);
       }
       return name;
-    }).replace('<svg ', `<svg role="img" aria-labelledby="${id}-title" `).replace(/(<svg[^>]*>)/, `$1<title id="${id}-title">${id}</title>`);
+    }).replace('<svg ', `<svg role="img" aria-labelledby="${id}-title" `).replace(/(<svg[^>]*>)/, `$1<title id="${id}-title">${escapeHtml(title)}</title>`);
   } finally {
     chart.dispose();
   }
@@ -108,7 +111,7 @@ function timeAxis(spanNs: number, name = 'virtual time') {
 }
 
 /** Pages sent per pre-copy round (then stop-and-copy and post-copy), beside what the guest re-dirtied meanwhile. */
-export function roundsChart(id: string, runs: readonly MigrationReportData[]): string {
+export function roundsChart(id: string, title: string, runs: readonly MigrationReportData[]): string {
   const labels: string[] = [];
   for (const run of runs) for (const r of run.rounds) if (!labels.includes(r.label)) labels.push(r.label);
   const order = (label: string) => (label === 'stop-and-copy' ? 1e9 : label === 'post-copy' ? 2e9 : Number(label.split(' ')[1]));
@@ -146,7 +149,7 @@ export function roundsChart(id: string, runs: readonly MigrationReportData[]): s
     });
   }
   const max = Math.max(0, ...runs.flatMap((run) => run.rounds.flatMap((r) => [r.pages, r.redirtied ?? 0])));
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     ...baseGrid(true, seriesNames(series)),
     xAxis: { type: 'category', data: labels, axisLabel: { interval: labels.length > 24 ? 'auto' : 0, rotate: labels.length > 12 ? 30 : 0 } },
     yAxis: { type: 'value', name: 'pages', minInterval: 1, axisLabel: { formatter: axisFormatter(max) } },
@@ -155,7 +158,7 @@ export function roundsChart(id: string, runs: readonly MigrationReportData[]): s
 }
 
 /** Guest dirtying and sending, both MiB/s, over virtual time. */
-export function ratesChart(id: string, runs: readonly MigrationReportData[]): string {
+export function ratesChart(id: string, title: string, runs: readonly MigrationReportData[]): string {
   const span = Math.max(...runs.map((r) => r.migrationEndNs));
   const unit = timeUnit(span);
   const series: EChartsOption['series'] = [];
@@ -175,7 +178,7 @@ export function ratesChart(id: string, runs: readonly MigrationReportData[]): st
       data: x.map((value, i) => [value, run.rates.values.dirtied[i]]),
     });
   });
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     ...baseGrid(true, seriesNames(series)),
     xAxis: timeAxis(span),
     yAxis: { type: 'value', name: 'MiB/s', axisLabel: { formatter: axisFormatter(Math.max(0, ...runs.flatMap((run) => [...run.rates.values.sent, ...run.rates.values.dirtied]))) } },
@@ -184,7 +187,7 @@ export function ratesChart(id: string, runs: readonly MigrationReportData[]): st
 }
 
 /** Rows of coloured spans: the VM's state, the migration link, each client's outage. */
-export function timelineChart(id: string, rows: readonly string[], intervals: readonly TimelineInterval[], spanNs: number): string {
+export function timelineChart(id: string, title: string, rows: readonly string[], intervals: readonly TimelineInterval[], spanNs: number): string {
   const unit = timeUnit(spanNs);
   const graphic = echarts().graphic;
   const states = STATE_ORDER.filter((state) => intervals.some((i) => i.state === state));
@@ -208,7 +211,7 @@ export function timelineChart(id: string, rows: readonly string[], intervals: re
     data: intervals.filter((i) => i.state === state).map((i) => [rows.indexOf(i.row), round3(i.fromNs / unit.perNs), round3(i.toNs / unit.perNs), i.detail]),
   }));
   const height = 110 + rows.length * 34;
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     grid: { left: Math.min(260, 20 + Math.max(...rows.map((r) => r.length)) * 7), right: 30, top: 30 + Math.ceil(states.reduce((sum, s) => sum + 60 + s.length * 7, 0) / (CHART_WIDTH - 80)) * 22, bottom: 48 },
     legend: { top: 6, itemGap: 26 },
     xAxis: timeAxis(spanNs),
@@ -223,7 +226,7 @@ export function timelineChart(id: string, rows: readonly string[], intervals: re
  * 1030 where the table says 1026.0); a whole-number figure gets whole ticks.
  */
 export function comparisonBars(id: string, title: string, unitName: string, names: readonly string[], values: readonly number[], decimals: number): string {
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     title: { text: title, left: 'center', top: 4, textStyle: { fontSize: 13, fontWeight: 'bold', fontFamily: FONT } },
     grid: { left: 62, right: 16, top: 40, bottom: 34 },
     xAxis: { type: 'category', data: [...names], axisLabel: { interval: 0, fontSize: 11 } },
@@ -237,8 +240,8 @@ export function comparisonBars(id: string, title: string, unitName: string, name
 }
 
 /** Grouped bars: one group per category (volume), one bar per series (model). */
-export function groupedBars(id: string, yName: string, categories: readonly string[], groups: readonly { name: string; values: readonly number[] }[]): string {
-  return renderSvg(id, {
+export function groupedBars(id: string, title: string, yName: string, categories: readonly string[], groups: readonly { name: string; values: readonly number[] }[]): string {
+  return renderSvg(id, title, {
     ...baseGrid(true, groups.map((g) => g.name)),
     xAxis: { type: 'category', data: [...categories], axisLabel: { interval: 0 } },
     yAxis: { type: 'value', name: yName, axisLabel: { formatter: axisFormatter(Math.max(0, ...groups.flatMap((g) => g.values))) } },
@@ -247,7 +250,7 @@ export function groupedBars(id: string, yName: string, categories: readonly stri
 }
 
 /** Latency per volume over time (mean solid, p99 dashed), with numbered markers for faults and background work. */
-export function latencyChart(id: string, data: StorageReportData): string {
+export function latencyChart(id: string, title: string, data: StorageReportData): string {
   const unit = timeUnit(data.endNs);
   const x = data.t.map((t) => round3((t + data.binNs / 2) / unit.perNs));
   const values = data.volumes.flatMap((v) => [...data.latency[v].mean, ...data.latency[v].p99]).filter((v) => Number.isFinite(v) && v > 0);
@@ -270,7 +273,7 @@ export function latencyChart(id: string, data: StorageReportData): string {
       })),
     };
   }
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     ...baseGrid(true, seriesNames(series)),
     xAxis: timeAxis(data.endNs),
     yAxis: { type: logScale ? 'log' : 'value', name: 'latency (ms)' },
@@ -279,10 +282,10 @@ export function latencyChart(id: string, data: StorageReportData): string {
 }
 
 /** I/O operations per second per volume. */
-export function iopsChart(id: string, data: StorageReportData): string {
+export function iopsChart(id: string, title: string, data: StorageReportData): string {
   const unit = timeUnit(data.endNs);
   const x = data.t.map((t) => round3((t + data.binNs / 2) / unit.perNs));
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     ...baseGrid(true, data.volumes),
     xAxis: timeAxis(data.endNs),
     yAxis: { type: 'value', name: 'IOPS', axisLabel: { formatter: axisFormatter(Math.max(0, ...data.volumes.flatMap((v) => data.latency[v].iops))) } },
@@ -291,11 +294,11 @@ export function iopsChart(id: string, data: StorageReportData): string {
 }
 
 /** The busiest devices' utilization over time (at most `top` lines). */
-export function deviceLoadChart(id: string, data: StorageReportData, top = 8): string {
+export function deviceLoadChart(id: string, title: string, data: StorageReportData, top = 8): string {
   const unit = timeUnit(data.endNs);
   const x = data.t.map((t) => round3((t + data.binNs / 2) / unit.perNs));
   const busiest = [...data.deviceLoad].sort((a, b) => b.mean - a.mean || byCodeUnits(a.device, b.device)).slice(0, top);
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     ...baseGrid(true, busiest.map((d) => d.device)),
     xAxis: timeAxis(data.endNs),
     yAxis: { type: 'value', name: 'utilization (%)', min: 0, max: 100 },
@@ -304,9 +307,9 @@ export function deviceLoadChart(id: string, data: StorageReportData, top = 8): s
 }
 
 /** Mean utilization of every device that worked, horizontal bars. */
-export function deviceBarsChart(id: string, data: StorageReportData): string {
+export function deviceBarsChart(id: string, title: string, data: StorageReportData): string {
   const devices = data.deviceLoad;
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     grid: { left: Math.min(220, 24 + Math.max(...devices.map((d) => d.device.length + d.class.length + (d.failed ? 11 : 3))) * 7), right: 60, top: 16, bottom: 40 },
     xAxis: { type: 'value', name: 'mean utilization (%)', nameLocation: 'middle', nameGap: 26, min: 0, max: 100 },
     yAxis: { type: 'category', inverse: true, data: devices.map((d) => `${d.device} (${d.class}${d.failed ? ', failed' : ''})`), axisLabel: { interval: 0 } },
@@ -337,7 +340,7 @@ const SYMBOLS = ['circle', 'rect', 'triangle', 'diamond', 'emptyCircle', 'emptyR
  * combination of the other keys) through the means over seeds, with min..max
  * whiskers where the seeds differ.
  */
-export function sweepChart(id: string, xName: string, yName: string, categories: readonly string[], lines: readonly SweepLine[]): string {
+export function sweepChart(id: string, title: string, xName: string, yName: string, categories: readonly string[], lines: readonly SweepLine[]): string {
   const series: NonNullable<EChartsOption['series']> = [];
   for (const line of lines) {
     const color = PALETTE[line.color % PALETTE.length];
@@ -368,7 +371,7 @@ export function sweepChart(id: string, xName: string, yName: string, categories:
   const names = lines.map((line) => line.name);
   const { grid } = baseGrid(true, names) as { grid: { top: number } };
   const rotate = categories.length > 10 || categories.some((c) => c.length > 14);
-  return renderSvg(id, {
+  return renderSvg(id, title, {
     // Room for the y axis' name under the legend, and for rotated labels.
     grid: { ...grid, top: grid.top + 16, bottom: rotate ? 70 : 48 },
     legend: { top: 6, itemGap: 22, data: names },

@@ -1,11 +1,10 @@
-import { EventFold, foldEvents, foldLogFile } from '../use-cases/fold-events';
 import type { MigrationResult } from '../../domain/migration/result';
 import type { StorageResult } from '../../domain/storage/result';
-import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
-import { migrationReplay, migrationProjections, replayEventLog, type MigrationProjections } from '../use-cases/replay';
-import { replayStorageLog, storageProjections, storageReplay, type StorageProjections } from '../use-cases/replay-storage';
+import { parseEventLog } from '../../infrastructure/event-store/log-reader';
 import { comparisonBars, deviceBarsChart, deviceLoadChart, groupedBars, iopsChart, latencyChart, ratesChart, roundsChart, timelineChart, timeUnit } from './charts';
-import { MigrationReportProjection, StorageReportProjection, type MigrationReportData, type StorageReportData, type TimelineInterval } from './report-data';
+import { escapeHtml } from './escape-html';
+import type { MigrationReportData, TimelineInterval } from './report-data';
+import { foldLog, type MigrationRunReport, type RunReport, type StorageRunReport } from './report-fold';
 
 /*
  * One self-contained HTML page per report: inline CSS, charts as inline SVG
@@ -13,49 +12,6 @@ import { MigrationReportProjection, StorageReportProjection, type MigrationRepor
  * from event logs, so a report drawn from a replayed log is byte-identical to
  * the one the live run wrote.
  */
-
-export interface MigrationRunReport {
-  readonly kind: 'migration';
-  readonly data: MigrationReportData;
-  readonly result: MigrationResult;
-  readonly scenario: unknown;
-}
-
-export interface StorageRunReport {
-  readonly kind: 'storage';
-  readonly data: StorageReportData;
-  readonly result: StorageResult;
-  readonly scenario: unknown;
-}
-
-export type RunReport = MigrationRunReport | StorageRunReport;
-
-/** A verified log (see parseEventLog) folded into what its report shows. */
-export function foldLog(log: EventLog, source = 'log'): RunReport {
-  if (log.header.kind === 'storage') {
-    const [projection] = foldEvents(log.events, () => [new StorageReportProjection()], source);
-    return { kind: 'storage', data: projection.result(), result: replayStorageLog(log, source).result, scenario: log.header.scenario };
-  }
-  const [projection] = foldEvents(log.events, () => [new MigrationReportProjection()], source);
-  return { kind: 'migration', data: projection.result(), result: replayEventLog(log, source).result, scenario: log.header.scenario };
-}
-
-/** A log file folded into what its report shows as it is read (see foldLogFile), the same as foldLog a text. */
-export function foldLogFileReport(path: string): RunReport {
-  const { header, summary, folds: [report, replayed] } = foldLogFile(path, (header) => (header.kind === 'storage'
-    ? [new EventFold(() => [new StorageReportProjection()] as const), new EventFold(storageProjections)]
-    : [new EventFold(() => [new MigrationReportProjection()] as const), new EventFold(migrationProjections(header))]));
-  if (header.kind === 'storage') {
-    const [projection] = report.projections as readonly [StorageReportProjection];
-    return { kind: 'storage', data: projection.result(), result: storageReplay(header, replayed.projections as StorageProjections, summary).result, scenario: header.scenario };
-  }
-  const [projection] = report.projections as readonly [MigrationReportProjection];
-  return { kind: 'migration', data: projection.result(), result: migrationReplay(header, replayed.projections as MigrationProjections, summary).result, scenario: header.scenario };
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 const CSS = `
 :root { color-scheme: light; }
@@ -102,6 +58,11 @@ export function card(key: string, value: string, tone = ''): string {
 
 export function section(id: string, title: string, note: string, body: string): string {
   return `<section class="chart" id="${id}"><h2>${escapeHtml(title)}</h2><p class="note">${escapeHtml(note)}</p>\n${body}\n</section>`;
+}
+
+/** A section of one chart, `ID-chart`, titled as the section (the SVG's title too); `after` follows the chart. */
+function chartSection(id: string, title: string, note: string, chart: (id: string, title: string) => string, after = ''): string {
+  return section(id, title, note, `${chart(`${id}-chart`, title)}${after}`);
 }
 
 export function page(title: string, subtitle: string, body: string, footer: string): string {
@@ -203,16 +164,16 @@ function migrationReport(runs: readonly MigrationRunReport[]): string {
   } else {
     parts.push(migrationCards(first.result));
   }
-  parts.push(section('rounds', 'Pages per round', compare
+  parts.push(chartSection('rounds', 'Pages per round', compare
     ? 'Pages each strategy sent per pre-copy round, then while paused (stop-and-copy) and after the switch (post-copy).'
-    : 'Pages sent in each pre-copy round, while the VM was paused (stop-and-copy) and after the switch (post-copy), beside the pages the guest dirtied during each round, to be sent again. Converging rounds shrink.', roundsChart('rounds-chart', data)));
-  parts.push(section('rates', 'Dirty rate and send rate over time', compare
+    : 'Pages sent in each pre-copy round, while the VM was paused (stop-and-copy) and after the switch (post-copy), beside the pages the guest dirtied during each round, to be sent again. Converging rounds shrink.', (id, title) => roundsChart(id, title, data)));
+  parts.push(chartSection('rates', 'Dirty rate and send rate over time', compare
     ? 'Per strategy, in MiB/s: what went over the wire (solid) and what the guest wrote (writes x page size, dashed).'
-    : 'In MiB/s: what went over the wire (blue) against what the guest wrote (writes x page size, red). Pre-copy converges only while sending outruns dirtying.', ratesChart('rates-chart', data)));
+    : 'In MiB/s: what went over the wire (blue) against what the guest wrote (writes x page size, red). Pre-copy converges only while sending outruns dirtying.', (id, title) => ratesChart(id, title, data)));
   const rows = compare ? data.flatMap((d) => d.rows.map((row) => `${d.strategy} · ${row}`)) : [...first.data.rows];
   const intervals = compare ? data.flatMap((d) => d.timeline.map((i) => ({ ...i, row: `${d.strategy} · ${i.row}` }))) : [...first.data.timeline];
-  parts.push(section('timeline', data.some((d) => d.network) ? 'VM state and client outages' : 'VM state', timelineNote(data),
-    `${timelineChart('timeline-chart', rows, intervals, span)}\n${longestSpans(intervals, unit.perNs, unit.name)}`));
+  parts.push(chartSection('timeline', data.some((d) => d.network) ? 'VM state and client outages' : 'VM state', timelineNote(data),
+    (id, title) => timelineChart(id, title, rows, intervals, span), `\n${longestSpans(intervals, unit.perNs, unit.name)}`));
   parts.push(scenarioDetails(first.scenario));
   const title = compare ? `virtsim compare: ${runs.map((r) => r.data.strategy).join(' vs ')}` : `virtsim migration: ${first.data.strategy}`;
   const subtitle = `VM ${first.data.vm}, ${first.data.source} → ${first.data.destination}${compare ? '' : `, stop policy ${first.data.stopPolicy}`}`;
@@ -241,12 +202,12 @@ function storageRunSections(run: StorageRunReport, prefix: string): string[] {
   const markers = data.markers.length > 0
     ? `<ol class="markers">${data.markers.map((m) => `<li>${escapeHtml(m.label)} at ${(m.atNs / unit.perNs).toFixed(3)} ${unit.name}</li>`).join('')}</ol>`
     : '';
-  parts.push(section(`${prefix}latency`, 'Latency over time', 'Per volume: mean latency (solid) and p99 (dashed) per time bin. Numbered lines mark faults and background work (listed below).',
-    `${latencyChart(`${prefix}latency-chart`, data)}\n${markers}`));
-  parts.push(section(`${prefix}iops`, 'I/O rate over time', 'I/O operations per second, per volume.', iopsChart(`${prefix}iops-chart`, data)));
+  parts.push(chartSection(`${prefix}latency`, 'Latency over time', 'Per volume: mean latency (solid) and p99 (dashed) per time bin. Numbered lines mark faults and background work (listed below).',
+    (id, title) => latencyChart(id, title, data), `\n${markers}`));
+  parts.push(chartSection(`${prefix}iops`, 'I/O rate over time', 'I/O operations per second, per volume.', (id, title) => iopsChart(id, title, data)));
   if (data.deviceLoad.length > 0) {
-    parts.push(section(`${prefix}device-load`, 'Device load over time', 'Utilization (busy time per bin) of the busiest devices.', deviceLoadChart(`${prefix}device-load-chart`, data)));
-    parts.push(section(`${prefix}devices`, 'Device load', 'Mean utilization over the run of every device that did work: green under 50 %, yellow under 80 %, red above; grey: failed during the run.', deviceBarsChart(`${prefix}devices-chart`, data)));
+    parts.push(chartSection(`${prefix}device-load`, 'Device load over time', 'Utilization (busy time per bin) of the busiest devices.', (id, title) => deviceLoadChart(id, title, data)));
+    parts.push(chartSection(`${prefix}devices`, 'Device load', 'Mean utilization over the run of every device that did work: green under 50 %, yellow under 80 %, red above; grey: failed during the run.', (id, title) => deviceBarsChart(id, title, data)));
   }
   return parts;
 }
@@ -258,9 +219,11 @@ function storageReport(runs: readonly StorageRunReport[]): string {
     const models = runs.map((r) => r.data.model);
     const volumes = runs[0].result.volumes.map((v) => v.name);
     const figure = (pick: (v: StorageResult['volumes'][number]) => number) => runs.map((r) => ({ name: r.data.model, values: volumes.map((name) => { const v = r.result.volumes.find((x) => x.name === name); return v ? pick(v) : 0; }) }));
-    parts.push(section('comparison', 'Models side by side: p99 latency', `Same volumes and I/O trace under ${models.join(', ')}.`, groupedBars('cmp-p99', 'p99 latency (ms)', volumes, figure((v) => v.latency.p99))));
-    parts.push(section('comparison-mean', 'Models side by side: mean latency', 'Mean latency per volume.', groupedBars('cmp-mean', 'mean latency (ms)', volumes, figure((v) => v.latency.mean))));
-    parts.push(section('comparison-iops', 'Models side by side: IOPS', 'I/O operations per simulated second per volume.', groupedBars('cmp-iops', 'IOPS', volumes, figure((v) => v.iops))));
+    const bars = (id: string, title: string, note: string, chartId: string, yName: string, pick: (v: StorageResult['volumes'][number]) => number) =>
+      section(id, title, note, groupedBars(chartId, title, yName, volumes, figure(pick)));
+    parts.push(bars('comparison', 'Models side by side: p99 latency', `Same volumes and I/O trace under ${models.join(', ')}.`, 'cmp-p99', 'p99 latency (ms)', (v) => v.latency.p99));
+    parts.push(bars('comparison-mean', 'Models side by side: mean latency', 'Mean latency per volume.', 'cmp-mean', 'mean latency (ms)', (v) => v.latency.mean));
+    parts.push(bars('comparison-iops', 'Models side by side: IOPS', 'I/O operations per simulated second per volume.', 'cmp-iops', 'IOPS', (v) => v.iops));
     runs.forEach((run, index) => {
       parts.push(`<h2 class="run">${escapeHtml(run.data.model)}</h2>`);
       parts.push(storageCards(run.result));

@@ -1,8 +1,8 @@
 import { InputError } from '../../domain/errors';
-import { parseEventLog } from '../../infrastructure/event-store/log-reader';
 import { writeFileAtomic } from '../../infrastructure/event-store/log-sink';
 import { checkOutputFile } from '../../infrastructure/output-files';
-import { foldLog, foldLogFileReport, renderReport, type RunReport } from './html-report';
+import { renderReport } from './html-report';
+import { foldLogFileReport, type RunReport } from './report-fold';
 
 const FIELD = '--report';
 
@@ -17,8 +17,9 @@ export function checkReportPath(path: string): void {
 }
 
 /**
- * Gathers the runs a report shows, each folded from its event log as it
- * arrives (the log text is not kept), and writes the page atomically.
+ * Gathers the runs a report shows, each folded from its event log (as the
+ * run wrote it, or from its file; the log text is not kept), and writes the
+ * page atomically.
  */
 export class ReportCollector {
   private readonly runs: RunReport[] = [];
@@ -27,9 +28,9 @@ export class ReportCollector {
     checkReportPath(path);
   }
 
-  /** A log as a run wrote it (NDJSON text). */
-  addLogText(text: string, source = 'log'): void {
-    this.runs.push(foldLog(parseEventLog(text, source), source));
+  /** A run's report, folded as it wrote its log (a run's `report: true`). */
+  add(run: RunReport): void {
+    this.runs.push(run);
   }
 
   addLogFile(path: string): void {

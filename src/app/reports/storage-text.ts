@@ -7,6 +7,18 @@ function modelName(result: StorageResult): string {
   return result.mode ? `${result.model} (${result.mode})` : result.model;
 }
 
+/**
+ * What metadata changes cost in messages, named for what they are: out of
+ * band, the metadata server invalidating the map each host caches (one host
+ * or many); otherwise the lock traffic of pools several hosts share.
+ */
+function metadataMessagesLine(result: StorageResult): string | undefined {
+  const { 'metadata-changes': changes, messages, 'messages-per-change': each, 'shared-pools': shared } = result['cluster-locking'];
+  if (messages === 0) return undefined;
+  if (result.mode === 'out-of-band') return `map invalidations: ${changes} metadata changes sent ${messages} invalidations of hosts' cached maps (${each} each)`;
+  return `cluster locking: ${changes} metadata changes cost ${messages} lock messages (${each} each${shared.length > 0 ? `; shared pools ${shared.join(', ')}` : ''})`;
+}
+
 /** The human summary of one storage run: volumes, devices, then what happened. */
 export function formatStorage(result: StorageResult): string {
   const lines: string[] = [];
@@ -24,8 +36,8 @@ export function formatStorage(result: StorageResult): string {
   lines.push(devices.toString());
   const notes: string[] = [];
   if (result.appliance) notes.push(`appliance: ${result.appliance.ops} ops, ${result.appliance['mb-per-s']} MB/s, utilization ${result.appliance.utilization}`);
-  const locking = result['cluster-locking'];
-  if (locking.messages > 0) notes.push(`cluster locking: ${locking['metadata-changes']} metadata changes cost ${locking.messages} messages (${locking['messages-per-change']} each; shared pools ${locking['shared-pools'].join(', ')})`);
+  const metadataMessages = metadataMessagesLine(result);
+  if (metadataMessages) notes.push(metadataMessages);
   if (result['metadata-lookups'] > 0) notes.push(`metadata-server lookups: ${result['metadata-lookups']}`);
   for (const p of result.paths) if (p.failures > 0 || !p.up) notes.push(`path ${p.name}: ${p.up ? 'up' : 'DOWN'}, ${p.failures} failure(s), ${p.ops} ops`);
   for (const t of result['thin-pools']) {
@@ -51,7 +63,8 @@ export function formatStorage(result: StorageResult): string {
 
 /** One row per model, same volumes and trace. */
 export function formatStorageComparison(results: readonly StorageResult[]): string {
-  const table = new Table({ head: ['model', 'volume', 'IOPS', 'MB/s', 'mean ms', 'p50 ms', 'p99 ms', 'max ms', 'lock msgs', 'lookups', 'lost'], style });
+  // Lock messages, or out of band map invalidations: both what metadata changes cost.
+  const table = new Table({ head: ['model', 'volume', 'IOPS', 'MB/s', 'mean ms', 'p50 ms', 'p99 ms', 'max ms', 'metadata msgs', 'lookups', 'lost'], style });
   for (const result of results) {
     for (const v of result.volumes) {
       table.push([modelName(result), v.name, v.iops, v['mb-per-s'], v.latency.mean, v.latency.p50, v.latency.p99, v.latency.max, result['cluster-locking'].messages, result['metadata-lookups'], v['lost-blocks']]);

@@ -1,7 +1,8 @@
 import { writeFileAtomic } from '../../infrastructure/event-store/log-sink';
 import type { SweepFigures } from '../use-cases/sweep-figures';
 import { sweepChart, type SweepLine } from './charts';
-import { card, escapeHtml, page, section } from './html-report';
+import { escapeHtml } from './escape-html';
+import { card, page, section } from './html-report';
 
 /*
  * The page `virtsim sweep --report` writes: one chart per figure against the
@@ -123,7 +124,7 @@ export function renderSweepReport(input: SweepReportInput): string {
         return { mean: values.reduce((sum, v) => sum + v, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
       }),
     }));
-    const chart = sweepChart(`${spec.id}-chart`, xName, spec.unit, categories, chartLines);
+    const chart = sweepChart(`${spec.id}-chart`, spec.title, xName, spec.unit, categories, chartLines);
     const header = `<tr><th>${escapeHtml(xName)}</th>${chartLines.map((line) => `<th>${escapeHtml(line.name)}</th>`).join('')}</tr>`;
     const body = categories.map((category, i) => `<tr><td>${escapeHtml(category)}</td>${chartLines.map((line, l) => {
       const p = line.points[i];

@@ -8,14 +8,20 @@ import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResu
 import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkStringList } from './library-options';
 import { checkChoiceTypes, runMigration, type RunMigrationOptions } from './run-migration';
 import { logPathsIn, StagedLogs } from './staged-logs';
+import type { RunReport } from '../reports/report-fold';
 import { runShared, WorkerPool } from './worker-pool';
 
-export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog'> {
+export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog' | 'report'> {
   readonly strategies: readonly string[];
   /** Write one log per strategy here, as STRATEGY.ndjson. */
   readonly eventsDir?: string;
-  /** Receives each strategy's event log (NDJSON text) as its run ends, e.g. for a report. */
+  /** Receives each strategy's event log (NDJSON text) as its run ends; a text cannot pass V8's longest string (~512 MiB). */
   readonly onLog?: (strategy: string, logText: string) => void;
+  /**
+   * Receives each strategy's report (what renderReport draws), folded as its
+   * log was written: unlike a log's text, it does not grow with the log.
+   */
+  readonly onReport?: (strategy: string, report: RunReport) => void;
 }
 
 export interface ParallelCompareOptions extends Omit<CompareOptions, 'sharedTrace'> {
@@ -36,6 +42,7 @@ function checkCompareTypes(entry: string, options: ParallelCompareOptions): void
   checkOptionalString('eventsDir', options.eventsDir);
   checkOptionalStringList('plugins', options.plugins, 'paths');
   if (options.onLog !== undefined && typeof options.onLog !== 'function') throw InputError.at('onLog', 'must be a function');
+  if (options.onReport !== undefined && typeof options.onReport !== 'function') throw InputError.at('onReport', 'must be a function');
 }
 
 /** Checks the list before anything runs: not empty, no name twice, every name registered. */
@@ -79,8 +86,10 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
         eventsFlag: EVENTS_DIR,
         stageEvents: true,
         keepLog: options.onLog !== undefined,
+        report: options.onReport !== undefined,
       });
       if (run.logText !== undefined) options.onLog?.(name, run.logText);
+      if (run.report !== undefined) options.onReport?.(name, run.report);
       results[name] = run.result;
     }
     staged.publish();
@@ -94,7 +103,7 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
  * {@link compareStrategies} on several threads: this one and `jobs - 1`
  * workers take the strategies from one shared counter, each thread drawing
  * the workload once for the strategies it runs. Results, logs and the order
- * of `onLog` calls are the same whatever `jobs` is.
+ * of `onLog` and `onReport` calls are the same whatever `jobs` is.
  */
 export async function compareStrategiesInParallel(options: ParallelCompareOptions): Promise<Record<string, MigrationResult>> {
   checkCompareTypes('compareStrategiesInParallel', options);
@@ -121,6 +130,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
       index, scenario: options.scenario, source: options.source, set: options.set, strategy: name,
       stopPolicy: options.stopPolicy, seed: options.seed, plugins: options.plugins ?? here.pluginFiles, reply: 'result',
       eventsPath: paths.get(name), eventsFlag: EVENTS_DIR, stageEvents: true, keepLog: options.onLog !== undefined,
+      report: options.onReport !== undefined,
     }));
     const finished: (FinishedRun | undefined)[] = tasks.map(() => undefined);
     await runShared(pool, {
@@ -137,6 +147,7 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     options.strategies.forEach((name, index) => {
       const run = finished[index] as FinishedRun;
       if (run.logText !== undefined) options.onLog?.(name, run.logText);
+      if (run.report !== undefined) options.onReport?.(name, run.report);
       results[name] = run.result;
     });
     staged.publish();

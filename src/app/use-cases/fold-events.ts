@@ -1,7 +1,8 @@
 import { InputError } from '../../domain/errors';
 import type { EventEnvelope } from '../../domain/event';
 import type { LogHeader } from '../../infrastructure/event-store/log-format';
-import { scanEventLog } from '../../infrastructure/event-store/log-reader';
+import { LogTextScanner, scanEventLog } from '../../infrastructure/event-store/log-reader';
+import type { LogSink } from '../../infrastructure/event-store/log-sink';
 import type { LogSummary } from '../../infrastructure/event-store/log-writer';
 
 /** Events reach projections in batches: one immer draft per batch. */
@@ -115,6 +116,27 @@ export interface FoldedLog<F> {
   readonly folds: F;
 }
 
+/** The folds `begin` makes for a log's header, fed each event as a scan verifies it. */
+class ScanFolds<const F extends readonly EventFold<Handlers>[]> {
+  private folds: F | undefined;
+
+  constructor(private readonly begin: (header: LogHeader) => F) {}
+
+  readonly start = (header: LogHeader): ((event: EventEnvelope) => void) => {
+    const folds = this.begin(header);
+    this.folds = folds;
+    return (event) => {
+      for (const fold of folds) fold.add(event);
+    };
+  };
+
+  /** Each fold finished, in order, once the whole log is verified. */
+  finish(again: EventSource, name: string): F {
+    for (const fold of this.folds as F) fold.finish(again, name);
+    return this.folds as F;
+  }
+}
+
 /**
  * Reads, verifies and folds a log file in one pass (see scanEventLog): memory
  * does not grow with the log. `begin` makes the folds the header calls for;
@@ -122,17 +144,44 @@ export interface FoldedLog<F> {
  * event being named by reading the file again.
  */
 export function foldLogFile<const F extends readonly EventFold<Handlers>[]>(path: string, begin: (header: LogHeader) => F): FoldedLog<F> {
-  let folds: F | undefined;
-  const { header, summary } = scanEventLog(path, (header) => {
-    const started = begin(header);
-    folds = started;
-    return (event) => {
-      for (const fold of started) fold.add(event);
-    };
-  });
+  const scan = new ScanFolds(begin);
+  const { header, summary } = scanEventLog(path, scan.start);
   const again: EventSource = (take) => {
     scanEventLog(path, () => take);
   };
-  for (const fold of folds as F) fold.finish(again, path);
-  return { header, summary, folds: folds as F };
+  return { header, summary, folds: scan.finish(again, path) };
+}
+
+/**
+ * Folds a log as a run writes it, as foldLogFile folds the file once written
+ * (the same checks, the same folds), keeping only the line being written: set
+ * beside the run's own sink, it draws a report from a log of any length. The
+ * text is not kept to read again, so a rejected event is named by its batch.
+ */
+export class FoldingLogSink<const F extends readonly EventFold<Handlers>[]> implements LogSink {
+  private readonly scan: ScanFolds<F>;
+  private readonly scanner: LogTextScanner;
+  private folded: FoldedLog<F> | undefined;
+
+  constructor(begin: (header: LogHeader) => F, private readonly source = 'log') {
+    this.scan = new ScanFolds(begin);
+    this.scanner = new LogTextScanner(source, this.scan.start);
+  }
+
+  write(chunk: string): void {
+    this.scanner.write(chunk);
+  }
+
+  commit(): void {
+    const { header, summary } = this.scanner.end();
+    this.folded = { header, summary, folds: this.scan.finish(() => {}, this.source) };
+  }
+
+  abort(): void {}
+
+  /** The folded log, once committed. */
+  result(): FoldedLog<F> {
+    if (!this.folded) throw new Error('log not committed');
+    return this.folded;
+  }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { InputError, type FieldProblem } from '../../domain/errors';
 import type { MigrationResult } from '../../domain/migration/result';
+import type { RunReport } from '../reports/report-fold';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
@@ -31,8 +32,10 @@ export interface MigrationTask extends ScenarioChoices {
   /** runMigration's `eventsFlag` and `stageEvents`. */
   readonly eventsFlag?: string;
   readonly stageEvents?: boolean;
-  /** Send the log's text back too (for a report). */
+  /** Send the log's text back too (compare's `onLog`). */
   readonly keepLog?: boolean;
+  /** Send the run's report back too, folded as its log was written (compare's `onReport`). */
+  readonly report?: boolean;
   /** The scenario the choices resolve to, if the sender resolved them already (runMigration's `resolved`). */
   readonly resolved?: Scenario;
 }
@@ -40,7 +43,7 @@ export interface MigrationTask extends ScenarioChoices {
 /** Errors cross the thread boundary as data so an InputError stays one. */
 export type MigrationTaskResult =
   | { readonly index: number; readonly figures: SweepFigures }
-  | { readonly index: number; readonly result: MigrationResult; readonly logText?: string }
+  | { readonly index: number; readonly result: MigrationResult; readonly logText?: string; readonly report?: RunReport }
   | { readonly index: number; readonly error: { readonly message: string; readonly problems?: readonly FieldProblem[]; readonly source?: string } };
 
 export function runMigrationTask(task: MigrationTask, registry: StrategyRegistry, sharedTrace?: SharedTrace): MigrationTaskResult {
@@ -48,11 +51,11 @@ export function runMigrationTask(task: MigrationTask, registry: StrategyRegistry
     const run = runMigration({
       registry, sharedTrace, scenario: task.scenario, source: task.source, set: task.set, strategy: task.strategy,
       stopPolicy: task.stopPolicy, seed: task.seed, eventsPath: task.eventsPath, eventsFlag: task.eventsFlag, stageEvents: task.stageEvents,
-      keepLog: task.keepLog, resolved: task.resolved,
+      keepLog: task.keepLog, report: task.report, resolved: task.resolved,
     });
     return task.reply === 'figures'
       ? { index: task.index, figures: figuresOf(run.result) }
-      : { index: task.index, result: run.result, logText: run.logText };
+      : { index: task.index, result: run.result, logText: run.logText, report: run.report };
   } catch (error) {
     return { index: task.index, error: errorData(error) };
   }

@@ -7,7 +7,7 @@ import type { RegisteredStrategy, StrategyRegistry } from '../../infrastructure/
 import { InputError } from '../../domain/errors';
 import { EventBus } from '../../infrastructure/event-bus';
 import { LOG_FORMAT, type LogHeader, type StrategyStamp } from '../../infrastructure/event-store/log-format';
-import { AtomicFileSink, MemoryLogSink, NullLogSink, type LogSink } from '../../infrastructure/event-store/log-sink';
+import { AtomicFileSink, MemoryLogSink, sinkTo } from '../../infrastructure/event-store/log-sink';
 import { EventLogWriter } from '../../infrastructure/event-store/log-writer';
 import { RandomStreams } from '../../infrastructure/random';
 import { Scheduler } from '../../infrastructure/scheduler';
@@ -22,6 +22,7 @@ import { checkOptionalString, checkOptionalStringList, checkOptionsObject } from
 import { loadRecordedWrites } from './recorded-writes';
 import { resolveScenario, traceLogPath, type ScenarioChoices } from './scenario-input';
 import { attachSections, checkSections, SectionProjections } from './sections';
+import { ReportSink, type RunReport } from '../reports/report-fold';
 
 export interface RunMigrationOptions extends ScenarioChoices {
   /** Write the event log here (atomically). */
@@ -35,6 +36,8 @@ export interface RunMigrationOptions extends ScenarioChoices {
   readonly stageEvents?: boolean;
   /** Keep the log text in memory and return it. */
   readonly keepLog?: boolean;
+  /** Fold the run's HTML report from its log as it is written, and return it (renderReport draws the page). */
+  readonly report?: boolean;
   readonly registry?: StrategyRegistry;
   /** Draw the workload once for several runs (compare): same accesses, generated once. */
   readonly sharedTrace?: SharedTrace;
@@ -47,6 +50,8 @@ export interface MigrationRun {
   readonly result: MigrationResult;
   /** The log's text, when `keepLog` was asked for. */
   readonly logText?: string;
+  /** What the run's report shows, when `report` was asked for. */
+  readonly report?: RunReport;
 }
 
 function stamp(registry: StrategyRegistry, kind: StrategyKind, name: string): StrategyStamp {
@@ -116,7 +121,8 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const fileSink = options.eventsPath
     ? new AtomicFileSink(options.eventsPath, { flag: options.eventsFlag ?? '--events', rename: !options.stageEvents })
     : undefined;
-  const sink: LogSink = fileSink ?? memorySink ?? new NullLogSink();
+  const reportSink = options.report ? new ReportSink() : undefined;
+  const sink = sinkTo([fileSink ?? memorySink, reportSink]);
   const scheduler = new Scheduler();
   const bus = new EventBus(scheduler);
   const random = new RandomStreams(scenario.seed);
@@ -153,6 +159,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
       scenario,
       result: { ...migrationResult(projection.result(), summary, resultOptions(scenario)), ...sections.sections() },
       logText: !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync((fileSink as AtomicFileSink).committedPath, 'utf8'),
+      report: reportSink?.report(),
     };
   } catch (error) {
     log.abort();

@@ -7,7 +7,7 @@ import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { EventBus } from '../../infrastructure/event-bus';
 import { LOG_FORMAT, type LogHeader, type StrategyStamp } from '../../infrastructure/event-store/log-format';
-import { AtomicFileSink, MemoryLogSink, NullLogSink, type LogSink } from '../../infrastructure/event-store/log-sink';
+import { AtomicFileSink, MemoryLogSink, sinkTo } from '../../infrastructure/event-store/log-sink';
 import { EventLogWriter } from '../../infrastructure/event-store/log-writer';
 import { RandomStreams } from '../../infrastructure/random';
 import { Scheduler } from '../../infrastructure/scheduler';
@@ -16,6 +16,7 @@ import type { AllocationPolicy, NetworkMode, PathSelector, StorageModel } from '
 import type { StrategyKind } from '../../strategies/strategy';
 import { checkDistinctNames, checkOptionalString, checkOptionsObject, checkStringList } from './library-options';
 import { logPathsIn, StagedLogs } from './staged-logs';
+import { ReportSink, type RunReport } from '../reports/report-fold';
 
 const EVENTS_DIR = '--events-dir';
 
@@ -29,6 +30,8 @@ export interface RunStorageOptions {
   readonly eventsPath?: string;
   /** Keep the log text in memory and return it. */
   readonly keepLog?: boolean;
+  /** Fold the run's HTML report from its log as it is written, and return it (renderReport draws the page). */
+  readonly report?: boolean;
   readonly registry?: StrategyRegistry;
 }
 
@@ -50,6 +53,8 @@ export interface StorageRun {
   readonly scenario: StorageScenario;
   readonly result: StorageResult;
   readonly logText?: string;
+  /** What the run's report shows, when `report` was asked for. */
+  readonly report?: RunReport;
 }
 
 export interface StorageComparison {
@@ -148,7 +153,8 @@ function runStorageStaged(options: StagedRunOptions): StorageRun {
   };
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
   const fileSink = options.eventsPath ? new AtomicFileSink(options.eventsPath, { flag: options.eventsFlag ?? '--events', rename: !options.stageEvents }) : undefined;
-  const sink: LogSink = fileSink ?? memorySink ?? new NullLogSink();
+  const reportSink = options.report ? new ReportSink() : undefined;
+  const sink = sinkTo([fileSink ?? memorySink, reportSink]);
   const projection = new StorageProjection();
   bus.batches$.subscribe((batch) => projection.handle(batch));
   const log = new EventLogWriter(sink, header).attach(bus);
@@ -161,7 +167,7 @@ function runStorageStaged(options: StagedRunOptions): StorageRun {
     bus.complete();
     const summary = log.commit();
     const logText = !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync((fileSink as AtomicFileSink).committedPath, 'utf8');
-    return { scenario, result: storageResult(projection.result(), summary), logText };
+    return { scenario, result: storageResult(projection.result(), summary), logText, report: reportSink?.report() };
   } catch (error) {
     log.abort();
     throw blame(error);

@@ -74,7 +74,7 @@ class LogVerifier {
   private sequence: EventSequence | undefined;
   private rules: EventRules | undefined;
 
-  constructor(private readonly source: string) {}
+  constructor(readonly source: string) {}
 
   /** The next line, without its newline: its event once verified, or undefined for the header and the trailer. */
   line(raw: string): EventEnvelope | undefined {
@@ -282,47 +282,117 @@ export interface ScannedLog {
 }
 
 /**
+ * A log's lines checked in order (see LogVerifier), each event handed to what
+ * `begin` returns for the header. The first fault is kept until `finish`,
+ * which reports faults as parseEventLog does: the log empty or cut mid-line
+ * first, else the first faulty line.
+ */
+class LineScan {
+  private readonly verifier: LogVerifier;
+  private take: ((event: EventEnvelope) => void) | undefined;
+  private fault: InputError | undefined;
+
+  constructor(source: string, private readonly begin: (header: LogHeader) => (event: EventEnvelope) => void, private readonly maxLineBytes: number) {
+    this.verifier = new LogVerifier(source);
+  }
+
+  get faulted(): boolean {
+    return this.fault !== undefined;
+  }
+
+  /** The next line without its newline, or undefined for one longer than `maxLineBytes`. */
+  readonly line = (line: string | undefined): void => {
+    if (this.fault) return;
+    let event: EventEnvelope | undefined;
+    try {
+      event = line === undefined ? this.verifier.overlong(this.maxLineBytes) : this.verifier.line(line);
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      this.fault = error;
+      return;
+    }
+    this.take ??= this.begin(this.verifier.header as LogHeader);
+    if (event) this.take(event);
+  };
+
+  finish(lines: number, cutMidLine: boolean, sha256: string): ScannedLog {
+    checkEnding(lines, cutMidLine, this.verifier.source);
+    if (this.fault) throw this.fault;
+    this.verifier.end();
+    return { header: this.verifier.header as LogHeader, summary: { events: this.verifier.events, sha256 } };
+  }
+}
+
+/**
  * Reads and verifies a log file as parseEventLog does a text, in chunks:
  * memory does not grow with the file. `begin` gets the header once line 1 is
  * verified and returns what takes each event as it is verified; the events a
  * fault follows have been handed over by then, so what takes them must keep
- * its result until the scan returns. Faults are reported as parseEventLog
- * reports them: the file empty or cut mid-line first, else the first faulty
- * line. (Every chunk is read whichever fault: the bytes after it are counted.)
+ * its result until the scan returns. (Every chunk is read whichever fault:
+ * the bytes after it are counted.)
  */
 export function scanEventLog(path: string, begin: (header: LogHeader) => (event: EventEnvelope) => void, { chunkBytes = CHUNK_BYTES, maxLineBytes = MAX_STRING_LENGTH }: ScanOptions = {}): ScannedLog {
   const fd = openLog(path);
   try {
-    const verifier = new LogVerifier(path);
+    const scan = new LineScan(path, begin, maxLineBytes);
     const splitter = new LineSplitter(maxLineBytes);
     const hash = createHash('sha256');
-    let take: ((event: EventEnvelope) => void) | undefined;
-    let fault: InputError | undefined;
-    const onLine = (line: string | undefined): void => {
-      if (fault) return;
-      let event: EventEnvelope | undefined;
-      try {
-        event = line === undefined ? verifier.overlong(maxLineBytes) : verifier.line(line);
-      } catch (error) {
-        if (!(error instanceof InputError)) throw error;
-        fault = error;
-        return;
-      }
-      take ??= begin(verifier.header as LogHeader);
-      if (event) take(event);
-    };
     const buffer = Buffer.allocUnsafe(chunkBytes);
     for (let read = readChunk(fd, buffer, path); read > 0; read = readChunk(fd, buffer, path)) {
       const chunk = buffer.subarray(0, read);
       hash.update(chunk);
-      splitter.push(chunk, fault ? undefined : onLine);
+      splitter.push(chunk, scan.faulted ? undefined : scan.line);
     }
-    checkEnding(splitter.lines, splitter.cutMidLine, path);
-    if (fault) throw fault;
-    verifier.end();
-    return { header: verifier.header as LogHeader, summary: { events: verifier.events, sha256: hash.digest('hex') } };
+    return scan.finish(splitter.lines, splitter.cutMidLine, hash.digest('hex'));
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Verifies a log's text as a run writes it, piece by piece, as scanEventLog
+ * does a file: a run's log read as a replay reads it, without keeping it
+ * (only the line being written). A line too long for a string is refused as
+ * scanEventLog refuses one.
+ */
+export class LogTextScanner {
+  private readonly scan: LineScan;
+  private readonly hash = createHash('sha256');
+  private lines = 0;
+  /** The current line's text from earlier writes. */
+  private pieces: string[] = [];
+  private pendingChars = 0;
+
+  constructor(source: string, begin: (header: LogHeader) => (event: EventEnvelope) => void) {
+    this.scan = new LineScan(source, begin, MAX_STRING_LENGTH);
+  }
+
+  write(text: string): void {
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      this.lines++;
+      if (this.pendingChars + end - start > MAX_STRING_LENGTH) {
+        this.scan.line(undefined);
+      } else {
+        this.pieces.push(text.slice(start, end));
+        const line = this.pieces.join('');
+        // Hashed by whole lines: a piece may end between a surrogate pair's halves, which would hash as U+FFFD.
+        this.hash.update(line).update('\n');
+        this.scan.line(line);
+      }
+      this.pieces = [];
+      this.pendingChars = 0;
+      start = end + 1;
+    }
+    if (start === text.length) return;
+    this.pendingChars += text.length - start;
+    if (this.pendingChars <= MAX_STRING_LENGTH) this.pieces.push(text.slice(start));
+    else this.pieces = [];
+  }
+
+  /** The log's header and summary once all of it is written (the hash counts only when no line is at fault); its first fault, if it has one. */
+  end(): ScannedLog {
+    return this.scan.finish(this.lines, this.pendingChars > 0, this.hash.digest('hex'));
   }
 }
 

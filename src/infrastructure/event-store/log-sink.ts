@@ -40,6 +40,30 @@ export class NullLogSink implements LogSink {
   abort(): void {}
 }
 
+/** Writes to several sinks, in order: a run's log and a fold of it (a report). */
+class TeeLogSink implements LogSink {
+  constructor(private readonly sinks: readonly LogSink[]) {}
+
+  write(chunk: string): void {
+    for (const sink of this.sinks) sink.write(chunk);
+  }
+
+  commit(): void {
+    for (const sink of this.sinks) sink.commit();
+  }
+
+  abort(): void {
+    for (const sink of this.sinks) sink.abort();
+  }
+}
+
+/** One sink writing to each of `sinks` given: a NullLogSink for none, the sink itself for one. */
+export function sinkTo(sinks: readonly (LogSink | null | undefined)[]): LogSink {
+  const given = sinks.filter((sink): sink is LogSink => sink != null);
+  if (given.length === 0) return new NullLogSink();
+  return given.length === 1 ? given[0] : new TeeLogSink(given);
+}
+
 const BUFFER_BYTES = 1 << 20;
 
 export interface AtomicFileOptions {
