@@ -44,6 +44,12 @@ describe('library options of the wrong type', () => {
     ['replay of a number', () => replay(untyped(42)), /^path: must be a string, got a number$/],
     ['replayText of null', () => replayText(untyped(null)), /^text: must be a string, got null$/],
     ['replayAnyText of null', () => replayAnyText(untyped(null)), /^text: must be a string, got null$/],
+    ['runMigration scenario null', () => runMigration(untyped({ scenario: null })), /^scenario: must be a scenario object \(leave it out for the built-in scenario\), got null$/],
+    ['runMigration scenario as a path', () => runMigration(untyped({ scenario: 'vm.json' })), /^scenario: must be a scenario object .*got a string; to run a file, pass its parsed JSON as scenario and its path as source$/],
+    ['compareStrategies scenario as a list', () => compareStrategies(untyped({ scenario: [], strategies: ['pre-copy'] })), /^scenario: must be a scenario object .*got a list$/],
+    ['runMigration events without next', () => runMigration(untyped({ scenario: SMALL, events: {} })), /^events: must be an observer/],
+    ['replay events as a function', () => replay('run.ndjson', untyped({ events: () => undefined })), /^events: must be an observer/],
+    ['sweep onProgress as a number', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], onProgress: 3 })), /^onProgress: must be a function$/],
   ])('%s: InputError naming the option', async (_what, call, message) => {
     expect((await refusal(call)).message).toMatch(message);
   });

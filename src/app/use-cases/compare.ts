@@ -4,13 +4,14 @@ import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
-import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
+import { checkWorkersCanRun, runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
+import { resolveScenario } from './scenario-input';
 import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkStringList } from './library-options';
 import { checkChoiceTypes, runMigration, type RunMigrationOptions } from './run-migration';
 import { logPathsIn, StagedLogs } from './staged-logs';
 import { runShared, WorkerPool } from './worker-pool';
 
-export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog'> {
+export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog' | 'events'> {
   readonly strategies: readonly string[];
   /** Write one log per strategy here, as STRATEGY.ndjson. */
   readonly eventsDir?: string;
@@ -79,6 +80,8 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
         eventsFlag: EVENTS_DIR,
         stageEvents: true,
         keepLog: options.onLog !== undefined,
+        // Each run would complete it: a compare's runs are observed through their logs (onLog).
+        events: undefined,
       });
       if (run.logText !== undefined) options.onLog?.(name, run.logText);
       results[name] = run.result;
@@ -113,9 +116,10 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     }
     if (!pool) return compareStrategies({ ...options, registry });
     checkStrategies(options.strategies, registry);
+    const here = registry;
+    checkWorkersCanRun(here, options.strategies.map((strategy) => resolveScenario({ ...options, strategy }, here)));
     const paths = logPaths(options);
     staged = new StagedLogs(paths.values(), EVENTS_DIR);
-    const here = registry;
     const sharedTrace = new SharedTrace();
     const tasks = options.strategies.map((name, index): MigrationTask => ({
       index, scenario: options.scenario, source: options.source, set: options.set, strategy: name,

@@ -119,15 +119,17 @@ export interface FoldedLog<F> {
  * Reads, verifies and folds a log file in one pass (see scanEventLog): memory
  * does not grow with the log. `begin` makes the folds the header calls for;
  * each is finished, in order, once the whole log is verified, a rejected
- * event being named by reading the file again.
+ * event being named by reading the file again. `onEvent` gets each event
+ * once its line is verified, before the lines after it are read.
  */
-export function foldLogFile<const F extends readonly EventFold<Handlers>[]>(path: string, begin: (header: LogHeader) => F): FoldedLog<F> {
+export function foldLogFile<const F extends readonly EventFold<Handlers>[]>(path: string, begin: (header: LogHeader) => F, onEvent?: (event: EventEnvelope) => void): FoldedLog<F> {
   let folds: F | undefined;
   const { header, summary } = scanEventLog(path, (header) => {
     const started = begin(header);
     folds = started;
     return (event) => {
       for (const fold of started) fold.add(event);
+      onEvent?.(event);
     };
   });
   const again: EventSource = (take) => {

@@ -32,6 +32,17 @@ export function checkString(option: string, value: unknown): asserts value is st
   if (typeof value !== 'string') throw InputError.at(option, `must be a string, got ${describe(value)}`);
 }
 
+/**
+ * A raw scenario, when one is given: an object. `null` would otherwise run
+ * the built-in scenario (a file holding null is refused), and a string is
+ * most likely a file's path.
+ */
+export function checkOptionalScenario(value: unknown): void {
+  if (value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value))) return;
+  const hint = typeof value === 'string' ? '; to run a file, pass its parsed JSON as scenario and its path as source' : '';
+  throw InputError.at('scenario', `must be a scenario object (leave it out for the built-in scenario), got ${describe(value)}${hint}`);
+}
+
 /** The options object of an entry point that needs one. */
 export function checkOptionsObject(entry: string, value: unknown): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -18,12 +18,15 @@ import type { MigrationStrategy } from '../../strategies/migration/context';
 import type { StopPolicy } from '../../strategies/stop-policy/policy';
 import type { StrategyKind } from '../../strategies/strategy';
 import type { RecordedWrites, WorkloadModel } from '../../strategies/workload/model';
-import { checkOptionalString, checkOptionalStringList, checkOptionsObject } from './library-options';
+import { checkObserver, type EventObserver, type MigrationLogEvent } from './event-observer';
+import { checkOptionalScenario, checkOptionalString, checkOptionalStringList, checkOptionsObject } from './library-options';
 import { loadRecordedWrites } from './recorded-writes';
 import { resolveScenario, traceLogPath, type ScenarioChoices } from './scenario-input';
 import { attachSections, checkSections, SectionProjections } from './sections';
 
 export interface RunMigrationOptions extends ScenarioChoices {
+  /** Each event as it happens, the very events the log records (the log's lines without their hashes). */
+  readonly events?: EventObserver;
   /** Write the event log here (atomically). */
   readonly eventsPath?: string;
   /** The flag that named `eventsPath`, for errors writing it (default `--events`). */
@@ -65,6 +68,7 @@ function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unkno
 
 /** The types of the options every migration entry point shares (compare's and sweep's too). */
 export function checkChoiceTypes(choices: Omit<ScenarioChoices, 'vary'>): void {
+  checkOptionalScenario(choices.scenario);
   checkOptionalString('source', choices.source);
   checkOptionalStringList('set', choices.set, 'dotted.key=value assignments');
   checkOptionalString('strategy', choices.strategy);
@@ -79,6 +83,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   checkOptionsObject('runMigration', options);
   checkChoiceTypes(options);
   checkOptionalString('eventsPath', options.eventsPath);
+  checkObserver(options.events);
   const registry = options.registry ?? createRegistry();
   let scenario = options.resolved ?? resolveScenario(options, registry);
   const strategy = registry.resolve<MigrationStrategy>('migration-strategy', scenario.migration.strategy, 'migration.strategy');
@@ -127,7 +132,21 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const sections = new SectionProjections();
   bus.batches$.subscribe((batch) => sections.handle(batch));
   const log = new EventLogWriter(sink, header).attach(bus);
+  const observer = options.events;
+  // What the observer threw: RxJS would rethrow it later, on a timer, where nobody can catch it; the run throws it instead.
+  let observerFailure: { readonly error: unknown } | undefined;
+  if (observer) {
+    bus.batches$.subscribe((batch) => {
+      if (observerFailure) return;
+      try {
+        for (const event of batch) observer.next(event as MigrationLogEvent);
+      } catch (error) {
+        observerFailure = { error };
+      }
+    });
+  }
 
+  let run: MigrationRun;
   try {
     const pages = vmPages(scenario.vm);
     const { model: _model, ...parameters } = scenario.vm.workload;
@@ -148,14 +167,16 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     scheduler.run();
     if (!runtime.ended) runtime.fail(`strategy ${strategy.name} stopped scheduling work before the migration ended`);
     bus.complete();
+    if (observerFailure) throw observerFailure.error;
     const summary = log.commit();
-    return {
+    run = {
       scenario,
       result: { ...migrationResult(projection.result(), summary, resultOptions(scenario)), ...sections.sections() },
       logText: !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync((fileSink as AtomicFileSink).committedPath, 'utf8'),
     };
   } catch (error) {
     log.abort();
+    if (observerFailure && error === observerFailure.error) throw error;
     throw blamePlugin(error, [
       registry.describe('migration-strategy', strategy.name),
       registry.describe('stop-policy', stopPolicy.name),
@@ -164,4 +185,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   } finally {
     lease.release();
   }
+  // Outside the run: whatever `complete` does, the log is written and stays.
+  observer?.complete?.();
+  return run;
 }

@@ -16,7 +16,7 @@ import type * as SweepReport from '../reports/sweep-report';
 import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkString, checkStringList } from './library-options';
 import { checkChoiceTypes } from './run-migration';
 import { resolveScenario } from './scenario-input';
-import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
+import { checkWorkersCanRun, runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { FIGURE_COLUMNS, type SweepFigures } from './sweep-figures';
 import { runShared, WorkerPool } from './worker-pool';
 
@@ -203,6 +203,7 @@ function checkSweepTypes(options: SweepOptions): void {
   checkOptionalStringList('plugins', options.plugins, 'paths');
   checkOptionalString('out', options.out);
   checkOptionalString('report', options.report);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw InputError.at('onProgress', 'must be a function');
 }
 
 /** The cross product, every combination resolved through the scenario schema: throws InputError before anything runs. */
@@ -557,6 +558,7 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, jobs
   // This thread runs tasks too, so n threads take n - 1 workers, started once the plan is valid and never
   // more than the runs left (--jobs 1000 for two runs started 999 workers). A single run stays here.
   const threads = Math.min(jobs, pending.length);
+  if (threads > 1) checkWorkersCanRun(registry, pending.map((planned) => planned.resolved));
   const pool = threads > 1 ? new WorkerPool(threads - 1) : undefined;
 
   try {
