@@ -49,6 +49,7 @@ describe('library options of the wrong type', () => {
     ['compareStrategies scenario as a list', () => compareStrategies(untyped({ scenario: [], strategies: ['pre-copy'] })), /^scenario: must be a scenario object .*got a list$/],
     ['runMigration events without next', () => runMigration(untyped({ scenario: SMALL, events: {} })), /^events: must be an observer/],
     ['replay events as a function', () => replay('run.ndjson', untyped({ events: () => undefined })), /^events: must be an observer/],
+    ['compareStrategies events', () => compareStrategies(untyped({ scenario: SMALL, strategies: ['pre-copy'], events: { next: () => undefined } })), /^events: a compare takes no observer/],
     ['sweep onProgress as a number', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], onProgress: 3 })), /^onProgress: must be a function$/],
   ])('%s: InputError naming the option', async (_what, call, message) => {
     expect((await refusal(call)).message).toMatch(message);

@@ -37,6 +37,8 @@ function checkCompareTypes(entry: string, options: ParallelCompareOptions): void
   checkOptionalString('eventsDir', options.eventsDir);
   checkOptionalStringList('plugins', options.plugins, 'paths');
   if (options.onLog !== undefined && typeof options.onLog !== 'function') throw InputError.at('onLog', 'must be a function');
+  // Each run would complete one shared observer: a compare's runs are observed through their logs.
+  if ((options as { events?: unknown }).events !== undefined) throw InputError.at('events', 'a compare takes no observer: observe each run with runMigration, or replay each log onLog hands over');
 }
 
 /** Checks the list before anything runs: not empty, no name twice, every name registered. */
@@ -80,8 +82,6 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
         eventsFlag: EVENTS_DIR,
         stageEvents: true,
         keepLog: options.onLog !== undefined,
-        // Each run would complete it: a compare's runs are observed through their logs (onLog).
-        events: undefined,
       });
       if (run.logText !== undefined) options.onLog?.(name, run.logText);
       results[name] = run.result;
