@@ -50,6 +50,11 @@ describe('library options of the wrong type', () => {
     ['runMigration events without next', () => runMigration(untyped({ scenario: SMALL, events: {} })), /^events: must be an observer/],
     ['replay events as a function', () => replay('run.ndjson', untyped({ events: () => undefined })), /^events: must be an observer/],
     ['compareStrategies events', () => compareStrategies(untyped({ scenario: SMALL, strategies: ['pre-copy'], events: { next: () => undefined } })), /^events: a compare takes no observer/],
+    ['runMigration with a misspelt option', () => runMigration(untyped({ scenario: SMALL, stop_policy: 'xen' })), /^stop_policy: runMigration has no such option; its options: scenario, source, set, vary, strategy, stopPolicy, seed, events,/],
+    ['compareStrategies with an option of compareStrategiesInParallel', () => compareStrategies(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 2 })), /^jobs: compareStrategies has no such option/],
+    ['compareStrategiesInParallel with a misspelt option', () => compareStrategiesInParallel(untyped({ scenario: SMALL, strategies: ['pre-copy'], eventDir: 'logs' })), /^eventDir: compareStrategiesInParallel has no such option/],
+    ['sweep with stopPolicy, which it does not take', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], stopPolicy: 'xen' })), /^stopPolicy: sweep has no such option; its options: scenario, source, set, vary,/],
+    ['replay with a misspelt option', () => replay('run.ndjson', untyped({ event: { next: () => undefined } })), /^event: replay has no such option; its options: events$/],
     ['sweep onProgress as a number', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], onProgress: 3 })), /^onProgress: must be a function$/],
   ])('%s: InputError naming the option', async (_what, call, message) => {
     expect((await refusal(call)).message).toMatch(message);

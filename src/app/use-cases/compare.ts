@@ -29,16 +29,30 @@ export interface ParallelCompareOptions extends Omit<CompareOptions, 'sharedTrac
   readonly plugins?: readonly string[];
 }
 
+/** Every option compareStrategies takes: it refuses others (the type makes the list complete). */
+const COMPARE_OPTIONS: Readonly<Record<keyof CompareOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, stopPolicy: true, seed: true, registry: true, sharedTrace: true, resolved: true,
+  strategies: true, eventsDir: true, onLog: true,
+};
+
+/** compareStrategiesInParallel's: compareStrategies' but sharedTrace, and jobs and plugins. */
+const PARALLEL_COMPARE_OPTIONS: Readonly<Record<keyof ParallelCompareOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, stopPolicy: true, seed: true, registry: true, resolved: true,
+  strategies: true, eventsDir: true, onLog: true, jobs: true, plugins: true,
+};
+
 /** The types of a compare's own options, and of those it passes on to each run. */
-function checkCompareTypes(entry: string, options: ParallelCompareOptions): void {
-  checkOptionsObject(entry, options);
+function checkCompareTypes(entry: string, options: ParallelCompareOptions, known: Readonly<Record<string, true>>): void {
+  if (options !== null && typeof options === 'object' && (options as { events?: unknown }).events !== undefined) {
+    // Each run would complete one shared observer: a compare's runs are observed through their logs.
+    throw InputError.at('events', 'a compare takes no observer: observe each run with runMigration, or replay each log onLog hands over');
+  }
+  checkOptionsObject(entry, options, known);
   checkStringList('strategies', options.strategies);
   checkChoiceTypes(options);
   checkOptionalString('eventsDir', options.eventsDir);
   checkOptionalStringList('plugins', options.plugins, 'paths');
   if (options.onLog !== undefined && typeof options.onLog !== 'function') throw InputError.at('onLog', 'must be a function');
-  // Each run would complete one shared observer: a compare's runs are observed through their logs.
-  if ((options as { events?: unknown }).events !== undefined) throw InputError.at('events', 'a compare takes no observer: observe each run with runMigration, or replay each log onLog hands over');
 }
 
 /** Checks the list before anything runs: not empty, no name twice, every name registered. */
@@ -64,7 +78,7 @@ function logPaths(options: CompareOptions): ReadonlyMap<string, string> {
  * and shared (SharedTrace).
  */
 export function compareStrategies(options: CompareOptions): Record<string, MigrationResult> {
-  checkCompareTypes('compareStrategies', options);
+  checkCompareTypes('compareStrategies', options, COMPARE_OPTIONS);
   const registry = options.registry ?? createRegistry();
   checkStrategies(options.strategies, registry);
   const paths = logPaths(options);
@@ -74,7 +88,13 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
     const sharedTrace = options.sharedTrace ?? new SharedTrace();
     for (const name of options.strategies) {
       const run = runMigration({
-        ...options,
+        scenario: options.scenario,
+        source: options.source,
+        set: options.set,
+        vary: options.vary,
+        stopPolicy: options.stopPolicy,
+        seed: options.seed,
+        resolved: options.resolved,
         registry,
         sharedTrace,
         strategy: name,
@@ -100,7 +120,7 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
  * of `onLog` calls are the same whatever `jobs` is.
  */
 export async function compareStrategiesInParallel(options: ParallelCompareOptions): Promise<Record<string, MigrationResult>> {
-  checkCompareTypes('compareStrategiesInParallel', options);
+  checkCompareTypes('compareStrategiesInParallel', options, PARALLEL_COMPARE_OPTIONS);
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw InputError.at('--jobs', `must be a positive integer, got ${String(options.jobs)}`);
   }
@@ -114,7 +134,10 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
       registry = createRegistry();
       await loadPlugins(options.plugins ?? [], registry);
     }
-    if (!pool) return compareStrategies({ ...options, registry });
+    if (!pool) {
+      const { jobs: _jobs, plugins: _plugins, ...here } = options;
+      return compareStrategies({ ...here, registry });
+    }
     checkStrategies(options.strategies, registry);
     const here = registry;
     checkWorkersCanRun(here, options.strategies.map((strategy) => resolveScenario({ ...options, strategy }, here)));

@@ -43,10 +43,20 @@ export function checkOptionalScenario(value: unknown): void {
   throw InputError.at('scenario', `must be a scenario object (leave it out for the built-in scenario), got ${describe(value)}${hint}`);
 }
 
-/** The options object of an entry point that needs one. */
-export function checkOptionsObject(entry: string, value: unknown): void {
+/**
+ * The options object of an entry point that needs one. With `known`, an
+ * option it does not take is refused: a misspelt `stopPolicy` would
+ * otherwise run the default silently. (One set to undefined is no option.)
+ */
+export function checkOptionsObject(entry: string, value: unknown, known?: Readonly<Record<string, true>>): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw InputError.at(entry, `options must be an object, got ${describe(value)}`);
+  }
+  if (known === undefined) return;
+  for (const [option, given] of Object.entries(value)) {
+    if (given !== undefined && !Object.hasOwn(known, option)) {
+      throw InputError.at(option, `${entry} has no such option; its options: ${Object.keys(known).join(', ')}`);
+    }
   }
 }
 

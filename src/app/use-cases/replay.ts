@@ -30,8 +30,10 @@ export interface ReplayOptions {
   readonly events?: EventObserver;
 }
 
+const REPLAY_OPTIONS: Readonly<Record<keyof ReplayOptions, true>> = { events: true };
+
 function checkReplayOptions(options: unknown): asserts options is ReplayOptions {
-  checkOptionsObject('replay', options);
+  checkOptionsObject('replay', options, REPLAY_OPTIONS);
   checkObserver((options as ReplayOptions).events);
 }
 

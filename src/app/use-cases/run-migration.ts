@@ -66,6 +66,12 @@ function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unkno
   return InputError.at('', `${names} threw while running: ${(error as Error).message}`);
 }
 
+/** Every option runMigration takes: it refuses others (the type makes the list complete). */
+const RUN_OPTIONS: Readonly<Record<keyof RunMigrationOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, strategy: true, stopPolicy: true, seed: true, events: true, eventsPath: true,
+  eventsFlag: true, stageEvents: true, keepLog: true, registry: true, sharedTrace: true, resolved: true,
+};
+
 /** The types of the options every migration entry point shares (compare's and sweep's too). */
 export function checkChoiceTypes(choices: Omit<ScenarioChoices, 'vary'>): void {
   checkOptionalScenario(choices.scenario);
@@ -80,7 +86,7 @@ const bitmaps = new WordPool();
 
 /** Runs one migration from a scenario: the library form of `virtsim migrate`. */
 export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
-  checkOptionsObject('runMigration', options);
+  checkOptionsObject('runMigration', options, RUN_OPTIONS);
   checkChoiceTypes(options);
   checkOptionalString('eventsPath', options.eventsPath);
   checkObserver(options.events);

@@ -194,9 +194,15 @@ function positiveInteger(value: number, flag: string): number {
   return value;
 }
 
+/** Every option sweep takes: it refuses others (the type makes the list complete). */
+const SWEEP_OPTIONS: Readonly<Record<keyof SweepOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, strategies: true, seeds: true, jobs: true, out: true,
+  registry: true, plugins: true, signal: true, report: true, onProgress: true,
+};
+
 /** The types of the list and path options, before any is used. */
 function checkSweepTypes(options: SweepOptions): void {
-  checkOptionsObject('sweep', options);
+  checkOptionsObject('sweep', options, SWEEP_OPTIONS);
   if (!Array.isArray(options.vary)) throw InputError.at('vary', 'must be a list of "dotted.key=v1,v2,..." or { key, values }');
   checkStringList('strategies', options.strategies);
   checkChoiceTypes(options);
