@@ -5,6 +5,9 @@ export { compareStrategies, compareStrategiesInParallel, type CompareOptions, ty
 export { sweep, planSweep, parseVary, formatSweepRows, SweepInterrupted, FIGURE_COLUMNS, type SweepOptions, type SweepRow, type SweepAxis, type SweepProgress, type SweepFigures, type SweepFormat, type SweepPlan } from './app/use-cases/sweep';
 export { replay, replayText, replayEventLog, type MigrationReplay, type ReplayOptions } from './app/use-cases/replay';
 export type { EventObserver, MigrationLogEvent } from './app/use-cases/event-observer';
+// A verified log held whole (header, events, summary): what replayEventLog and foldLog take.
+export { parseEventLog, type EventLog } from './infrastructure/event-store/log-reader';
+export type { LogHeader } from './infrastructure/event-store/log-format';
 export { replayAny, replayAnyText } from './app/use-cases/replay';
 export { runStorage, compareStorage, type RunStorageOptions, type CompareStorageOptions, type StorageRun, type StorageComparison } from './app/use-cases/run-storage';
 export { replayStorageLog, type StorageReplay } from './app/use-cases/replay-storage';

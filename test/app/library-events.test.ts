@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { createRegistry, PreCopyStrategy, registerPlugin, replay, replayText, runMigration, type MigrationLogEvent } from '../../src/index';
+import { createRegistry, foldLog, InputError, parseEventLog, PreCopyStrategy, registerPlugin, replay, replayEventLog, replayText, runMigration, type MigrationLogEvent } from '../../src/index';
 import { removeDir, tempDir } from '../support/cli';
 import { smallScenario } from '../support/scenarios';
 
@@ -70,6 +70,19 @@ describe('events: a run observed live, a log replayed event by event', () => {
     const lastSent = (events: readonly MigrationLogEvent[]) => events.filter((event) => event.type === 'PagesSent').at(-1)?.at;
     expect(lastSent(fromFile.events)).toBe(lastSent(live.events));
     expect(lastSent(live.events)).toBeLessThanOrEqual(replayed.result['total-time'] * 1e6);
+  });
+
+  it('parseEventLog gives a verified log whole, which replayEventLog and foldLog take, and names a damaged line', () => {
+    const live = collector();
+    const run = runMigration({ scenario: SCENARIO, keepLog: true, events: live.subject });
+    const log = parseEventLog(run.logText as string, 'run.ndjson');
+    expect(log.header.strategies['migration-strategy'].name).toBe('pre-copy');
+    expect(log.events).toEqual(live.events);
+    expect(replayEventLog(log).result).toEqual(run.result);
+    expect(foldLog(log).result).toEqual(run.result);
+    const damaged = (run.logText as string).replace('"SetupCompleted"', '"SetupDone"');
+    expect(() => parseEventLog(damaged, 'run.ndjson')).toThrow(InputError);
+    expect(() => parseEventLog(damaged, 'run.ndjson')).toThrow(/^run\.ndjson: line 3: /);
   });
 
   it('an observer that throws fails the run with its own error, blamed on no plugin, and no log is written', async () => {
