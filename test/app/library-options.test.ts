@@ -55,6 +55,8 @@ describe('library options of the wrong type', () => {
     ['compareStrategiesInParallel with a misspelt option', () => compareStrategiesInParallel(untyped({ scenario: SMALL, strategies: ['pre-copy'], eventDir: 'logs' })), /^eventDir: compareStrategiesInParallel has no such option/],
     ['sweep with stopPolicy, which it does not take', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], stopPolicy: 'xen' })), /^stopPolicy: sweep has no such option; its options: scenario, source, set, vary,/],
     ['replay with a misspelt option', () => replay('run.ndjson', untyped({ event: { next: () => undefined } })), /^event: replay has no such option; its options: events$/],
+    ['runStorage with a misspelt option', () => runStorage(untyped({ scenario: storageScenario(), modle: 'host-based' })), /^modle: runStorage has no such option; its options: scenario, source, model, eventsPath, keepLog, registry$/],
+    ['compareStorage with runStorage\'s model', () => compareStorage(untyped({ scenario: storageScenario(), models: ['host-based'], model: 'device-based' })), /^model: compareStorage has no such option/],
     ['sweep onProgress as a number', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], onProgress: 3 })), /^onProgress: must be a function$/],
   ])('%s: InputError naming the option', async (_what, call, message) => {
     expect((await refusal(call)).message).toMatch(message);
