@@ -140,7 +140,8 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
     }
     checkStrategies(options.strategies, registry);
     const here = registry;
-    checkWorkersCanRun(here, options.strategies.map((strategy) => resolveScenario({ ...options, strategy }, here)));
+    // Resolving each run's scenario here costs the main thread: only when there is something to find.
+    if (here.hasThreadOnlyClasses()) checkWorkersCanRun(here, options.strategies.map((strategy) => resolveScenario({ ...options, strategy }, here)));
     const paths = logPaths(options);
     staged = new StagedLogs(paths.values(), EVENTS_DIR);
     const sharedTrace = new SharedTrace();

@@ -564,7 +564,7 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, jobs
   // This thread runs tasks too, so n threads take n - 1 workers, started once the plan is valid and never
   // more than the runs left (--jobs 1000 for two runs started 999 workers). A single run stays here.
   const threads = Math.min(jobs, pending.length);
-  if (threads > 1) checkWorkersCanRun(registry, pending.map((planned) => planned.resolved));
+  if (threads > 1 && registry.hasThreadOnlyClasses()) checkWorkersCanRun(registry, pending.map((planned) => planned.resolved));
   const pool = threads > 1 ? new WorkerPool(threads - 1) : undefined;
 
   try {

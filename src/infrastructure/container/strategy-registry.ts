@@ -99,6 +99,11 @@ export class StrategyRegistry {
     return this.threadOnlyOrigins.has(this.describe(kind, name).origin);
   }
 
+  /** Whether any class exists in this thread only (never so for the CLI, which loads plugin files). */
+  hasThreadOnlyClasses(): boolean {
+    return this.list().some((entry) => this.threadOnlyOrigins.has(entry.origin));
+  }
+
   describe(kind: StrategyKind, name: string, field: string = kind): RegisteredStrategy {
     const entry = this.entries.get(kind)?.get(name);
     if (!entry) throw unknownName(field, kind, name, [...(this.entries.get(kind)?.keys() ?? [])]);
