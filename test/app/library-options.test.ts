@@ -44,6 +44,20 @@ describe('library options of the wrong type', () => {
     ['replay of a number', () => replay(untyped(42)), /^path: must be a string, got a number$/],
     ['replayText of null', () => replayText(untyped(null)), /^text: must be a string, got null$/],
     ['replayAnyText of null', () => replayAnyText(untyped(null)), /^text: must be a string, got null$/],
+    ['runMigration scenario null', () => runMigration(untyped({ scenario: null })), /^scenario: must be a scenario object \(leave it out for the built-in scenario\), got null$/],
+    ['runMigration scenario as a path', () => runMigration(untyped({ scenario: 'vm.json' })), /^scenario: must be a scenario object .*got a string; to run a file, pass its parsed JSON as scenario and its path as source$/],
+    ['compareStrategies scenario as a list', () => compareStrategies(untyped({ scenario: [], strategies: ['pre-copy'] })), /^scenario: must be a scenario object .*got a list$/],
+    ['runMigration events without next', () => runMigration(untyped({ scenario: SMALL, events: {} })), /^events: must be an observer/],
+    ['replay events as a function', () => replay('run.ndjson', untyped({ events: () => undefined })), /^events: must be an observer/],
+    ['compareStrategies events', () => compareStrategies(untyped({ scenario: SMALL, strategies: ['pre-copy'], events: { next: () => undefined } })), /^events: a compare takes no observer/],
+    ['runMigration with a misspelt option', () => runMigration(untyped({ scenario: SMALL, stop_policy: 'xen' })), /^stop_policy: runMigration has no such option; its options: scenario, source, set, vary, strategy, stopPolicy, seed, events,/],
+    ['compareStrategies with an option of compareStrategiesInParallel', () => compareStrategies(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 2 })), /^jobs: compareStrategies has no such option/],
+    ['compareStrategiesInParallel with a misspelt option', () => compareStrategiesInParallel(untyped({ scenario: SMALL, strategies: ['pre-copy'], eventDir: 'logs' })), /^eventDir: compareStrategiesInParallel has no such option/],
+    ['sweep with stopPolicy, which it does not take', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], stopPolicy: 'xen' })), /^stopPolicy: sweep has no such option; its options: scenario, source, set, vary,/],
+    ['replay with a misspelt option', () => replay('run.ndjson', untyped({ event: { next: () => undefined } })), /^event: replay has no such option; its options: events$/],
+    ['runStorage with a misspelt option', () => runStorage(untyped({ scenario: storageScenario(), modle: 'host-based' })), /^modle: runStorage has no such option; its options: scenario, source, model, eventsPath, keepLog, report, registry$/],
+    ['compareStorage with runStorage\'s model', () => compareStorage(untyped({ scenario: storageScenario(), models: ['host-based'], model: 'device-based' })), /^model: compareStorage has no such option/],
+    ['sweep onProgress as a number', () => sweep(untyped({ scenario: SMALL, strategies: ['pre-copy'], jobs: 1, vary: [], onProgress: 3 })), /^onProgress: must be a function$/],
   ])('%s: InputError naming the option', async (_what, call, message) => {
     expect((await refusal(call)).message).toMatch(message);
   });

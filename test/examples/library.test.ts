@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,47 @@ describe('examples/library scripts', () => {
     const log = join(mkdtempSync(join(tmpdir(), 'virtsim-library-')), 'storage.ndjson');
     expect(virtsim(['storage', '--scenario', 'examples/scenarios/storage-faults.json', '--events', log]).status).toBe(0);
     expect(script('replay-log.mjs', log)).toMatchObject({ kind: 'storage', consistent: true, 'same-as-live': null });
+  });
+
+  it('strategy-study.mjs runs every strategy and stop policy on one recorded guest, as the CLI does, and folds a figure live and from the log alike', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'virtsim-study-'));
+    try {
+      type Row = { run: string; 'downtime-ms': number; 'total-ms': number; 'sent-bytes': number; 'guest-writes': number; consistent: boolean };
+      const out = script('strategy-study.mjs', dir) as { recorded: { writes: number; log: string }; rows: Row[]; 'hybrid last page sent (ms)': { live: number; replayed: number }; 'hybrid replays to its result': boolean };
+      expect(out.rows.map((row) => row.run)).toEqual(['pre-copy/qemu', 'pre-copy/pass-threshold', 'pre-copy/xen', 'pre-copy/three-rounds', 'post-copy', 'hybrid', 'stop-and-copy']);
+      expect(out.rows.every((row) => row.consistent && row['guest-writes'] <= out.recorded.writes)).toBe(true);
+      const row = (run: string) => out.rows.find((each) => each.run === run) as Row;
+      expect(row('stop-and-copy')['downtime-ms']).toBe(row('stop-and-copy')['total-ms']);
+      expect(row('post-copy')['downtime-ms']).toBeLessThan(row('pre-copy/qemu')['downtime-ms']);
+      expect(row('pre-copy/three-rounds')['total-ms']).toBeLessThan(row('pre-copy/qemu')['total-ms']);
+      expect(out['hybrid last page sent (ms)'].live).toBe(out['hybrid last page sent (ms)'].replayed);
+      expect(out['hybrid last page sent (ms)'].live).toBeLessThan(row('hybrid')['total-ms'] + 0.001); // total-time is rounded to the µs
+      expect(out['hybrid replays to its result']).toBe(true);
+
+      // The CLI on the same scenario and recording prints the same figures.
+      const figures = (result: { downtime: number; 'total-time': number; ram: { transferred: number; 'guest-writes': number } }) =>
+        [result.downtime, result['total-time'], result.ram.transferred, result.ram['guest-writes']];
+      const cli = (args: string[]) => {
+        const run = virtsim([...args, '--scenario', join(dir, 'scenario.json'), '--workload-from', out.recorded.log, '--json']);
+        expect(run.status).toBe(0);
+        return JSON.parse(run.stdout);
+      };
+      for (const policy of ['qemu', 'xen']) {
+        const result = row(`pre-copy/${policy}`);
+        expect(figures(cli(['migrate', '--stop-policy', policy]))).toEqual([result['downtime-ms'], result['total-ms'], result['sent-bytes'], result['guest-writes']]);
+      }
+      const compared = cli(['compare', '--strategies', 'post-copy,hybrid,stop-and-copy']);
+      for (const strategy of ['post-copy', 'hybrid', 'stop-and-copy']) {
+        const result = row(strategy);
+        expect(figures(compared[strategy])).toEqual([result['downtime-ms'], result['total-ms'], result['sent-bytes'], result['guest-writes']]);
+      }
+      // The study's logs replay to the CLI's comparison; only the logs' hashes differ (their headers list the study's plugin).
+      const replayed = virtsim(['replay', ...['post-copy', 'hybrid', 'stop-and-copy'].map((name) => join(dir, `${name}.ndjson`)), '--json']);
+      const withoutLog = (results: Record<string, { log: unknown }>) => Object.fromEntries(Object.entries(results).map(([name, { log: _log, ...rest }]) => [name, rest]));
+      expect(withoutLog(JSON.parse(replayed.stdout))).toEqual(withoutLog(compared));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('run-storage.mjs runs one model and compares three on the same trace', () => {

@@ -4,14 +4,15 @@ import { createRegistry } from '../../infrastructure/container/built-ins';
 import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
-import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
+import { checkWorkersCanRun, runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
+import { resolveScenario } from './scenario-input';
 import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkStringList } from './library-options';
 import { checkChoiceTypes, runMigration, type RunMigrationOptions } from './run-migration';
 import { logPathsIn, StagedLogs } from './staged-logs';
 import type { RunReport } from '../reports/report-fold';
 import { runShared, WorkerPool } from './worker-pool';
 
-export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog' | 'report'> {
+export interface CompareOptions extends Omit<RunMigrationOptions, 'strategy' | 'eventsPath' | 'eventsFlag' | 'stageEvents' | 'keepLog' | 'report' | 'events'> {
   readonly strategies: readonly string[];
   /** Write one log per strategy here, as STRATEGY.ndjson. */
   readonly eventsDir?: string;
@@ -34,9 +35,25 @@ export interface ParallelCompareOptions extends Omit<CompareOptions, 'sharedTrac
   readonly plugins?: readonly string[];
 }
 
+/** Every option compareStrategies takes: it refuses others (the type makes the list complete). */
+const COMPARE_OPTIONS: Readonly<Record<keyof CompareOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, stopPolicy: true, seed: true, registry: true, sharedTrace: true, resolved: true,
+  strategies: true, eventsDir: true, onLog: true, onReport: true,
+};
+
+/** compareStrategiesInParallel's: compareStrategies' but sharedTrace, and jobs and plugins. */
+const PARALLEL_COMPARE_OPTIONS: Readonly<Record<keyof ParallelCompareOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, stopPolicy: true, seed: true, registry: true, resolved: true,
+  strategies: true, eventsDir: true, onLog: true, onReport: true, jobs: true, plugins: true,
+};
+
 /** The types of a compare's own options, and of those it passes on to each run. */
-function checkCompareTypes(entry: string, options: ParallelCompareOptions): void {
-  checkOptionsObject(entry, options);
+function checkCompareTypes(entry: string, options: ParallelCompareOptions, known: Readonly<Record<string, true>>): void {
+  if (options !== null && typeof options === 'object' && (options as { events?: unknown }).events !== undefined) {
+    // Each run would complete one shared observer: a compare's runs are observed through their logs.
+    throw InputError.at('events', 'a compare takes no observer: observe each run with runMigration, or replay each log onLog hands over');
+  }
+  checkOptionsObject(entry, options, known);
   checkStringList('strategies', options.strategies);
   checkChoiceTypes(options);
   checkOptionalString('eventsDir', options.eventsDir);
@@ -68,7 +85,7 @@ function logPaths(options: CompareOptions): ReadonlyMap<string, string> {
  * and shared (SharedTrace).
  */
 export function compareStrategies(options: CompareOptions): Record<string, MigrationResult> {
-  checkCompareTypes('compareStrategies', options);
+  checkCompareTypes('compareStrategies', options, COMPARE_OPTIONS);
   const registry = options.registry ?? createRegistry();
   checkStrategies(options.strategies, registry);
   const paths = logPaths(options);
@@ -78,7 +95,13 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
     const sharedTrace = options.sharedTrace ?? new SharedTrace();
     for (const name of options.strategies) {
       const run = runMigration({
-        ...options,
+        scenario: options.scenario,
+        source: options.source,
+        set: options.set,
+        vary: options.vary,
+        stopPolicy: options.stopPolicy,
+        seed: options.seed,
+        resolved: options.resolved,
         registry,
         sharedTrace,
         strategy: name,
@@ -106,7 +129,7 @@ export function compareStrategies(options: CompareOptions): Record<string, Migra
  * of `onLog` and `onReport` calls are the same whatever `jobs` is.
  */
 export async function compareStrategiesInParallel(options: ParallelCompareOptions): Promise<Record<string, MigrationResult>> {
-  checkCompareTypes('compareStrategiesInParallel', options);
+  checkCompareTypes('compareStrategiesInParallel', options, PARALLEL_COMPARE_OPTIONS);
   if (options.jobs !== undefined && (!Number.isInteger(options.jobs) || options.jobs < 1)) {
     throw InputError.at('--jobs', `must be a positive integer, got ${String(options.jobs)}`);
   }
@@ -120,11 +143,16 @@ export async function compareStrategiesInParallel(options: ParallelCompareOption
       registry = createRegistry();
       await loadPlugins(options.plugins ?? [], registry);
     }
-    if (!pool) return compareStrategies({ ...options, registry });
+    if (!pool) {
+      const { jobs: _jobs, plugins: _plugins, ...here } = options;
+      return compareStrategies({ ...here, registry });
+    }
     checkStrategies(options.strategies, registry);
+    const here = registry;
+    // Resolving each run's scenario here costs the main thread: only when there is something to find.
+    if (here.hasThreadOnlyClasses()) checkWorkersCanRun(here, options.strategies.map((strategy) => resolveScenario({ ...options, strategy }, here)));
     const paths = logPaths(options);
     staged = new StagedLogs(paths.values(), EVENTS_DIR);
-    const here = registry;
     const sharedTrace = new SharedTrace();
     const tasks = options.strategies.map((name, index): MigrationTask => ({
       index, scenario: options.scenario, source: options.source, set: options.set, strategy: name,

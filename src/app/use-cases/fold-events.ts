@@ -120,13 +120,18 @@ export interface FoldedLog<F> {
 class ScanFolds<const F extends readonly EventFold<Handlers>[]> {
   private folds: F | undefined;
 
-  constructor(private readonly begin: (header: LogHeader) => F) {}
+  constructor(
+    private readonly begin: (header: LogHeader) => F,
+    private readonly onEvent?: (event: EventEnvelope) => void,
+  ) {}
 
   readonly start = (header: LogHeader): ((event: EventEnvelope) => void) => {
     const folds = this.begin(header);
     this.folds = folds;
+    const onEvent = this.onEvent;
     return (event) => {
       for (const fold of folds) fold.add(event);
+      onEvent?.(event);
     };
   };
 
@@ -141,10 +146,11 @@ class ScanFolds<const F extends readonly EventFold<Handlers>[]> {
  * Reads, verifies and folds a log file in one pass (see scanEventLog): memory
  * does not grow with the log. `begin` makes the folds the header calls for;
  * each is finished, in order, once the whole log is verified, a rejected
- * event being named by reading the file again.
+ * event being named by reading the file again. `onEvent` gets each event
+ * once its line is verified, before the lines after it are read.
  */
-export function foldLogFile<const F extends readonly EventFold<Handlers>[]>(path: string, begin: (header: LogHeader) => F): FoldedLog<F> {
-  const scan = new ScanFolds(begin);
+export function foldLogFile<const F extends readonly EventFold<Handlers>[]>(path: string, begin: (header: LogHeader) => F, onEvent?: (event: EventEnvelope) => void): FoldedLog<F> {
+  const scan = new ScanFolds(begin, onEvent);
   const { header, summary } = scanEventLog(path, scan.start);
   const again: EventSource = (take) => {
     scanEventLog(path, () => take);

@@ -32,10 +32,31 @@ export function checkString(option: string, value: unknown): asserts value is st
   if (typeof value !== 'string') throw InputError.at(option, `must be a string, got ${describe(value)}`);
 }
 
-/** The options object of an entry point that needs one. */
-export function checkOptionsObject(entry: string, value: unknown): void {
+/**
+ * A raw scenario, when one is given: an object. `null` would otherwise run
+ * the built-in scenario (a file holding null is refused), and a string is
+ * most likely a file's path.
+ */
+export function checkOptionalScenario(value: unknown): void {
+  if (value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value))) return;
+  const hint = typeof value === 'string' ? '; to run a file, pass its parsed JSON as scenario and its path as source' : '';
+  throw InputError.at('scenario', `must be a scenario object (leave it out for the built-in scenario), got ${describe(value)}${hint}`);
+}
+
+/**
+ * The options object of an entry point that needs one. With `known`, an
+ * option it does not take is refused: a misspelt `stopPolicy` would
+ * otherwise run the default silently. (One set to undefined is no option.)
+ */
+export function checkOptionsObject(entry: string, value: unknown, known?: Readonly<Record<string, true>>): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw InputError.at(entry, `options must be an object, got ${describe(value)}`);
+  }
+  if (known === undefined) return;
+  for (const [option, given] of Object.entries(value)) {
+    if (given !== undefined && !Object.hasOwn(known, option)) {
+      throw InputError.at(option, `${entry} has no such option; its options: ${Object.keys(known).join(', ')}`);
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import type { MigrationResult } from '../../domain/migration/result';
 import type { RunReport } from '../reports/report-fold';
 import type { Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
-import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { LOCAL_ORIGIN, type StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { loadPlugins } from '../../infrastructure/plugins/plugin-loader';
 import { SharedTrace } from '../../infrastructure/simulation/shared-trace';
 import { runMigration } from './run-migration';
@@ -58,6 +58,23 @@ export function runMigrationTask(task: MigrationTask, registry: StrategyRegistry
       : { index: task.index, result: run.result, logText: run.logText, report: run.report };
   } catch (error) {
     return { index: task.index, error: errorData(error) };
+  }
+}
+
+/**
+ * Before runs go to worker threads, which build their registries from the
+ * built-ins and plugin files: a class that exists in this thread only
+ * would be an unknown name there, on whichever runs a worker took.
+ */
+export function checkWorkersCanRun(registry: StrategyRegistry, scenarios: Iterable<Scenario>): void {
+  for (const scenario of scenarios) {
+    const used = [['migration-strategy', scenario.migration.strategy], ['stop-policy', scenario.migration['stop-policy']], ['workload', scenario.vm.workload.model]] as const;
+    for (const [kind, name] of used) {
+      if (!registry.inThisThreadOnly(kind, name)) continue;
+      const { origin } = registry.describe(kind, name);
+      const how = origin === LOCAL_ORIGIN ? 'registered by hand' : `registered by plugin object ${origin}`;
+      throw InputError.at('jobs', `${kind} "${name}" was ${how}: it exists in this thread only, and worker threads load plugin files; register it from a file with loadPlugin, or run with jobs: 1`);
+    }
   }
 }
 

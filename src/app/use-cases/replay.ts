@@ -11,13 +11,30 @@ import type { LogHeader } from '../../infrastructure/event-store/log-format';
 import { parseEventLog, type EventLog } from '../../infrastructure/event-store/log-reader';
 import type { LogSummary } from '../../infrastructure/event-store/log-writer';
 import { RandomStreams } from '../../infrastructure/random';
-import { checkOptionalString, checkString } from './library-options';
+import { checkOptionalString, checkOptionsObject, checkString } from './library-options';
+import { checkObserver, type EventObserver, type MigrationLogEvent } from './event-observer';
 import { replayStorageLog, storageProjections, storageReplay, type StorageProjections, type StorageReplay } from './replay-storage';
 
 export interface MigrationReplay {
   readonly kind: 'migration';
   readonly header: EventLog['header'];
   readonly result: MigrationResult;
+}
+
+export interface ReplayOptions {
+  /**
+   * Each event of the log, in order, as its line is verified (a file is
+   * read in chunks: a damaged log throws after handing over the events
+   * before its fault); `complete` once the whole log replayed.
+   */
+  readonly events?: EventObserver;
+}
+
+const REPLAY_OPTIONS: Readonly<Record<keyof ReplayOptions, true>> = { events: true };
+
+function checkReplayOptions(options: unknown): asserts options is ReplayOptions {
+  checkOptionsObject('replay', options, REPLAY_OPTIONS);
+  checkObserver((options as ReplayOptions).events);
 }
 
 export type MigrationProjections = readonly [MigrationProjection, SectionProjections];
@@ -44,8 +61,12 @@ export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
 }
 
 /** A migration log file folded as it is read (see foldLogFile). */
-function replayMigrationFile(path: string): MigrationReplay {
-  const { header, summary, folds } = foldLogFile(path, (header) => (header.kind === 'migration' ? [new EventFold(migrationProjections(header))] : []));
+function replayMigrationFile(path: string, onEvent?: (event: MigrationLogEvent) => void): MigrationReplay {
+  const { header, summary, folds } = foldLogFile(
+    path,
+    (header) => (header.kind === 'migration' ? [new EventFold(migrationProjections(header))] : []),
+    onEvent && ((event) => onEvent(event as MigrationLogEvent)),
+  );
   if (header.kind !== 'migration') refuseKind(header, path);
   const [fold] = folds as readonly [EventFold<MigrationProjections>];
   return migrationReplay(header, fold.projections, summary);
@@ -67,14 +88,26 @@ function checkTextTypes(text: unknown, source: unknown): void {
 }
 
 /** The library form of `virtsim replay FILE`. */
-export function replay(path: string): MigrationReplay {
+export function replay(path: string, options: ReplayOptions = {}): MigrationReplay {
   checkString('path', path);
-  return replayMigrationFile(path);
+  checkReplayOptions(options);
+  const observer = options.events;
+  const replayed = replayMigrationFile(path, observer && ((event) => observer.next(event)));
+  observer?.complete?.();
+  return replayed;
 }
 
-export function replayText(text: string, source = 'log'): MigrationReplay {
+export function replayText(text: string, source = 'log', options: ReplayOptions = {}): MigrationReplay {
   checkTextTypes(text, source);
-  return replayEventLog(parseEventLog(text, source), source);
+  checkReplayOptions(options);
+  const log = parseEventLog(text, source);
+  const replayed = replayEventLog(log, source);
+  const observer = options.events;
+  if (observer) {
+    for (const event of log.events) observer.next(event as MigrationLogEvent);
+    observer.complete?.();
+  }
+  return replayed;
 }
 
 /** Any log, dispatched on its header's kind: `virtsim replay FILE`. */

@@ -18,13 +18,16 @@ import type { MigrationStrategy } from '../../strategies/migration/context';
 import type { StopPolicy } from '../../strategies/stop-policy/policy';
 import type { StrategyKind } from '../../strategies/strategy';
 import type { RecordedWrites, WorkloadModel } from '../../strategies/workload/model';
-import { checkOptionalString, checkOptionalStringList, checkOptionsObject } from './library-options';
+import { checkObserver, type EventObserver, type MigrationLogEvent } from './event-observer';
+import { checkOptionalScenario, checkOptionalString, checkOptionalStringList, checkOptionsObject } from './library-options';
 import { loadRecordedWrites } from './recorded-writes';
 import { resolveScenario, traceLogPath, type ScenarioChoices } from './scenario-input';
 import { attachSections, checkSections, SectionProjections } from './sections';
 import { ReportSink, type RunReport } from '../reports/report-fold';
 
 export interface RunMigrationOptions extends ScenarioChoices {
+  /** Each event as it happens, the very events the log records (the log's lines without their hashes). */
+  readonly events?: EventObserver;
   /** Write the event log here (atomically). */
   readonly eventsPath?: string;
   /** The flag that named `eventsPath`, for errors writing it (default `--events`). */
@@ -68,8 +71,15 @@ function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unkno
   return InputError.at('', `${names} threw while running: ${(error as Error).message}`);
 }
 
+/** Every option runMigration takes: it refuses others (the type makes the list complete). */
+const RUN_OPTIONS: Readonly<Record<keyof RunMigrationOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, strategy: true, stopPolicy: true, seed: true, events: true, eventsPath: true,
+  eventsFlag: true, stageEvents: true, keepLog: true, report: true, registry: true, sharedTrace: true, resolved: true,
+};
+
 /** The types of the options every migration entry point shares (compare's and sweep's too). */
 export function checkChoiceTypes(choices: Omit<ScenarioChoices, 'vary'>): void {
+  checkOptionalScenario(choices.scenario);
   checkOptionalString('source', choices.source);
   checkOptionalStringList('set', choices.set, 'dotted.key=value assignments');
   checkOptionalString('strategy', choices.strategy);
@@ -81,9 +91,10 @@ const bitmaps = new WordPool();
 
 /** Runs one migration from a scenario: the library form of `virtsim migrate`. */
 export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
-  checkOptionsObject('runMigration', options);
+  checkOptionsObject('runMigration', options, RUN_OPTIONS);
   checkChoiceTypes(options);
   checkOptionalString('eventsPath', options.eventsPath);
+  checkObserver(options.events);
   const registry = options.registry ?? createRegistry();
   let scenario = options.resolved ?? resolveScenario(options, registry);
   const strategy = registry.resolve<MigrationStrategy>('migration-strategy', scenario.migration.strategy, 'migration.strategy');
@@ -133,7 +144,21 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   const sections = new SectionProjections();
   bus.batches$.subscribe((batch) => sections.handle(batch));
   const log = new EventLogWriter(sink, header).attach(bus);
+  const observer = options.events;
+  // What the observer threw: RxJS would rethrow it later, on a timer, where nobody can catch it; the run throws it instead.
+  let observerFailure: { readonly error: unknown } | undefined;
+  if (observer) {
+    bus.batches$.subscribe((batch) => {
+      if (observerFailure) return;
+      try {
+        for (const event of batch) observer.next(event as MigrationLogEvent);
+      } catch (error) {
+        observerFailure = { error };
+      }
+    });
+  }
 
+  let run: MigrationRun;
   try {
     const pages = vmPages(scenario.vm);
     const { model: _model, ...parameters } = scenario.vm.workload;
@@ -154,8 +179,9 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     scheduler.run();
     if (!runtime.ended) runtime.fail(`strategy ${strategy.name} stopped scheduling work before the migration ended`);
     bus.complete();
+    if (observerFailure) throw observerFailure.error;
     const summary = log.commit();
-    return {
+    run = {
       scenario,
       result: { ...migrationResult(projection.result(), summary, resultOptions(scenario)), ...sections.sections() },
       logText: !options.keepLog ? undefined : memorySink ? memorySink.contents() : readFileSync((fileSink as AtomicFileSink).committedPath, 'utf8'),
@@ -163,6 +189,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     };
   } catch (error) {
     log.abort();
+    if (observerFailure && error === observerFailure.error) throw error;
     throw blamePlugin(error, [
       registry.describe('migration-strategy', strategy.name),
       registry.describe('stop-policy', stopPolicy.name),
@@ -171,4 +198,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
   } finally {
     lease.release();
   }
+  // Outside the run: whatever `complete` does, the log is written and stays.
+  observer?.complete?.();
+  return run;
 }

@@ -98,8 +98,13 @@ function checkStorageTypes(entry: string, options: Omit<RunStorageOptions, 'mode
   checkOptionalString('source', options.source);
 }
 
+/** Every option runStorage and compareStorage take: they refuse others (the types make the lists complete). */
+const RUN_STORAGE_OPTIONS: Readonly<Record<keyof RunStorageOptions, true>> = { scenario: true, source: true, model: true, eventsPath: true, keepLog: true, report: true, registry: true };
+const COMPARE_STORAGE_OPTIONS: Readonly<Record<keyof CompareStorageOptions, true>> = { scenario: true, source: true, models: true, eventsDir: true, keepLog: true, report: true, registry: true };
+
 /** Runs a storage scenario under one model: the library form of `virtsim storage --model`. */
 export function runStorage(options: RunStorageOptions): StorageRun {
+  checkOptionsObject('runStorage', options, RUN_STORAGE_OPTIONS);
   return runStorageStaged(options);
 }
 
@@ -185,6 +190,7 @@ function logFileName(choice: string): string {
 
 /** Runs the same scenario (volumes, seed, I/O trace) under several models: `virtsim storage --models a,b,c`. */
 export function compareStorage(options: CompareStorageOptions): StorageComparison {
+  checkOptionsObject('compareStorage', options, COMPARE_STORAGE_OPTIONS);
   checkStorageTypes('compareStorage', options);
   checkStringList('models', options.models);
   checkOptionalString('eventsDir', options.eventsDir);

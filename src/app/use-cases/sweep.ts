@@ -16,7 +16,7 @@ import type * as SweepReport from '../reports/sweep-report';
 import { checkDistinctNames, checkOptionalString, checkOptionalStringList, checkOptionsObject, checkString, checkStringList } from './library-options';
 import { checkChoiceTypes } from './run-migration';
 import { resolveScenario } from './scenario-input';
-import { runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
+import { checkWorkersCanRun, runMigrationTask, taskError, type MigrationTask, type MigrationTaskResult } from './migration-worker';
 import { FIGURE_COLUMNS, type SweepFigures } from './sweep-figures';
 import { runShared, WorkerPool } from './worker-pool';
 
@@ -194,15 +194,22 @@ function positiveInteger(value: number, flag: string): number {
   return value;
 }
 
+/** Every option sweep takes: it refuses others (the type makes the list complete). */
+const SWEEP_OPTIONS: Readonly<Record<keyof SweepOptions, true>> = {
+  scenario: true, source: true, set: true, vary: true, strategies: true, seeds: true, jobs: true, out: true,
+  registry: true, plugins: true, signal: true, report: true, onProgress: true,
+};
+
 /** The types of the list and path options, before any is used. */
 function checkSweepTypes(options: SweepOptions): void {
-  checkOptionsObject('sweep', options);
+  checkOptionsObject('sweep', options, SWEEP_OPTIONS);
   if (!Array.isArray(options.vary)) throw InputError.at('vary', 'must be a list of "dotted.key=v1,v2,..." or { key, values }');
   checkStringList('strategies', options.strategies);
   checkChoiceTypes(options);
   checkOptionalStringList('plugins', options.plugins, 'paths');
   checkOptionalString('out', options.out);
   checkOptionalString('report', options.report);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw InputError.at('onProgress', 'must be a function');
 }
 
 /** The cross product, every combination resolved through the scenario schema: throws InputError before anything runs. */
@@ -559,6 +566,7 @@ async function sweepWith(options: SweepOptions, registry: StrategyRegistry, jobs
   // This thread runs tasks too, so n threads take n - 1 workers, started once the plan is valid and never
   // more than the runs left (--jobs 1000 for two runs started 999 workers). A single run stays here.
   const threads = Math.min(jobs, pending.length);
+  if (threads > 1 && registry.hasThreadOnlyClasses()) checkWorkersCanRun(registry, pending.map((planned) => planned.resolved));
   const pool = threads > 1 ? new WorkerPool(threads - 1) : undefined;
 
   try {

@@ -15,6 +15,12 @@ export interface RegisteredStrategy {
 }
 
 /**
+ * The origin of a class registered by hand, `register(kind, Class)` without
+ * one: neither built in nor from a plugin file, so in this thread only.
+ */
+export const LOCAL_ORIGIN = 'local';
+
+/**
  * The catalogue of named strategies over an inversify container: each class
  * is bound under its kind's token with `whenNamed(name)`, so swapping a
  * strategy is a name change; the catalogue keeps what `list` shows.
@@ -25,12 +31,14 @@ export class StrategyRegistry {
   readonly plugins: { readonly name: string; readonly version: string }[] = [];
   /** The files those plugins came from (absolute): what worker threads load to build the same registry. */
   readonly pluginFiles: string[] = [];
+  /** Origins whose classes worker threads cannot build: they load only the built-ins and plugin files. */
+  private readonly threadOnlyOrigins = new Set<string>([LOCAL_ORIGIN]);
 
   constructor(readonly container: Container = new Container({ defaultScope: 'Transient' })) {
     for (const kind of STRATEGY_KINDS) this.entries.set(kind, new Map());
   }
 
-  register(kind: StrategyKind, strategy: Newable<StrategyInfo>, origin = 'built-in'): RegisteredStrategy {
+  register(kind: StrategyKind, strategy: Newable<StrategyInfo>, origin = LOCAL_ORIGIN): RegisteredStrategy {
     if (!STRATEGY_KINDS.includes(kind)) throw new Error(`unknown strategy kind ${String(kind)}`);
     if (!this.container.isBound(strategy)) this.container.bind(strategy).toSelf();
     const probe = this.container.get(strategy);
@@ -77,6 +85,23 @@ export class StrategyRegistry {
    */
   pluginStamps(): { readonly name: string; readonly version: string }[] {
     return [...this.plugins].sort((a, b) => byCodeUnits(a.name, b.name) || byCodeUnits(a.version, b.version));
+  }
+
+  /** Records a loaded plugin for log headers; one without a file (a plugin object) exists in this thread only. */
+  addPlugin(plugin: { readonly name: string; readonly version: string }, file?: string): void {
+    this.plugins.push(plugin);
+    if (file === undefined) this.threadOnlyOrigins.add(`${plugin.name}@${plugin.version}`);
+    else this.pluginFiles.push(file);
+  }
+
+  /** Whether this class exists in this thread only (registered by hand or by a plugin object): a worker thread would not know its name. */
+  inThisThreadOnly(kind: StrategyKind, name: string): boolean {
+    return this.threadOnlyOrigins.has(this.describe(kind, name).origin);
+  }
+
+  /** Whether any class exists in this thread only (never so for the CLI, which loads plugin files). */
+  hasThreadOnlyClasses(): boolean {
+    return this.list().some((entry) => this.threadOnlyOrigins.has(entry.origin));
   }
 
   describe(kind: StrategyKind, name: string, field: string = kind): RegisteredStrategy {

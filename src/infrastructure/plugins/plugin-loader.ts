@@ -97,6 +97,13 @@ export async function loadPlugin(path: string, registry: StrategyRegistry, liste
   // otherwise, and a hash would still miss changes to the modules it imports.
   const name = plugin.name ?? info.name ?? basename(absolute);
   const version = plugin.version ?? info.version ?? '0.0.0';
+  await registerModule(plugin, name, version, registry, fail);
+  registry.addPlugin({ name, version }, absolute);
+  return { name, version, path: absolute };
+}
+
+/** Lets a plugin register its classes under `name@version`; a failure goes to `fail`. */
+async function registerModule(plugin: PluginModule, name: string, version: string, registry: StrategyRegistry, fail: (reason: string) => never): Promise<void> {
   try {
     const registered = plugin.register({
       register(kind, strategy) {
@@ -110,9 +117,37 @@ export async function loadPlugin(path: string, registry: StrategyRegistry, liste
     if (error instanceof NeverSettled) fail('register() never finished (its promise never settles)');
     fail(`register() failed: ${messageOf(error)}`);
   }
-  registry.plugins.push({ name, version });
-  registry.pluginFiles.push(absolute);
-  return { name, version, path: absolute };
+}
+
+/** A plugin given as an object rather than a file: it has no file to take a name from. */
+export interface PluginObject extends PluginModule {
+  readonly name: string;
+}
+
+/**
+ * Registers a plugin written in the calling code (the object a plugin module
+ * exports, with a `name`), as {@link loadPlugin} registers a file's: its
+ * classes are stamped `name@version` (version default 0.0.0) in logs and
+ * the header lists it; any failure is an InputError naming it. It exists in
+ * this thread only: worker threads (`jobs` > 1) load plugin files, so a
+ * sweep or compare that would need it there is refused.
+ */
+export async function registerPlugin(plugin: PluginObject, registry: StrategyRegistry): Promise<{ readonly name: string; readonly version: string }> {
+  if (typeof plugin !== 'object' || plugin === null || typeof plugin.register !== 'function') {
+    throw InputError.at('registerPlugin', 'a plugin is an object with a register(registry) function');
+  }
+  if (typeof plugin.name !== 'string' || plugin.name === '') throw InputError.at('registerPlugin', 'a plugin object needs a name (a string): logs stamp its strategies with it');
+  if (plugin.version !== undefined && (typeof plugin.version !== 'string' || plugin.version === '')) {
+    throw InputError.at('registerPlugin', `${plugin.name}: version must be a string`);
+  }
+  const { name } = plugin;
+  const version = plugin.version ?? '0.0.0';
+  const fail = (reason: string): never => {
+    throw InputError.at('registerPlugin', `${name}: ${reason}`);
+  };
+  await registerModule(plugin, name, version, registry, fail);
+  registry.addPlugin({ name, version });
+  return { name, version };
 }
 
 /** Loads plugins in order; a bare path counts as listed by `--plugin`. */

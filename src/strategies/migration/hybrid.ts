@@ -11,9 +11,9 @@ import { PreCopyStrategy } from './pre-copy';
  */
 @injectable()
 export class HybridStrategy extends PreCopyStrategy {
-  override readonly name = 'hybrid';
-  override readonly version = '1.0.0';
-  override readonly description = 'Pre-copy rounds, then switch to post-copy (after the first round, or when rounds stop shrinking).';
+  override readonly name: string = 'hybrid';
+  override readonly version: string = '1.0.0';
+  override readonly description: string = 'Pre-copy rounds, then switch to post-copy (after the first round, or when rounds stop shrinking).';
   readonly capabilities = ['postcopy-ram'] as const;
   private previousPendingPages = Number.POSITIVE_INFINITY;
 

@@ -8,9 +8,9 @@ import { PostcopyPhase } from './postcopy-phase';
  */
 @injectable()
 export class PostCopyStrategy implements MigrationStrategy {
-  readonly name = 'post-copy';
-  readonly version = '1.0.0';
-  readonly description = 'Switch over at once; the destination faults missing pages in while a background push sends the rest.';
+  readonly name: string = 'post-copy';
+  readonly version: string = '1.0.0';
+  readonly description: string = 'Switch over at once; the destination faults missing pages in while a background push sends the rest.';
   readonly capabilities = ['postcopy-ram'] as const;
 
   start(ctx: MigrationContext): void {

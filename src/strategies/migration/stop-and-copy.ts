@@ -12,9 +12,9 @@ import type { MigrationContext } from './context';
  */
 @injectable()
 export class StopAndCopyStrategy extends PreCopyStrategy {
-  override readonly name = 'stop-and-copy';
-  override readonly version = '1.0.0';
-  override readonly description = 'Pause the guest first, then send all of its memory (non-live migration: virsh migrate without --live).';
+  override readonly name: string = 'stop-and-copy';
+  override readonly version: string = '1.0.0';
+  override readonly description: string = 'Pause the guest first, then send all of its memory (non-live migration: virsh migrate without --live).';
 
   override start(ctx: MigrationContext): void {
     ctx.begin();

@@ -8,9 +8,9 @@ import { CONTINUE, type PrecopyProgress, type StopDecision, type StopPolicy } fr
  */
 @injectable()
 export class PassThresholdStopPolicy implements StopPolicy {
-  readonly name = 'pass-threshold';
-  readonly version = '1.0.0';
-  readonly description = 'Whole passes; after each, stop when the remaining dirty bytes fit in the threshold.';
+  readonly name: string = 'pass-threshold';
+  readonly version: string = '1.0.0';
+  readonly description: string = 'Whole passes; after each, stop when the remaining dirty bytes fit in the threshold.';
 
   wantsSync(progress: PrecopyProgress): boolean {
     return progress.pendingPages === 0;

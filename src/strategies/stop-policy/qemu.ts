@@ -7,9 +7,9 @@ import { CONTINUE, type PrecopyProgress, type StopDecision, type StopPolicy } fr
  */
 @injectable()
 export class QemuStopPolicy implements StopPolicy {
-  readonly name = 'qemu';
-  readonly version = '1.0.0';
-  readonly description = "QEMU's algorithm: sync when pending < threshold between windows; stop if still below after the sync.";
+  readonly name: string = 'qemu';
+  readonly version: string = '1.0.0';
+  readonly description: string = "QEMU's algorithm: sync when pending < threshold between windows; stop if still below after the sync.";
 
   wantsSync(progress: PrecopyProgress): boolean {
     return progress.pendingPages === 0 || progress.pendingBytes < progress.thresholdBytes;

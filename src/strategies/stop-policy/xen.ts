@@ -8,9 +8,9 @@ export const XEN_MAX_FACTOR = 3;
 
 @injectable()
 export class XenStopPolicy implements StopPolicy {
-  readonly name = 'xen';
-  readonly version = '1.0.0';
-  readonly description = 'Whole passes; stop at the threshold, after 29 rounds, a round under 50 pages, or 3x memory sent.';
+  readonly name: string = 'xen';
+  readonly version: string = '1.0.0';
+  readonly description: string = 'Whole passes; stop at the threshold, after 29 rounds, a round under 50 pages, or 3x memory sent.';
 
   wantsSync(progress: PrecopyProgress): boolean {
     return progress.pendingPages === 0;
