@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/app/cli/main';
@@ -148,6 +148,23 @@ describe('virtsim storage and replay', () => {
 
     it('host-based names its lock messages and the pools several hosts share', () => {
       expect(text(['--scenario', 'examples/scenarios/storage-host-cluster.json'])).toContain('cluster locking: 4 metadata changes cost 32 lock messages (8 each; shared pools shared)\n');
+    });
+
+    it('with a cluster section, the lock waits show, replay prints them too, and a bad message-latency is refused by its field', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
+      const log = join(dir, 'locks.ndjson');
+      const live = virtsim(['storage', '--scenario', 'examples/scenarios/storage-cluster-locks.json', '--events', log], ROOT);
+      expect(live.status).toBe(0);
+      expect(live.stdout).toMatch(/^cluster lock during the run: 192 metadata changes held it 230\.4 ms .*; 144 I\/Os waited for it/m);
+      expect(live.stdout).toContain('  quad-db: 72 I/Os waited 1149.862 ms for the cluster lock\n');
+      expect(virtsim(['replay', log], ROOT).stdout).toBe(live.stdout);
+      const scenario = JSON.parse(readFileSync(join(ROOT, 'examples/scenarios/storage-cluster-locks.json'), 'utf8')) as Record<string, unknown>;
+      const bad = join(dir, 'bad.json');
+      writeFileSync(bad, JSON.stringify({ ...scenario, cluster: { 'message-latency': '-1ms' } }));
+      const refused = virtsim(['storage', '--scenario', bad, '--events', join(dir, 'bad.ndjson')], ROOT);
+      expect(refused.status).toBe(2);
+      expect(refused.stderr).toContain('cluster.message-latency');
+      expect(existsSync(join(dir, 'bad.ndjson'))).toBe(false);
     });
 
     it('the comparison\'s column counts both as metadata messages', () => {

@@ -38,6 +38,11 @@ export function formatStorage(result: StorageResult): string {
   if (result.appliance) notes.push(`appliance: ${result.appliance.ops} ops, ${result.appliance['mb-per-s']} MB/s, utilization ${result.appliance.utilization}`);
   const metadataMessages = metadataMessagesLine(result);
   if (metadataMessages) notes.push(metadataMessages);
+  const duringRun = result['cluster-locking']['during-run'];
+  if (duringRun) {
+    notes.push(`cluster lock during the run: ${duringRun.changes} metadata changes held it ${duringRun.held} ms (queued ${duringRun.queued} ms); ${duringRun['delayed-ios']} I/Os waited for it, ${duringRun['io-wait']} ms in all (mean ${duringRun['mean-io-wait']} ms, max ${duringRun['max-io-wait']} ms)`);
+    for (const v of duringRun.volumes) notes.push(`  ${v.volume}: ${v['delayed-ios']} I/Os waited ${v['io-wait']} ms for the cluster lock`);
+  }
   if (result['metadata-lookups'] > 0) notes.push(`metadata-server lookups: ${result['metadata-lookups']}`);
   for (const p of result.paths) if (p.failures > 0 || !p.up) notes.push(`path ${p.name}: ${p.up ? 'up' : 'DOWN'}, ${p.failures} failure(s), ${p.ops} ops`);
   for (const t of result['thin-pools']) {

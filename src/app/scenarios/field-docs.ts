@@ -207,6 +207,8 @@ export const STORAGE_FIELD_DOCS: Readonly<Record<string, string>> = {
   'fabric.appliance.cache': 'Cache size (0: none).',
   'fabric.appliance.cache-latency': 'Latency of a cache hit.',
   'fabric.appliance.metadata-latency': 'Round trip to the metadata server (out-of-band).',
+  cluster: 'The hosts\' lock manager (host-based: lvmlockd/clvmd over a DLM). When present, an LVM metadata change during the run (a pvmove or tiering checkpoint, a thin-pool extension, a rebuild taking a spare) takes the pool\'s lock for 2n messages (n hosts share the pool) and suspends the volumes it changes meanwhile. Absent: messages are counted, at no cost.',
+  'cluster.message-latency': 'One lock-manager message on the hosts\' network, one way, processing included; a change holds the lock for its messages one after another.',
   multipath: 'dm-multipath.',
   'multipath.policy': 'failover (one group at a time) or multibus (all paths).',
   'multipath.selector': 'Path selector: service-time, round-robin, queue-length, or a plugin\'s.',

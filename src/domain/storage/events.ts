@@ -121,6 +121,32 @@ export type IoSliceCompleted = DomainEvent<'IoSliceCompleted', {
   readonly lockMessages: number;
 }>;
 
+/**
+ * A metadata change during the run took its pool's cluster lock (host-based
+ * with a `cluster` section): it queued `queuedNs` behind earlier changes, then
+ * held the lock `heldNs` (its `messages` one after another), and `volumes` were
+ * suspended while it held it. Changes at setup (creating volumes) precede all
+ * I/O and are only counted in IoSliceCompleted.
+ */
+export type ClusterLockTaken = DomainEvent<'ClusterLockTaken', {
+  readonly pool: string;
+  readonly reason: 'migration' | 'tiering' | 'extend-thin-pool' | 'rebuild';
+  readonly volumes: readonly string[];
+  readonly messages: number;
+  readonly queuedNs: number;
+  readonly heldNs: number;
+}>;
+
+/** I/Os of one volume over one slice that were issued while it was suspended for a cluster lock, and how long they waited for it. */
+export type IoLockWaitSliced = DomainEvent<'IoLockWaitSliced', {
+  readonly volume: string;
+  readonly fromNs: number;
+  readonly toNs: number;
+  readonly ios: number;
+  readonly waitNs: number;
+  readonly maxWaitNs: number;
+}>;
+
 /** Per-device and per-path work over one slice: flat [index, ops, bytes, busy ns, background bytes] / [index, ops, bytes]. */
 export type LoadSliced = DomainEvent<'LoadSliced', {
   readonly fromNs: number;
@@ -164,7 +190,7 @@ export type StorageRunEnded = DomainEvent<'StorageRunEnded', { readonly unfinish
 export type StorageEvent =
   | StorageRunStarted | DeviceAdded | PathAdded | PoolCreated | ThinPoolCreated | VolumeCreated
   | ThinPoolOvercommitted | ThinPoolLowWaterMark | ThinPoolFull | ThinPoolExtended | ThinExtentsAllocated
-  | LunMapped | AccessDenied | IoSliceCompleted | LoadSliced
+  | LunMapped | AccessDenied | IoSliceCompleted | LoadSliced | ClusterLockTaken | IoLockWaitSliced
   | DeviceFailed | PathFailed | PathReinstated
   | BlocksCorrupted | ScrubCompleted
   | RebuildStarted | RebuildImpossible | ExtentsRebuilt | RebuildCompleted
@@ -177,7 +203,7 @@ export type StorageEventType = StorageEvent['type'];
 export const STORAGE_EVENT_VERSIONS: Readonly<Record<StorageEventType, number>> = {
   StorageRunStarted: 1, DeviceAdded: 1, PathAdded: 1, PoolCreated: 1, ThinPoolCreated: 1, VolumeCreated: 1,
   ThinPoolOvercommitted: 1, ThinPoolLowWaterMark: 1, ThinPoolFull: 1, ThinPoolExtended: 1, ThinExtentsAllocated: 1,
-  LunMapped: 1, AccessDenied: 1, IoSliceCompleted: 1, LoadSliced: 1,
+  LunMapped: 1, AccessDenied: 1, IoSliceCompleted: 1, LoadSliced: 1, ClusterLockTaken: 1, IoLockWaitSliced: 1,
   DeviceFailed: 1, PathFailed: 1, PathReinstated: 1,
   BlocksCorrupted: 1, ScrubCompleted: 1,
   RebuildStarted: 1, RebuildImpossible: 1, ExtentsRebuilt: 1, RebuildCompleted: 1,

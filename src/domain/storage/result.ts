@@ -1,7 +1,7 @@
 import { nsToMs, NS_PER_S } from '../units';
 import { quantileNs } from './latency-histogram';
 import type { StorageView } from './projection';
-import type { VolumeState } from './state';
+import type { ClusterLockState, VolumeState } from './state';
 
 export interface LatencyReport {
   /** Milliseconds. */
@@ -32,6 +32,21 @@ export interface VolumeReport {
   readonly 'lost-ranges': readonly (readonly [number, number])[];
 }
 
+/** Metadata changes made during the run under the cluster lock, and the I/O that waited for them (ms). */
+export interface ClusterLockReport {
+  readonly changes: number;
+  /** Lock held, summed over changes (each holds it for its messages in turn). */
+  readonly held: number;
+  /** Changes waiting for the lock behind earlier ones, summed. */
+  readonly queued: number;
+  readonly 'delayed-ios': number;
+  /** What delayed I/Os waited for the lock: total, mean per delayed I/O, longest. */
+  readonly 'io-wait': number;
+  readonly 'mean-io-wait': number;
+  readonly 'max-io-wait': number;
+  readonly volumes: readonly { readonly volume: string; readonly 'delayed-ios': number; readonly 'io-wait': number }[];
+}
+
 export interface DeviceReport {
   readonly name: string;
   readonly class: string;
@@ -59,7 +74,11 @@ export interface StorageResult {
   }[];
   readonly luns: readonly { readonly volume: string; readonly lun: number; readonly host: string }[];
   readonly 'access-denied': readonly { readonly host: string; readonly volume: string; readonly reason: string }[];
-  readonly 'cluster-locking': { readonly 'shared-pools': readonly string[]; readonly 'metadata-changes': number; readonly messages: number; readonly 'messages-per-change': number };
+  readonly 'cluster-locking': {
+    readonly 'shared-pools': readonly string[]; readonly 'metadata-changes': number; readonly messages: number; readonly 'messages-per-change': number;
+    /** Present when metadata changes during the run took the cluster lock (a scenario's `cluster` section). */
+    readonly 'during-run'?: ClusterLockReport;
+  };
   readonly 'metadata-lookups': number;
   readonly rebuilds: readonly { readonly volume: string; readonly leg: number; readonly failed: string; readonly spare: string; readonly extents: number; readonly rebuilt: number; readonly duration: number | null }[];
   readonly 'rebuilds-impossible': readonly { readonly volume: string; readonly leg: number; readonly reason: string }[];
@@ -100,6 +119,14 @@ function meanLatency(volumes: readonly VolumeState[], fromNs: number, toNs: numb
     }
   }
   return ios > 0 ? nsToMs(sum / ios) : 0;
+}
+
+function clusterLockReport(locks: ClusterLockState): ClusterLockReport {
+  return {
+    changes: locks.changes, held: nsToMs(locks.heldNs), queued: nsToMs(locks.queuedNs),
+    'delayed-ios': locks.ios, 'io-wait': nsToMs(locks.waitNs), 'mean-io-wait': locks.ios > 0 ? nsToMs(locks.waitNs / locks.ios) : 0, 'max-io-wait': nsToMs(locks.maxWaitNs),
+    volumes: locks.volumes.map((v) => ({ volume: v.volume, 'delayed-ios': v.ios, 'io-wait': nsToMs(v.waitNs) })),
+  };
 }
 
 export function storageResult(view: StorageView, log: LogSummary): StorageResult {
@@ -152,6 +179,7 @@ export function storageResult(view: StorageView, log: LogSummary): StorageResult
     'cluster-locking': {
       'shared-pools': shared, 'metadata-changes': state.metadata.changes, messages: state.metadata.lockMessages,
       'messages-per-change': state.metadata.changes > 0 ? r3(state.metadata.lockMessages / state.metadata.changes) : 0,
+      ...(state.clusterLocks ? { 'during-run': clusterLockReport(state.clusterLocks) } : {}),
     },
     'metadata-lookups': state.metadata.lookups,
     rebuilds: state.rebuilds.map((r) => ({

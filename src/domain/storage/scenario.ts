@@ -78,6 +78,16 @@ const fabricSchema = z.strictObject({
   appliance: applianceSchema.default(applianceSchema.parse({})),
 });
 
+/**
+ * The hosts' lock manager (lvmlockd/clvmd over a DLM), host-based only. Absent:
+ * metadata changes are counted in messages but cost no time (and moves, tiering
+ * and thin-pool growth take no lock).
+ */
+const clusterSchema = z.strictObject({
+  /** One lock-manager message on the hosts' network, one way, its processing included. */
+  'message-latency': milliseconds().default(0.1),
+});
+
 const multipathSchema = z.strictObject({
   policy: z.enum(['failover', 'multibus']).default('failover'),
   selector: z.string().min(1).default('service-time'),
@@ -189,6 +199,8 @@ export const storageScenarioSchema = z.strictObject({
   arrays: z.array(arraySchema).default([]),
   fabric: fabricSchema.default(fabricSchema.parse({})),
   multipath: multipathSchema.default(multipathSchema.parse({})),
+  // No default: a scenario without it runs (and logs) as before the lock cost existed.
+  cluster: clusterSchema.optional(),
   pools: z.array(poolSchema).min(1, 'at least one pool'),
   volumes: z.array(volumeSchema).default([]),
   luns: z.array(lunSchema).default([]),

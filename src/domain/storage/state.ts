@@ -100,6 +100,17 @@ export interface MigrationState {
   completedAtNs: number | null;
 }
 
+export interface ClusterLockState {
+  changes: number;
+  queuedNs: number;
+  heldNs: number;
+  /** I/Os issued to a suspended volume, their total and longest wait, per volume in order of first wait. */
+  ios: number;
+  waitNs: number;
+  maxWaitNs: number;
+  volumes: { volume: string; ios: number; waitNs: number }[];
+}
+
 export interface StorageState {
   model: string;
   mode: string | null;
@@ -122,6 +133,8 @@ export interface StorageState {
   tiering: { passes: number; promoted: number; demoted: number; firstMoveAtNs: number | null; lastMoveAtNs: number | null };
   appliance: { ops: number; bytes: number; busyNs: number };
   metadata: { changes: number; lockMessages: number; lookups: number };
+  /** Cluster locks taken during the run and the I/O that waited for them; null when none was taken. */
+  clusterLocks: ClusterLockState | null;
   pathEvents: { path: string; up: boolean; atNs: number }[];
 }
 
@@ -132,6 +145,7 @@ export const initialStorageState: StorageState = {
   tiering: { passes: 0, promoted: 0, demoted: 0, firstMoveAtNs: null, lastMoveAtNs: null },
   appliance: { ops: 0, bytes: 0, busyNs: 0 },
   metadata: { changes: 0, lockMessages: 0, lookups: 0 },
+  clusterLocks: null,
   pathEvents: [],
 };
 
@@ -246,6 +260,32 @@ export function applyStorageEvent(state: Draft<StorageState>, envelope: EventEnv
       state.metadata.changes += d.metadataChanges;
       state.metadata.lockMessages += d.lockMessages;
       state.metadata.lookups += d.metadataLookups;
+      return;
+    }
+    case 'ClusterLockTaken': {
+      const d = envelope.data;
+      state.metadata.changes++;
+      state.metadata.lockMessages += d.messages;
+      const locks = (state.clusterLocks ??= { changes: 0, queuedNs: 0, heldNs: 0, ios: 0, waitNs: 0, maxWaitNs: 0, volumes: [] });
+      locks.changes++;
+      locks.queuedNs += d.queuedNs;
+      locks.heldNs += d.heldNs;
+      return;
+    }
+    case 'IoLockWaitSliced': {
+      const d = envelope.data;
+      const locks = state.clusterLocks;
+      if (!locks) throw new Error(`I/O of ${d.volume} waited for a cluster lock nobody took`);
+      locks.ios += d.ios;
+      locks.waitNs += d.waitNs;
+      locks.maxWaitNs = Math.max(locks.maxWaitNs, d.maxWaitNs);
+      const volume = locks.volumes.find((v) => v.volume === d.volume);
+      if (volume) {
+        volume.ios += d.ios;
+        volume.waitNs += d.waitNs;
+      } else {
+        locks.volumes.push({ volume: d.volume, ios: d.ios, waitNs: d.waitNs });
+      }
       return;
     }
     case 'LoadSliced': {

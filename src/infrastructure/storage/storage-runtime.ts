@@ -85,6 +85,8 @@ interface PoolRuntime {
   readonly lockMessages: number;
   /** False where a thin chunk allocation changes no shared metadata and so takes no lock (the model's `exclusiveThin`). */
   readonly thinAllocationIsMetadataChange: boolean;
+  /** When the pool's cluster lock (the VG lock) is next free: changes take it one after another. */
+  lockFreeAt: number;
   thin: ThinPoolRuntime | null;
   readonly tiering: { intervalNs: number; perPass: number; fastClass: DeviceClass } | null;
   readonly rebuildRate: number;
@@ -106,10 +108,13 @@ interface VolumeRuntime {
   corruptCount: number;
   readonly heat: Uint32Array;
   readonly acl: Set<string>;
+  /** Flat [from, until) ns windows, in order, in which a change holding the cluster lock keeps the volume suspended. */
+  suspensions: number[];
   // Slice accumulators.
   reads: number; writes: number; readBytes: number; writeBytes: number; errors: number;
   latencySum: number; latencyMax: number; cacheHits: number; silentCorrupt: number;
   lookups: number; metaChanges: number; lockMessages: number;
+  lockWaitIos: number; lockWaitNs: number; lockWaitMax: number;
   /** Blocks written this slice, in order (growable, no per-I/O garbage). */
   written: Uint32Array<ArrayBuffer>; writtenCount: number; repaired: number[]; readErrors: number[]; thinRuns: number[]; thinExtents: number;
   readonly histogram: Uint32Array;
@@ -211,6 +216,7 @@ interface Held {
   readonly write: boolean;
   readonly issuedAt: number;
   readonly slot: number;
+  /** When the I/O fails if still held; in the cluster-lock queue, when it reached the suspended volume. */
   readonly deadline: number;
 }
 
@@ -276,6 +282,8 @@ export class StorageRuntime {
   private readonly workloads: WorkloadRuntime[] = [];
   private readonly noPathQueue: Held[] = [];
   private readonly thinQueue: Held[] = [];
+  /** I/Os queued in a suspended volume (dm suspend) until the metadata change holding the cluster lock is done. */
+  private readonly lockQueue: Held[] = [];
   private readonly moves: BackgroundMove[] = [];
   private readonly locateOut = new Int32Array(16);
   private readonly faults: RandomStream;
@@ -287,6 +295,8 @@ export class StorageRuntime {
   private readonly maxNs: number;
   private pendingActions = 0;
   private ended = false;
+  /** One cluster-lock message (the scenario's `cluster` section), or null: changes during the run take no lock. */
+  private readonly lockMessageNs: number | null;
 
   constructor(private readonly options: StorageRuntimeOptions) {
     this.s = options.scenario;
@@ -296,6 +306,7 @@ export class StorageRuntime {
     this.maxNs = msToNs(this.s['max-duration']);
     this.faults = options.random.stream('storage.faults');
     this.failover = this.s.multipath.policy === 'failover';
+    this.lockMessageNs = this.s.cluster && options.model.clusterLocksChanges === true ? msToNs(this.s.cluster['message-latency']) : null;
     this.buildDevices();
     this.failed = new Uint8Array(this.devices.length);
     this.checkPools();
@@ -508,6 +519,7 @@ export class StorageRuntime {
       policy: this.options.policies(spec.allocation, `pools.${i}.allocation`), hosts,
       lockMessages: this.options.model.lockMessagesPerChange(hosts.length, this.options.mode),
       thinAllocationIsMetadataChange: this.options.model.exclusiveThin !== true,
+      lockFreeAt: 0,
       thin: null,
       tiering: spec.tiering ? { intervalNs: msToNs(spec.tiering.interval), perPass: spec.tiering['extents-per-pass'], fastClass: spec.tiering['fast-class'] } : null,
       rebuildRate: spec['rebuild-rate'],
@@ -640,9 +652,9 @@ export class StorageRuntime {
       raid5: layout === 'raid5', thin: layout === 'thin', checksums: spec.checksums,
       pieceBlocks: layout === 'striped' || layout === 'raid10' || layout === 'raid5' ? blocksPerChunk : blocksPerExtent,
       corrupt: new Uint8Array(blocks * g.copies), corruptCount: 0,
-      heat: new Uint32Array(g.legs * map.legExtents), acl: new Set(),
+      heat: new Uint32Array(g.legs * map.legExtents), acl: new Set(), suspensions: [],
       reads: 0, writes: 0, readBytes: 0, writeBytes: 0, errors: 0, latencySum: 0, latencyMax: 0, cacheHits: 0, silentCorrupt: 0,
-      lookups: 0, metaChanges: 0, lockMessages: 0, written: new Uint32Array(1024), writtenCount: 0, repaired: [], readErrors: [], thinRuns: [], thinExtents: 0,
+      lookups: 0, metaChanges: 0, lockMessages: 0, lockWaitIos: 0, lockWaitNs: 0, lockWaitMax: 0, written: new Uint32Array(1024), writtenCount: 0, repaired: [], readErrors: [], thinRuns: [], thinExtents: 0,
       histogram: new Uint32Array(HISTOGRAM_BUCKETS),
     };
     this.volumes.push(volume);
@@ -775,8 +787,13 @@ export class StorageRuntime {
   private performIo(w: WorkloadRuntime, block: number, write: boolean, issuedAt: number, at: number, slot: number): number {
     const volume = w.volume;
     const bytes = w.ioBlocks * volume.blockBytes;
-    // Thin provisioning: a write to unallocated extents needs space first.
+    // A volume suspended while a metadata change holds the cluster lock queues its I/O until the change is done.
+    if (volume.suspensions.length > 0 && this.suspendedUntil(volume, at) > at) {
+      this.lockQueue.push({ workload: w, block, write, issuedAt, slot, deadline: at });
+      return Number.POSITIVE_INFINITY;
+    }
     let t = at;
+    // Thin provisioning: a write to unallocated extents needs space first.
     if (write && volume.thin) {
       const allocated = this.thinAllocate(volume, block, w.ioBlocks);
       if (allocated < 0) {
@@ -1056,6 +1073,68 @@ export class StorageRuntime {
     volume.histogram[bucketOf(latency)]++;
   }
 
+  /** The end of the suspension of `volume` that `at` falls in, or `at` when none does. */
+  private suspendedUntil(volume: VolumeRuntime, at: number): number {
+    const windows = volume.suspensions;
+    // I/Os reach volumes in time order, so a window over before this one is over for all later ones.
+    while (windows.length > 0 && windows[1] <= at) windows.splice(0, 2);
+    for (let i = 0; i < windows.length; i += 2) if (at >= windows[i] && at < windows[i + 1]) return windows[i + 1];
+    return at;
+  }
+
+  /**
+   * Resumes the I/Os of volumes no longer suspended, in the order they came:
+   * each runs its route now (so it books devices and paths at its real start,
+   * not ahead of I/Os issued meanwhile), its wait counted as a lock wait.
+   */
+  private releaseLockQueue(): void {
+    this.sync();
+    const now = this.scheduler.now;
+    const ready: Held[] = [];
+    for (let i = 0; i < this.lockQueue.length;) {
+      const held = this.lockQueue[i];
+      if (this.suspendedUntil(held.workload.volume, now) > now) {
+        i++;
+        continue;
+      }
+      this.lockQueue.splice(i, 1);
+      ready.push(held);
+    }
+    for (const h of ready) {
+      const volume = h.workload.volume;
+      const wait = now - h.deadline;
+      volume.lockWaitIos++;
+      volume.lockWaitNs += wait;
+      if (wait > volume.lockWaitMax) volume.lockWaitMax = wait;
+      const done = this.performIo(h.workload, h.block, h.write, h.issuedAt, now, h.slot);
+      if (h.workload.slots && h.slot >= 0) h.workload.slots.set(h.slot, done);
+    }
+  }
+
+  /**
+   * A metadata change made now on `pool` (an LVM commit under host-based):
+   * with a `cluster` section and several hosts sharing the pool, it waits for
+   * the pool's lock, holds it while its messages go one after another, and
+   * `volumes` stay suspended meanwhile. I/O to other volumes never waits:
+   * LVM takes no lock on the data path.
+   */
+  private takeClusterLock(pool: PoolRuntime, reason: E.ClusterLockTaken['data']['reason'], volumes: readonly VolumeRuntime[]): void {
+    if (this.lockMessageNs === null || pool.lockMessages === 0) return;
+    const now = this.scheduler.now;
+    const start = Math.max(now, pool.lockFreeAt);
+    const heldNs = pool.lockMessages * this.lockMessageNs;
+    pool.lockFreeAt = start + heldNs;
+    for (const volume of volumes) {
+      const windows = volume.suspensions;
+      while (windows.length > 0 && windows[1] <= now) windows.splice(0, 2);
+      // Back to back with the volume's previous change: one longer suspension.
+      if (windows.length > 0 && windows[windows.length - 1] === start) windows[windows.length - 1] = pool.lockFreeAt;
+      else windows.push(start, pool.lockFreeAt);
+    }
+    this.scheduler.at(Math.ceil(pool.lockFreeAt), () => this.releaseLockQueue());
+    this.bus.emit(event<E.ClusterLockTaken>('ClusterLockTaken', 1, { pool: pool.name, reason, volumes: volumes.map((v) => v.name), messages: pool.lockMessages, queuedNs: start - now, heldNs }));
+  }
+
   // ---------------------------------------------------------------- thin provisioning
 
   /** Maps the thin-pool chunks an I/O writes first: how many were new, or -1 when the pool is full. */
@@ -1196,7 +1275,7 @@ export class StorageRuntime {
     this.backgroundWork();
     this.flush();
     const now = this.scheduler.now;
-    const busy = now < this.workloadsEndNs || this.pendingActions > 0 || this.thinQueue.length > 0 || this.moves.some((m) => !m.paused);
+    const busy = now < this.workloadsEndNs || this.pendingActions > 0 || this.thinQueue.length > 0 || this.lockQueue.length > 0 || this.moves.some((m) => !m.paused);
     if (busy && now < this.maxNs) {
       this.scheduler.at(this.nextTickNs(now), () => this.tick());
       return;
@@ -1212,7 +1291,7 @@ export class StorageRuntime {
 
   private end(): void {
     const unfinished: string[] = [];
-    for (const held of [...this.noPathQueue.splice(0), ...this.thinQueue.splice(0)]) held.workload.volume.errors++;
+    for (const held of [...this.noPathQueue.splice(0), ...this.thinQueue.splice(0), ...this.lockQueue.splice(0)]) held.workload.volume.errors++;
     for (const move of this.moves) unfinished.push(`${move.reason} of ${move.volume.name}: ${move.done} of ${move.total} extents${move.paused ? ' (interrupted)' : ''}`);
     this.flush();
     this.bus.emit(event<E.StorageRunEnded>('StorageRunEnded', 1, { unfinished }));
@@ -1227,6 +1306,10 @@ export class StorageRuntime {
         this.bus.emit(event<E.ThinExtentsAllocated>('ThinExtentsAllocated', 1, { volume: v.name, pool: v.pool.name, runs: encodePageList(v.thinRuns), extents: v.thinExtents }));
         v.thinRuns = [];
         v.thinExtents = 0;
+      }
+      if (v.lockWaitIos > 0) {
+        this.bus.emit(event<E.IoLockWaitSliced>('IoLockWaitSliced', 1, { volume: v.name, fromNs: this.sliceStart, toNs: now, ios: v.lockWaitIos, waitNs: Math.round(v.lockWaitNs), maxWaitNs: Math.round(v.lockWaitMax) }));
+        v.lockWaitIos = v.lockWaitNs = v.lockWaitMax = 0;
       }
       if (v.reads + v.writes + v.errors + v.metaChanges + v.repaired.length + v.readErrors.length === 0) continue;
       this.bus.emit(event<E.IoSliceCompleted>('IoSliceCompleted', 1, withDecoded({
@@ -1290,6 +1373,8 @@ export class StorageRuntime {
         pool.thin.dataExtents = Math.min(total, pool.thin.dataExtents + Math.floor(action.by / pool.extentBytes));
         pool.thin.fullSent = false;
         this.bus.emit(event<E.ThinPoolExtended>('ThinPoolExtended', 1, { pool: pool.name, dataBytes: pool.thin.dataExtents * pool.extentBytes }));
+        // lvextend of the pool's data LV: the pool and its thin volumes are suspended while the change holds the lock.
+        this.takeClusterLock(pool, 'extend-thin-pool', this.volumes.filter((v) => v.pool === pool && v.thin));
         this.releaseHeld(this.thinQueue);
         return;
       }
@@ -1332,6 +1417,8 @@ export class StorageRuntime {
           continue;
         }
         this.bus.emit(event<E.RebuildStarted>('RebuildStarted', 1, { volume: volume.name, leg, failed: device, spare, extents: queue.length / 2 }));
+        // lvconvert --repair: allocating the spare for the lost leg is one metadata change; the resync after it takes none.
+        this.takeClusterLock(pool, 'rebuild', [volume]);
         this.moves.push({ volume, reason: 'rebuild', queue, targets: [spare], leg, done: 0, total: queue.length / 2, progressBytes: 0, rateBytesPerS: pool.rebuildRate, paused: false, sourceDevice: device, spare });
       }
     }
@@ -1431,6 +1518,8 @@ export class StorageRuntime {
         if (move.reason === 'migration') {
           // One segment at a time: each is a checkpoint a crash resumes from.
           this.bus.emit(event<E.ExtentsMoved>('ExtentsMoved', 1, { volume: volume.name, runs: encodePageList([leg, le, 1, taken[0], taken[1]]), extents: 1, reason: 'migration', checkpoint: move.done }));
+          // pvmove commits the volume's metadata at every checkpoint.
+          this.takeClusterLock(volume.pool, 'migration', [volume]);
         }
       }
       if (move.reason === 'rebuild' && runs.length > 0) {
@@ -1569,6 +1658,7 @@ export class StorageRuntime {
       map.pe[slot] = taken[1];
       promoted++;
       this.bus.emit(event<E.ExtentsMoved>('ExtentsMoved', 1, { volume: volume.name, runs: encodePageList([leg, le, 1, taken[0], taken[1]]), extents: 1, reason: 'tiering', checkpoint: promoted }));
+      this.takeClusterLock(pool, 'tiering', [volume]);
     }
     for (const volume of this.volumes) if (volume.pool === pool) volume.heat.fill(0);
     this.bus.emit(event<E.TieringPassCompleted>('TieringPassCompleted', 1, { pool: pool.name, promoted, demoted: 0 }));

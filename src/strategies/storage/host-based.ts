@@ -18,6 +18,8 @@ export class HostBasedModel implements StorageModel {
   readonly description = "Volume manager on the host: the host's disks and LUNs; copies fan out at the host; sharing needs cluster locking.";
   /** lvmlockd activates thin pools and thin LVs exclusively; dm-thin allocates chunks in the kernel without an LVM metadata change. */
   readonly exclusiveThin = true;
+  /** pvmove checkpoints, lvextend and lvconvert --repair commit VG metadata under the VG lock. */
+  readonly clusterLocksChanges = true;
 
   defaultExtentBytes(): number {
     return 4 * MiB;

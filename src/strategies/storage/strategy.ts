@@ -59,6 +59,14 @@ export interface StorageModel extends StrategyInfo {
    * allocation costs what any metadata change does.
    */
   readonly exclusiveThin?: boolean;
+  /**
+   * True when metadata changes made during the run (move checkpoints, a
+   * thin-pool extension, a rebuild taking a spare) are LVM commits on the
+   * hosts: with the scenario's `cluster` section each takes the pool's lock
+   * for `lockMessagesPerChange` messages and suspends the volumes it changes
+   * until then. Absent or false: the engine changes its metadata internally.
+   */
+  readonly clusterLocksChanges?: boolean;
 }
 
 /** What a path selector sees of a path group's live paths. */

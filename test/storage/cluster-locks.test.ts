@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import type { StorageRun } from '../../src/app/use-cases/run-storage';
+import type { ClusterLockReport } from '../../src/domain/storage/result';
+import { expectReplayEqual, run, scenario, volume } from './support';
+
+type Raw = Record<string, unknown>;
+
+/**
+ * `hosts` hosts share pool p: v (h1, closed loop) is moved by pvmove from
+ * d0 to d3 while w (h2) keeps running; every other host maps a LUN of w.
+ */
+function shared(hosts: number, extra: Raw = {}): Raw {
+  const names = Array.from({ length: hosts }, (_, i) => `h${i + 1}`);
+  return scenario({
+    duration: '300ms',
+    hosts: names.map((name) => ({ name })),
+    // Slow messages, so a change outlasts the copy burst that comes with it on the devices.
+    cluster: { 'message-latency': '2ms' },
+    volumes: [
+      { name: 'v', pool: 'p', layout: 'linear', size: '32MiB' },
+      { name: 'w', pool: 'p', layout: 'linear', size: '32MiB' },
+    ],
+    luns: [{ volume: 'v', lun: 0, hosts: ['h1'] }, { volume: 'w', lun: 1, hosts: names.slice(1) }],
+    workloads: [
+      { host: 'h1', volume: 'v', 'read-ratio': 0.7, 'queue-depth': 4 },
+      { host: 'h2', volume: 'w', 'read-ratio': 0.7, iops: 2000 },
+    ],
+    events: [{ action: 'migrate', at: 0, volume: 'v', to: ['a1/d3'], rate: '100MiB/s' }],
+    ...extra,
+  });
+}
+
+function events(live: StorageRun, type: string): Raw[] {
+  return (live.logText as string).split('\n').filter((line) => line.includes(`"type":"${type}"`)).map((line) => (JSON.parse(line) as { data: Raw }).data);
+}
+
+function duringRun(live: StorageRun): ClusterLockReport {
+  const report = live.result['cluster-locking']['during-run'];
+  if (!report) throw new Error('no cluster lock was taken during the run');
+  return report;
+}
+
+describe('host-based cluster locking costs time (lvmlockd/clvmd over a DLM)', () => {
+  const byHosts = [2, 3, 4].map((hosts) => ({ hosts, live: run(shared(hosts)) }));
+
+  it('every pvmove checkpoint holds the lock for its 2n messages, so more hosts make every change and every wait longer', () => {
+    for (const { hosts, live } of byHosts) {
+      const taken = events(live, 'ClusterLockTaken');
+      // 8 extents of 4 MiB moved: 8 checkpoints, each one change of v.
+      expect(taken).toHaveLength(8);
+      for (const t of taken) expect(t).toMatchObject({ pool: 'p', reason: 'migration', volumes: ['v'], messages: 2 * hosts, heldNs: 2 * hosts * 2_000_000 });
+      expect(duringRun(live).changes).toBe(8);
+      expect(duringRun(live).held).toBeCloseTo(8 * 2 * hosts * 2, 9);
+    }
+    const waits = byHosts.map(({ live }) => duringRun(live)['io-wait']);
+    expect(waits[0]).toBeGreaterThan(0);
+    expect(waits[1]).toBeGreaterThan(waits[0]);
+    expect(waits[2]).toBeGreaterThan(waits[1]);
+    // The closed loop of v loses the time it spends suspended.
+    const iops = byHosts.map(({ live }) => volume(live.result, 'v').iops);
+    expect(iops[1]).toBeLessThan(iops[0]);
+    expect(iops[2]).toBeLessThan(iops[1]);
+    // The lock is counted with the setup's changes (creating v and w).
+    for (const { hosts, live } of byHosts) expect(live.result['cluster-locking']).toMatchObject({ 'metadata-changes': 10, messages: 10 * 2 * hosts });
+  });
+
+  it('an I/O that needs no metadata change never waits: only the moved volume is suspended', () => {
+    for (const { live } of byHosts) {
+      expect(duringRun(live).volumes.map((v) => v.volume)).toEqual(['v']);
+      const slices = events(live, 'IoLockWaitSliced');
+      expect(slices.length).toBeGreaterThan(0);
+      expect(slices.every((e) => e.volume === 'v')).toBe(true);
+    }
+  });
+
+  it('no I/O completes before the change it waited for is done: a delayed I/O takes at least its wait', () => {
+    for (const { live } of byHosts) {
+      const v = volume(live.result, 'v');
+      const report = duringRun(live);
+      expect(v.latency.max).toBeGreaterThanOrEqual(report['max-io-wait']);
+      expect(report['io-wait']).toBeLessThanOrEqual(v.latency.mean * v.ios + 1e-3);
+    }
+  });
+
+  it('replay folds the lock waits back to the same result', () => {
+    for (const { live } of byHosts) expectReplayEqual(live);
+  });
+
+  it('without a cluster section, on one host, or under another model, nothing waits and nothing new is logged', () => {
+    const { cluster: _cluster, ...raw } = shared(4);
+    const cases: [string, StorageRun][] = [
+      ['no cluster section', run(raw)],
+      ['one host', run(scenario({ cluster: {}, events: [{ action: 'migrate', at: 0, volume: 'v', to: ['a1/d3'] }] }))],
+      ['device-based', run(shared(4), 'device-based')],
+      ['network-based out-of-band', run(shared(4, {
+        'network-mode': 'out-of-band',
+        pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1', 'a1/d2', 'a1/d3'], 'extent-size': '16MiB', balance: 'none' }],
+      }), 'network-based')],
+    ];
+    for (const [label, live] of cases) {
+      expect({ label, during: live.result['cluster-locking']['during-run'] }).toEqual({ label, during: undefined });
+      expect({ label, logged: /ClusterLockTaken|IoLockWaitSliced/.test(live.logText as string) }).toEqual({ label, logged: false });
+    }
+  });
+
+  it('a thin-pool extension, a rebuild taking a spare and a tiering move each take the lock for the volumes they change', () => {
+    const thin = run(shared(2, {
+      pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1', 'a1/d2', 'a1/d3'], 'extent-size': '4MiB', balance: 'none', thin: { size: '64MiB' } }],
+      volumes: [{ name: 'v', pool: 'p', layout: 'thin', size: '32MiB' }, { name: 'w', pool: 'p', layout: 'linear', size: '32MiB' }],
+      events: [{ action: 'extend-thin-pool', at: 100, pool: 'p', by: '16MiB' }],
+    }));
+    expect(events(thin, 'ClusterLockTaken')).toEqual([{ pool: 'p', reason: 'extend-thin-pool', volumes: ['v'], messages: 4, queuedNs: 0, heldNs: 8_000_000 }]);
+    const rebuild = run(shared(2, {
+      pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1', 'a1/d2'], spares: ['a1/d3'], 'extent-size': '4MiB', balance: 'none' }],
+      volumes: [{ name: 'v', pool: 'p', layout: 'raid1', size: '32MiB' }, { name: 'w', pool: 'p', layout: 'linear', size: '32MiB' }],
+      events: [{ action: 'fail-device', at: 100, device: 'a1/d0' }],
+    }));
+    expect(events(rebuild, 'ClusterLockTaken').map((e) => [e.reason, e.volumes])).toEqual([['rebuild', ['v']]]);
+    const tiering = run(shared(2, {
+      arrays: [{ name: 'a1', controller: { cache: 0 }, devices: [{ name: 'd0', class: 'hdd', capacity: '256MiB' }, { name: 'd1', class: 'nvme', capacity: '256MiB' }] }],
+      pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1'], 'extent-size': '4MiB', balance: 'none', tiering: { interval: '100ms', 'extents-per-pass': 1 } }],
+      workloads: [{ host: 'h1', volume: 'v', 'read-ratio': 0.7, 'queue-depth': 4 }],
+      events: [],
+    }));
+    const moves = events(tiering, 'ClusterLockTaken');
+    expect(moves.length).toBeGreaterThan(0);
+    expect(moves.every((e) => e.reason === 'tiering' && (e.volumes as string[])[0] === 'v')).toBe(true);
+    for (const live of [thin, rebuild, tiering]) expectReplayEqual(live);
+  });
+
+  it('for any seed, host count, message latency and load: replay equals live, only moved volumes wait, and no I/O beats its wait', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 1000 }),
+      fc.integer({ min: 2, max: 5 }),
+      fc.integer({ min: 10, max: 500 }),
+      fc.constantFrom<Raw>({ 'queue-depth': 2 }, { 'queue-depth': 16 }, { iops: 5000 }),
+      (seed, hosts, microseconds, load) => {
+        const raw = shared(hosts, { seed, cluster: { 'message-latency': `${microseconds}us` } });
+        raw.workloads = [{ host: 'h1', volume: 'v', 'read-ratio': 0.5, ...load }, { host: 'h2', volume: 'w', 'read-ratio': 0.7, iops: 2000 }];
+        const live = run(raw);
+        const report = duringRun(live);
+        expect(report.volumes.every((v) => v.volume === 'v')).toBe(true);
+        const v = volume(live.result, 'v');
+        expect(report['delayed-ios']).toBeLessThanOrEqual(v.ios + v.errors);
+        expect(v.latency.max).toBeGreaterThanOrEqual(report['max-io-wait']);
+        expect(report['max-io-wait']).toBeLessThanOrEqual(report.held + report.queued + 1e-3);
+        expectReplayEqual(live);
+      },
+    ), { numRuns: 10 });
+  });
+});
