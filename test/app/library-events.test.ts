@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { createRegistry, foldLog, InputError, parseEventLog, PreCopyStrategy, registerPlugin, replay, replayEventLog, replayText, runMigration, type MigrationLogEvent } from '../../src/index';
+import { createRegistry, foldLog, InputError, parseEventLog, PreCopyStrategy, registerPlugin, replay, replayEventLog, replayText, runMigration, runStorage, type MigrationLogEvent } from '../../src/index';
+import { scenario as storageScenario } from '../storage/support';
 import { removeDir, tempDir } from '../support/cli';
 import { smallScenario } from '../support/scenarios';
 
@@ -70,6 +71,20 @@ describe('events: a run observed live, a log replayed event by event', () => {
     const lastSent = (events: readonly MigrationLogEvent[]) => events.filter((event) => event.type === 'PagesSent').at(-1)?.at;
     expect(lastSent(fromFile.events)).toBe(lastSent(live.events));
     expect(lastSent(live.events)).toBeLessThanOrEqual(replayed.result['total-time'] * 1e6);
+  });
+
+  it('replay of a storage log refuses it without handing its events to the migration observer', () => {
+    const log = join(dir, 'storage.ndjson');
+    runStorage({ scenario: storageScenario(), eventsPath: log });
+    const readers = [
+      (events: Subject<MigrationLogEvent>) => replay(log, { events }),
+      (events: Subject<MigrationLogEvent>) => replayText(readFileSync(log, 'utf8'), log, { events }),
+    ];
+    for (const read of readers) {
+      const seen = collector();
+      expect(() => read(seen.subject)).toThrow(/cannot replay a storage log here/);
+      expect([seen.events.length, seen.completions]).toEqual([0, 0]);
+    }
   });
 
   it('parseEventLog gives a verified log whole, which replayEventLog and foldLog take, and names a damaged line', () => {

@@ -62,10 +62,17 @@ export function replayEventLog(log: EventLog, source = 'log'): MigrationReplay {
 
 /** A migration log file folded as it is read (see foldLogFile). */
 function replayMigrationFile(path: string, onEvent?: (event: MigrationLogEvent) => void): MigrationReplay {
+  // Another kind's log is refused once read (its own faults first): its events are no migration events to hand over.
+  let migration = false;
   const { header, summary, folds } = foldLogFile(
     path,
-    (header) => (header.kind === 'migration' ? [new EventFold(migrationProjections(header))] : []),
-    onEvent && ((event) => onEvent(event as MigrationLogEvent)),
+    (header) => {
+      migration = header.kind === 'migration';
+      return migration ? [new EventFold(migrationProjections(header))] : [];
+    },
+    onEvent && ((event) => {
+      if (migration) onEvent(event as MigrationLogEvent);
+    }),
   );
   if (header.kind !== 'migration') refuseKind(header, path);
   const [fold] = folds as readonly [EventFold<MigrationProjections>];
