@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ReportCollector, checkReportPath } from '../../src/app/reports/report-file';
 import { reportFromLogTexts } from '../../src';
+import { compareStrategies, type compareStrategiesInParallel } from '../../src/app/use-cases/compare';
 import { runMigration } from '../../src/app/use-cases/run-migration';
 import { runStorage } from '../../src/app/use-cases/run-storage';
 import { foldLog, foldLogFileReport, type RunReport } from '../../src/app/reports/report-fold';
@@ -285,5 +287,20 @@ describe('the library', () => {
     const logs = ['pre-copy', 'post-copy'].map((strategy) => runMigration({ scenario: { vm: { memory: '256MiB' } }, strategy, keepLog: true }).logText as string);
     const html = reportFromLogTexts(logs);
     expect(sectionIds(html)).toEqual(['comparison', 'rounds', 'rates', 'timeline']);
+  });
+
+  it('compare hands each strategy\'s report, folded as its log was written, to onReport: the same as its log folded, in order, for any jobs', async () => {
+    const scenario = { vm: { memory: '64MiB' } };
+    const strategies = ['post-copy', 'pre-copy', 'stop-and-copy'];
+    const logs = new Map<string, string>();
+    const here: [string, RunReport][] = [];
+    compareStrategies({ scenario, strategies, onLog: (strategy, text) => logs.set(strategy, text), onReport: (strategy, report) => here.push([strategy, report]) });
+    expect(here.map(([strategy]) => strategy)).toEqual(strategies);
+    for (const [strategy, report] of here) expect(report).toEqual(foldLog(parseEventLog(logs.get(strategy) as string)));
+    const threads: [string, RunReport][] = [];
+    // Worker threads run the built library.
+    const built = createRequire(__filename)(join(__dirname, '../../dist/src/index.js')) as { compareStrategiesInParallel: typeof compareStrategiesInParallel };
+    await built.compareStrategiesInParallel({ scenario, strategies, jobs: 2, onReport: (strategy, report) => threads.push([strategy, report]) });
+    expect(threads).toEqual(here);
   });
 });
