@@ -3,7 +3,7 @@ import { MigrationProjection } from '../../domain/migration/projection';
 import { migrationResult, resultOptions, type MigrationResult } from '../../domain/migration/result';
 import { vmPages, type Scenario } from '../../domain/scenario/schema';
 import { createRegistry } from '../../infrastructure/container/built-ins';
-import type { RegisteredStrategy, StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { BUILT_IN_ORIGIN, type RegisteredStrategy, type StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { InputError } from '../../domain/errors';
 import { EventBus } from '../../infrastructure/event-bus';
 import { LOG_FORMAT, type LogHeader, type StrategyStamp } from '../../infrastructure/event-store/log-format';
@@ -65,7 +65,7 @@ function stamp(registry: StrategyRegistry, kind: StrategyKind, name: string): St
 /** A plugin strategy that throws mid-run is bad input: name the plugin (by name@version: it may not have come from --plugin) and the cause. */
 function blamePlugin(error: unknown, used: readonly RegisteredStrategy[]): unknown {
   if (error instanceof InputError) return error;
-  const plugins = used.filter((entry) => entry.origin !== 'built-in');
+  const plugins = used.filter((entry) => entry.origin !== BUILT_IN_ORIGIN);
   if (plugins.length === 0) return error;
   const names = plugins.map((entry) => `${entry.kind} "${entry.name}" from ${entry.origin}`).join(', ');
   return InputError.at('', `${names} threw while running: ${(error as Error).message}`);
@@ -170,7 +170,7 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     });
     const traceKey = JSON.stringify([scenario.seed, scenario.vm.memory, scenario.vm['page-size'], scenario.vm.workload]);
     const accesses = options.sharedTrace ? options.sharedTrace.view(traceKey, createAccesses) : createAccesses();
-    const guardStrategy = registry.describe('migration-strategy', strategy.name).origin !== 'built-in';
+    const guardStrategy = registry.describe('migration-strategy', strategy.name).origin !== BUILT_IN_ORIGIN;
     const runtime = new MigrationRuntime({ scenario, scheduler, bus, random, accesses, stopPolicy, strategyName: strategy.name, words: lease.words, guardStrategy });
     scheduler.onAfterStep(() => bus.flush());
     attachSections(scenario, scheduler, bus, random);

@@ -4,7 +4,7 @@ import { StorageProjection } from '../../domain/storage/projection';
 import { storageResult, type StorageResult } from '../../domain/storage/result';
 import { MODEL_NAMES, parseStorageScenario, type StorageScenario } from '../../domain/storage/scenario';
 import { createRegistry } from '../../infrastructure/container/built-ins';
-import type { StrategyRegistry } from '../../infrastructure/container/strategy-registry';
+import { BUILT_IN_ORIGIN, type StrategyRegistry } from '../../infrastructure/container/strategy-registry';
 import { EventBus } from '../../infrastructure/event-bus';
 import { LOG_FORMAT, type LogHeader, type StrategyStamp } from '../../infrastructure/event-store/log-format';
 import { AtomicFileSink, MemoryLogSink, sinkTo } from '../../infrastructure/event-store/log-sink';
@@ -74,7 +74,7 @@ function blamePlugin(error: unknown, registry: StrategyRegistry, used: readonly 
   const plugins = used.flatMap(([kind, name]) => {
     try {
       const entry = registry.describe(kind, name);
-      return entry.origin === 'built-in' ? [] : [`${kind} "${entry.name}" from ${entry.origin}`];
+      return entry.origin === BUILT_IN_ORIGIN ? [] : [`${kind} "${entry.name}" from ${entry.origin}`];
     } catch {
       return [];
     }
@@ -93,10 +93,6 @@ function modelChoice(choice: string | undefined, scenario: StorageScenario, fiel
   return { name, mode: (mode as NetworkMode | undefined) ?? scenario['network-mode'] };
 }
 
-function checkStorageTypes(entry: string, options: Omit<RunStorageOptions, 'model' | 'eventsPath'>): void {
-  checkOptionsObject(entry, options);
-  checkOptionalString('source', options.source);
-}
 
 /** Every option runStorage and compareStorage take: they refuse others (the types make the lists complete). */
 const RUN_STORAGE_OPTIONS: Readonly<Record<keyof RunStorageOptions, true>> = { scenario: true, source: true, model: true, eventsPath: true, keepLog: true, report: true, registry: true };
@@ -109,7 +105,7 @@ export function runStorage(options: RunStorageOptions): StorageRun {
 }
 
 function runStorageStaged(options: StagedRunOptions): StorageRun {
-  checkStorageTypes('runStorage', options);
+  checkOptionalString('source', options.source);
   checkOptionalString('model', options.model);
   checkOptionalString('eventsPath', options.eventsPath);
   const registry = options.registry ?? createRegistry();
@@ -191,7 +187,7 @@ function logFileName(choice: string): string {
 /** Runs the same scenario (volumes, seed, I/O trace) under several models: `virtsim storage --models a,b,c`. */
 export function compareStorage(options: CompareStorageOptions): StorageComparison {
   checkOptionsObject('compareStorage', options, COMPARE_STORAGE_OPTIONS);
-  checkStorageTypes('compareStorage', options);
+  checkOptionalString('source', options.source);
   checkStringList('models', options.models);
   checkOptionalString('eventsDir', options.eventsDir);
   if (options.models.length === 0) throw InputError.at('--models', `name at least one model; known: ${MODEL_NAMES.join(', ')}`);

@@ -14,6 +14,9 @@ export interface RegisteredStrategy {
   readonly capabilities: readonly string[];
 }
 
+/** The origin of the classes virtsim itself registers (createRegistry): never blamed as a plugin's. */
+export const BUILT_IN_ORIGIN = 'built-in';
+
 /**
  * The origin of a class registered by hand, `register(kind, Class)` without
  * one: neither built in nor from a plugin file, so in this thread only.
@@ -73,7 +76,7 @@ export class StrategyRegistry {
     try {
       return this.container.get<T>(TOKENS[kind], { name });
     } catch (error) {
-      if (entry.origin === 'built-in') throw error;
+      if (entry.origin === BUILT_IN_ORIGIN) throw error;
       throw InputError.at('', `${kind} "${name}" from ${entry.origin} threw while running: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

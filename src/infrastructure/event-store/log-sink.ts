@@ -34,7 +34,7 @@ export class MemoryLogSink implements LogSink {
 }
 
 /** Discards lines: for runs that need only the log's hash and count. */
-export class NullLogSink implements LogSink {
+class NullLogSink implements LogSink {
   write(): void {}
   commit(): void {}
   abort(): void {}
