@@ -1,10 +1,10 @@
-import { EventFold, FoldingLogSink, foldEvents, foldLogFile, type FoldedLog } from '../use-cases/fold-events';
+import { EventFold, FoldingLogSink, foldAll, foldLogFile, type FoldedLog } from '../use-cases/fold-events';
 import type { MigrationResult } from '../../domain/migration/result';
 import type { StorageResult } from '../../domain/storage/result';
 import type { LogHeader } from '../../infrastructure/event-store/log-format';
 import type { EventLog } from '../../infrastructure/event-store/log-reader';
-import { migrationReplay, migrationProjections, replayEventLog, type MigrationProjections } from '../use-cases/replay';
-import { replayStorageLog, storageProjections, storageReplay, type StorageProjections } from '../use-cases/replay-storage';
+import { migrationReplay, migrationProjections, type MigrationProjections } from '../use-cases/replay';
+import { storageProjections, storageReplay, type StorageProjections } from '../use-cases/replay-storage';
 import { MigrationReportProjection, StorageReportProjection, type MigrationReportData, type StorageReportData } from './report-data';
 
 /*
@@ -28,16 +28,6 @@ export interface StorageRunReport {
 
 export type RunReport = MigrationRunReport | StorageRunReport;
 
-/** A verified log (see parseEventLog) folded into what its report shows. */
-export function foldLog(log: EventLog, source = 'log'): RunReport {
-  if (log.header.kind === 'storage') {
-    const [projection] = foldEvents(log.events, () => [new StorageReportProjection()], source);
-    return { kind: 'storage', data: projection.result(), result: replayStorageLog(log, source).result, scenario: log.header.scenario };
-  }
-  const [projection] = foldEvents(log.events, () => [new MigrationReportProjection()], source);
-  return { kind: 'migration', data: projection.result(), result: replayEventLog(log, source).result, scenario: log.header.scenario };
-}
-
 type ReportFolds = readonly [EventFold<readonly [MigrationReportProjection | StorageReportProjection]>, EventFold<MigrationProjections | StorageProjections>];
 
 /** The folds a report needs for a log with this header: the report's data and the replayed result. */
@@ -54,6 +44,11 @@ function runReport({ header, summary, folds: [report, replayed] }: FoldedLog<Rep
   }
   const [projection] = report.projections as readonly [MigrationReportProjection];
   return { kind: 'migration', data: projection.result(), result: migrationReplay(header, replayed.projections as MigrationProjections, summary).result, scenario: header.scenario };
+}
+
+/** A verified log (see parseEventLog) folded into what its report shows. */
+export function foldLog(log: EventLog, source = 'log'): RunReport {
+  return runReport({ header: log.header, summary: log.summary, folds: foldAll(log.events, reportFolds(log.header), source) });
 }
 
 /** A log file folded into what its report shows as it is read (see foldLogFile), the same as foldLog a text. */

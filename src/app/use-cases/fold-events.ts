@@ -65,11 +65,18 @@ export class EventFold<const P extends Handlers> {
   }
 }
 
+/** Feeds a verified log's events to each fold, then finishes them in order (see EventFold). */
+export function foldAll<const F extends readonly EventFold<Handlers>[]>(events: readonly EventEnvelope[], folds: F, source = 'log'): F {
+  for (const event of events) for (const fold of folds) fold.add(event);
+  const again: EventSource = (take) => events.forEach((event) => take(event));
+  for (const fold of folds) fold.finish(again, source);
+  return folds;
+}
+
 /** Feeds a verified log's events to new projections in batches and returns them (see EventFold). */
 export function foldEvents<const P extends Handlers>(events: readonly EventEnvelope[], create: () => P, source = 'log'): P {
-  const fold = new EventFold(create);
-  for (const event of events) fold.add(event);
-  return fold.finish((take) => events.forEach((event) => take(event)), source);
+  const [fold] = foldAll(events, [new EventFold(create)], source);
+  return fold.projections;
 }
 
 /**
