@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/app/cli/main';
-import { virtsim } from '../support/cli';
+import { removeDir, virtsim } from '../support/cli';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -165,6 +165,22 @@ describe('virtsim storage and replay', () => {
       expect(refused.status).toBe(2);
       expect(refused.stderr).toContain('cluster.message-latency');
       expect(existsSync(join(dir, 'bad.ndjson'))).toBe(false);
+    });
+
+    it('without the cluster section the lock messages are the same (every pvmove checkpoint counted), live and replayed', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'virtsim-storage-cli-'));
+      const { cluster: _cluster, ...scenario } = JSON.parse(readFileSync(join(ROOT, 'examples/scenarios/storage-cluster-locks.json'), 'utf8')) as Record<string, unknown>;
+      const unpriced = join(dir, 'unpriced.json');
+      writeFileSync(unpriced, JSON.stringify(scenario));
+      const log = join(dir, 'unpriced.ndjson');
+      const live = virtsim(['storage', '--scenario', unpriced, '--events', log], ROOT);
+      expect(live.status).toBe(0);
+      expect(live.stdout).toContain('cluster locking: 198 metadata changes cost 1192 lock messages (6.02 each; shared pools pair, quad)\n');
+      expect(live.stdout).not.toContain('cluster lock during the run');
+      expect(virtsim(['replay', log], ROOT).stdout).toBe(live.stdout);
+      const table = text(['--scenario', unpriced, '--models', 'host-based,device-based']);
+      expect(table).toMatch(/│ host-based +│ quad-db +│.*│ 1192 +│ 0 +│ 0 +│/);
+      removeDir(dir);
     });
 
     it('the comparison\'s column counts both as metadata messages', () => {

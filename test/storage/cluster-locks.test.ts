@@ -149,3 +149,94 @@ describe('host-based cluster locking costs time (lvmlockd/clvmd over a DLM)', ()
     ), { numRuns: 10 });
   });
 });
+
+describe('lock messages are counted whether or not a cluster section prices them', () => {
+  const unpriced = (raw: Raw): Raw => {
+    const { cluster: _cluster, ...rest } = raw;
+    return rest;
+  };
+  /** Metadata changes the run made while I/O ran, read from what its log says happened (not from any count). */
+  const changesDuringRun = (live: StorageRun): number =>
+    events(live, 'ExtentsMoved').length + events(live, 'ThinPoolExtended').length + events(live, 'RebuildStarted').length;
+  // Each changes pool p during the run; `created` volumes are changes at setup.
+  const cases: { label: string; extra: Raw; created: number; during?: number }[] = [
+    { label: 'pvmove (8 checkpoints)', extra: {}, created: 2, during: 8 },
+    {
+      label: 'thin-pool extension', created: 1, during: 1, extra: {
+        pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1', 'a1/d2', 'a1/d3'], 'extent-size': '4MiB', balance: 'none', thin: { size: '64MiB' } }],
+        volumes: [{ name: 'v', pool: 'p', layout: 'thin', size: '32MiB' }, { name: 'w', pool: 'p', layout: 'linear', size: '32MiB' }],
+        events: [{ action: 'extend-thin-pool', at: 100, pool: 'p', by: '16MiB' }],
+      },
+    },
+    {
+      // The change is the pool's own (its data LV): counted all the same.
+      label: 'extension of a thin pool with no thin volume', created: 2, during: 1, extra: {
+        pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1', 'a1/d2', 'a1/d3'], 'extent-size': '4MiB', balance: 'none', thin: { size: '64MiB' } }],
+        events: [{ action: 'extend-thin-pool', at: 100, pool: 'p', by: '16MiB' }],
+      },
+    },
+    {
+      label: 'rebuild onto a spare', created: 2, during: 1, extra: {
+        pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1', 'a1/d2'], spares: ['a1/d3'], 'extent-size': '4MiB', balance: 'none' }],
+        volumes: [{ name: 'v', pool: 'p', layout: 'raid1', size: '32MiB' }, { name: 'w', pool: 'p', layout: 'linear', size: '32MiB' }],
+        events: [{ action: 'fail-device', at: 100, device: 'a1/d0' }],
+      },
+    },
+    {
+      label: 'tiering moves', created: 2, extra: {
+        arrays: [{ name: 'a1', controller: { cache: 0 }, devices: [{ name: 'd0', class: 'hdd', capacity: '256MiB' }, { name: 'd1', class: 'nvme', capacity: '256MiB' }] }],
+        pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1'], 'extent-size': '4MiB', balance: 'none', tiering: { interval: '100ms', 'extents-per-pass': 1 } }],
+        events: [],
+      },
+    },
+  ];
+
+  for (const { label, extra, created, during } of cases) {
+    it(`${label} in a pool 2 or 4 hosts share: 2n messages per change, priced or not, and replay counts the same`, () => {
+      for (const hosts of [2, 4]) {
+        const runs = { priced: run(shared(hosts, extra)), unpriced: run(unpriced(shared(hosts, extra))) };
+        for (const [pricing, live] of Object.entries(runs)) {
+          const changes = created + changesDuringRun(live);
+          if (during !== undefined) expect({ hosts, pricing, during: changesDuringRun(live) }).toEqual({ hosts, pricing, during });
+          expect(changesDuringRun(live)).toBeGreaterThan(0);
+          const { 'during-run': _time, ...counted } = live.result['cluster-locking'];
+          expect({ hosts, pricing, counted }).toEqual({ hosts, pricing, counted: { 'shared-pools': ['p'], 'metadata-changes': changes, messages: 2 * hosts * changes, 'messages-per-change': 2 * hosts } });
+          expectReplayEqual(live);
+        }
+        // Only the section's time differs: every change it priced is one the count holds.
+        expect(events(runs.priced, 'ClusterLockTaken')).toHaveLength(changesDuringRun(runs.priced));
+        expect(runs.unpriced.result['cluster-locking']['during-run']).toBeUndefined();
+        expect(runs.unpriced.logText).not.toMatch(/ClusterLockTaken|IoLockWaitSliced/);
+      }
+    });
+  }
+
+  it('a pool one host uses counts no messages for its changes, priced or not', () => {
+    const moved = { events: [{ action: 'migrate', at: 0, volume: 'v', to: ['a1/d3'] }] };
+    for (const raw of [scenario(moved), scenario({ ...moved, cluster: {} })]) {
+      const live = run(raw);
+      expect(events(live, 'ExtentsMoved').length).toBeGreaterThan(0);
+      // Creating v only, as in a run that moves nothing.
+      expect(live.result['cluster-locking']).toEqual({ 'shared-pools': [], 'metadata-changes': 1, messages: 0, 'messages-per-change': 0 });
+    }
+  });
+
+  it('device-based and network-based count what they did before: a move adds no change and no message', () => {
+    const outOfBand = {
+      'network-mode': 'out-of-band',
+      pools: [{ name: 'p', devices: ['a1/d0', 'a1/d1', 'a1/d2', 'a1/d3'], 'extent-size': '16MiB', balance: 'none' }],
+    };
+    const cases: [string, Raw, string][] = [
+      ['device-based', unpriced(shared(4)), 'device-based'],
+      ['device-based with a cluster section', shared(4), 'device-based'],
+      ['network-based out-of-band', unpriced(shared(4, outOfBand)), 'network-based'],
+      ['network-based out-of-band with a cluster section', shared(4, outOfBand), 'network-based'],
+    ];
+    for (const [label, raw, model] of cases) {
+      const moved = run(raw, model);
+      expect(events(moved, 'ExtentsMoved').length).toBeGreaterThan(0);
+      const still = run({ ...raw, events: [] }, model);
+      expect({ label, counted: moved.result['cluster-locking'] }).toEqual({ label, counted: still.result['cluster-locking'] });
+    }
+  });
+});

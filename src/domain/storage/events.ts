@@ -116,7 +116,13 @@ export type IoSliceCompleted = DomainEvent<'IoSliceCompleted', {
   /** Corrupt blocks returned to the host because the volume keeps no checksums. */
   readonly silentCorruptReads: number;
   readonly metadataLookups: number;
-  /** Metadata changes (thin allocations) and the cluster-lock messages they cost. */
+  /**
+   * Metadata changes and the cluster-lock messages (or map invalidations) they
+   * cost: creating the volume (in the first slice), thin allocations where they
+   * are changes, and under host-based every change during the run in a pool
+   * several hosts share (a pvmove or tiering move, a thin-pool extension, a
+   * rebuild taking a spare), with or without a `cluster` section.
+   */
   readonly metadataChanges: number;
   readonly lockMessages: number;
 }>;
@@ -125,8 +131,9 @@ export type IoSliceCompleted = DomainEvent<'IoSliceCompleted', {
  * A metadata change during the run took its pool's cluster lock (host-based
  * with a `cluster` section): it queued `queuedNs` behind earlier changes, then
  * held the lock `heldNs` (its `messages` one after another), and `volumes` were
- * suspended while it held it. Changes at setup (creating volumes) precede all
- * I/O and are only counted in IoSliceCompleted.
+ * suspended while it held it. The change and its messages are counted in
+ * IoSliceCompleted (as when no `cluster` section prices them); this event is
+ * their time. Changes at setup (creating volumes) precede all I/O and take none.
  */
 export type ClusterLockTaken = DomainEvent<'ClusterLockTaken', {
   readonly pool: string;

@@ -80,8 +80,8 @@ const fabricSchema = z.strictObject({
 
 /**
  * The hosts' lock manager (lvmlockd/clvmd over a DLM), host-based only. Absent:
- * metadata changes are counted in messages but cost no time (and moves, tiering
- * and thin-pool growth take no lock).
+ * metadata changes (moves, tiering and thin-pool growth included) are counted
+ * in messages just the same but cost no time.
  */
 const clusterSchema = z.strictObject({
   /** One lock-manager message on the hosts' network, one way, its processing included. */

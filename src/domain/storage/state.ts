@@ -263,9 +263,8 @@ export function applyStorageEvent(state: Draft<StorageState>, envelope: EventEnv
       return;
     }
     case 'ClusterLockTaken': {
+      // The change and its messages are counted in its volume's IoSliceCompleted, priced or not; this is their time.
       const d = envelope.data;
-      state.metadata.changes++;
-      state.metadata.lockMessages += d.messages;
       const locks = (state.clusterLocks ??= { changes: 0, queuedNs: 0, heldNs: 0, ios: 0, waitNs: 0, maxWaitNs: 0, volumes: [] });
       locks.changes++;
       locks.queuedNs += d.queuedNs;

@@ -295,7 +295,7 @@ export class StorageRuntime {
   private readonly maxNs: number;
   private pendingActions = 0;
   private ended = false;
-  /** One cluster-lock message (the scenario's `cluster` section), or null: changes during the run take no lock. */
+  /** One cluster-lock message (the scenario's `cluster` section), or null: changes during the run are counted but cost no time. */
   private readonly lockMessageNs: number | null;
 
   constructor(private readonly options: StorageRuntimeOptions) {
@@ -306,7 +306,7 @@ export class StorageRuntime {
     this.maxNs = msToNs(this.s['max-duration']);
     this.faults = options.random.stream('storage.faults');
     this.failover = this.s.multipath.policy === 'failover';
-    this.lockMessageNs = this.s.cluster && options.model.clusterLocksChanges === true ? msToNs(this.s.cluster['message-latency']) : null;
+    this.lockMessageNs = this.s.cluster ? msToNs(this.s.cluster['message-latency']) : null;
     this.buildDevices();
     this.failed = new Uint8Array(this.devices.length);
     this.checkPools();
@@ -1112,14 +1112,22 @@ export class StorageRuntime {
   }
 
   /**
-   * A metadata change made now on `pool` (an LVM commit under host-based):
-   * with a `cluster` section and several hosts sharing the pool, it waits for
-   * the pool's lock, holds it while its messages go one after another, and
-   * `volumes` stay suspended meanwhile. I/O to other volumes never waits:
-   * LVM takes no lock on the data path.
+   * A metadata change made now on `pool` (an LVM commit under host-based).
+   * With several hosts sharing the pool it takes the pool's lock, so its
+   * messages are counted, in the first changed volume's slice (a change of the
+   * pool alone, in its first volume's), whether or not the scenario prices
+   * them: the count never depends on the `cluster` section. With the section,
+   * it also waits for the lock, holds it while its messages go one after
+   * another, and `volumes` stay suspended meanwhile. I/O to other volumes
+   * never waits: LVM takes no lock on the data path.
    */
-  private takeClusterLock(pool: PoolRuntime, reason: E.ClusterLockTaken['data']['reason'], volumes: readonly VolumeRuntime[]): void {
-    if (this.lockMessageNs === null || pool.lockMessages === 0) return;
+  private changeMetadata(pool: PoolRuntime, reason: E.ClusterLockTaken['data']['reason'], volumes: readonly VolumeRuntime[]): void {
+    if (this.options.model.clusterLocksChanges !== true || pool.lockMessages === 0) return;
+    // Hosts share a pool through its volumes, so a shared pool has one.
+    const counted = volumes[0] ?? (this.volumes.find((v) => v.pool === pool) as VolumeRuntime);
+    counted.metaChanges++;
+    counted.lockMessages += pool.lockMessages;
+    if (this.lockMessageNs === null) return;
     const now = this.scheduler.now;
     const start = Math.max(now, pool.lockFreeAt);
     const heldNs = pool.lockMessages * this.lockMessageNs;
@@ -1374,7 +1382,7 @@ export class StorageRuntime {
         pool.thin.fullSent = false;
         this.bus.emit(event<E.ThinPoolExtended>('ThinPoolExtended', 1, { pool: pool.name, dataBytes: pool.thin.dataExtents * pool.extentBytes }));
         // lvextend of the pool's data LV: the pool and its thin volumes are suspended while the change holds the lock.
-        this.takeClusterLock(pool, 'extend-thin-pool', this.volumes.filter((v) => v.pool === pool && v.thin));
+        this.changeMetadata(pool, 'extend-thin-pool', this.volumes.filter((v) => v.pool === pool && v.thin));
         this.releaseHeld(this.thinQueue);
         return;
       }
@@ -1418,7 +1426,7 @@ export class StorageRuntime {
         }
         this.bus.emit(event<E.RebuildStarted>('RebuildStarted', 1, { volume: volume.name, leg, failed: device, spare, extents: queue.length / 2 }));
         // lvconvert --repair: allocating the spare for the lost leg is one metadata change; the resync after it takes none.
-        this.takeClusterLock(pool, 'rebuild', [volume]);
+        this.changeMetadata(pool, 'rebuild', [volume]);
         this.moves.push({ volume, reason: 'rebuild', queue, targets: [spare], leg, done: 0, total: queue.length / 2, progressBytes: 0, rateBytesPerS: pool.rebuildRate, paused: false, sourceDevice: device, spare });
       }
     }
@@ -1519,7 +1527,7 @@ export class StorageRuntime {
           // One segment at a time: each is a checkpoint a crash resumes from.
           this.bus.emit(event<E.ExtentsMoved>('ExtentsMoved', 1, { volume: volume.name, runs: encodePageList([leg, le, 1, taken[0], taken[1]]), extents: 1, reason: 'migration', checkpoint: move.done }));
           // pvmove commits the volume's metadata at every checkpoint.
-          this.takeClusterLock(volume.pool, 'migration', [volume]);
+          this.changeMetadata(volume.pool, 'migration', [volume]);
         }
       }
       if (move.reason === 'rebuild' && runs.length > 0) {
@@ -1658,7 +1666,7 @@ export class StorageRuntime {
       map.pe[slot] = taken[1];
       promoted++;
       this.bus.emit(event<E.ExtentsMoved>('ExtentsMoved', 1, { volume: volume.name, runs: encodePageList([leg, le, 1, taken[0], taken[1]]), extents: 1, reason: 'tiering', checkpoint: promoted }));
-      this.takeClusterLock(pool, 'tiering', [volume]);
+      this.changeMetadata(pool, 'tiering', [volume]);
     }
     for (const volume of this.volumes) if (volume.pool === pool) volume.heat.fill(0);
     this.bus.emit(event<E.TieringPassCompleted>('TieringPassCompleted', 1, { pool: pool.name, promoted, demoted: 0 }));

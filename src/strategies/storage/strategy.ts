@@ -62,9 +62,10 @@ export interface StorageModel extends StrategyInfo {
   /**
    * True when metadata changes made during the run (move checkpoints, a
    * thin-pool extension, a rebuild taking a spare) are LVM commits on the
-   * hosts: with the scenario's `cluster` section each takes the pool's lock
-   * for `lockMessagesPerChange` messages and suspends the volumes it changes
-   * until then. Absent or false: the engine changes its metadata internally.
+   * hosts: each takes the pool's lock, counted as `lockMessagesPerChange`
+   * messages, and with the scenario's `cluster` section also holds it for
+   * their time and suspends the volumes it changes until then. Absent or
+   * false: the engine changes its metadata internally (no change counted).
    */
   readonly clusterLocksChanges?: boolean;
 }
