@@ -133,7 +133,8 @@ export function runMigration(options: RunMigrationOptions = {}): MigrationRun {
     ? new AtomicFileSink(options.eventsPath, { flag: options.eventsFlag ?? '--events', rename: !options.stageEvents })
     : undefined;
   const reportSink = options.report ? new ReportSink() : undefined;
-  const sink = sinkTo([fileSink ?? memorySink, reportSink]);
+  // The report first: should its checks refuse the log at commit, the log file is not yet in place, and is removed.
+  const sink = sinkTo([reportSink, fileSink ?? memorySink]);
   const scheduler = new Scheduler();
   const bus = new EventBus(scheduler);
   const random = new RandomStreams(scenario.seed);

@@ -155,7 +155,8 @@ function runStorageStaged(options: StagedRunOptions): StorageRun {
   const memorySink = options.keepLog && !options.eventsPath ? new MemoryLogSink() : null;
   const fileSink = options.eventsPath ? new AtomicFileSink(options.eventsPath, { flag: options.eventsFlag ?? '--events', rename: !options.stageEvents }) : undefined;
   const reportSink = options.report ? new ReportSink() : undefined;
-  const sink = sinkTo([fileSink ?? memorySink, reportSink]);
+  // The report first: should its checks refuse the log at commit, the log file is not yet in place, and is removed.
+  const sink = sinkTo([reportSink, fileSink ?? memorySink]);
   const projection = new StorageProjection();
   bus.batches$.subscribe((batch) => projection.handle(batch));
   const log = new EventLogWriter(sink, header).attach(bus);
