@@ -19,12 +19,16 @@ export class PreCopyStrategy implements MigrationStrategy {
 
   start(ctx: MigrationContext): void {
     ctx.begin();
+    this.beforeSetup(ctx);
     ctx.at(ctx.now + 2 * ctx.link.latencyNs, () => {
       ctx.completeSetup();
       ctx.markAllDirty();
       this.window(ctx);
     });
   }
+
+  /** Hook between MigrationStarted and the setup round trip (stop-and-copy pauses the guest here). */
+  protected beforeSetup(_ctx: MigrationContext): void {}
 
   /** Sends one rate-limited window, then checks between windows. */
   protected window(ctx: MigrationContext): void {

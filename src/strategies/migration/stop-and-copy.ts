@@ -16,13 +16,7 @@ export class StopAndCopyStrategy extends PreCopyStrategy {
   override readonly version: string = '1.0.0';
   override readonly description: string = 'Pause the guest first, then send all of its memory (non-live migration: virsh migrate without --live).';
 
-  override start(ctx: MigrationContext): void {
-    ctx.begin();
+  protected override beforeSetup(ctx: MigrationContext): void {
     ctx.guest.pause('non-live migration: the guest is paused before any page is sent');
-    ctx.at(ctx.now + 2 * ctx.link.latencyNs, () => {
-      ctx.completeSetup();
-      ctx.markAllDirty();
-      this.window(ctx);
-    });
   }
 }
