@@ -88,6 +88,10 @@ describe('attributing scenario problems to the flags that set the values', () =>
 
     it('refuses to go inside a value that is neither object nor list', () => {
       expect(refusal('isolation.tenants.0.name=x')).toBe('--set: isolation.tenants.0.name: isolation.tenants.0 is a string, not an object or a list');
+      // null is typeof 'object' too: going inside it would crash with a TypeError, not name the field.
+      const intoNull = () => applyOverrides({ vm: { workload: null } }, [set('vm.workload.dirty-rate=5')]);
+      expect(intoNull).toThrow(InputError);
+      expect(intoNull).toThrow('--set: vm.workload.dirty-rate: vm.workload is null, not an object or a list');
     });
   });
 });
