@@ -82,6 +82,25 @@ describe('host-based cluster locking costs time (lvmlockd/clvmd over a DLM)', ()
     }
   });
 
+  it('changes to one pool made at the same moment take its lock one after another', () => {
+    // v and w moved at once: their checkpoints come at the same instants and queue for the pool's one lock.
+    const live = run(shared(2, {
+      workloads: [{ host: 'h1', volume: 'v', 'read-ratio': 0.7, 'queue-depth': 4 }],
+      events: [{ action: 'migrate', at: 0, volume: 'v', to: ['a1/d3'], rate: '100MiB/s' }, { action: 'migrate', at: 0, volume: 'w', to: ['a1/d2'], rate: '100MiB/s' }],
+    }));
+    const taken = (live.logText as string).split('\n').filter((line) => line.includes('"type":"ClusterLockTaken"'))
+      .map((line) => JSON.parse(line) as { at: number; data: { volumes: string[]; queuedNs: number; heldNs: number } });
+    const byInstant = new Map<number, typeof taken>();
+    for (const t of taken) byInstant.set(t.at, [...(byInstant.get(t.at) ?? []), t]);
+    expect([...byInstant.values()].some((same) => same.length > 1)).toBe(true);
+    // Instants are 50 ms apart, longer than all their changes hold the lock: each waits for the ones before it at its instant.
+    for (const same of byInstant.values()) {
+      expect(same.map((t) => t.data.queuedNs)).toEqual(same.map((_, i) => i * 8_000_000));
+    }
+    expect(duringRun(live).queued).toBeGreaterThan(0);
+    expectReplayEqual(live);
+  });
+
   it('replay folds the lock waits back to the same result', () => {
     for (const { live } of byHosts) expectReplayEqual(live);
   });
