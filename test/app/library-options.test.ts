@@ -72,7 +72,15 @@ describe('library options of the wrong type', () => {
     expect(rows.map((row) => row.values)).toEqual([{ 'vm.workload.dirty-rate': 1000 }, { 'vm.workload.dirty-rate': 2000 }]);
   });
 
+  it('an option set to undefined is no option, even one the entry point does not take', async () => {
+    // What `{ ...defaults, stopPolicy: flags.policy }` passes from a caller that spreads optional fields.
+    const run = await runMigration(untyped({ scenario: SMALL, stop_policy: undefined }));
+    expect(run.result.status).toBe('completed');
+  });
+
   it('a list of names with a blank one is refused by name', async () => {
     expect((await refusal(() => compareStrategies({ scenario: SMALL, strategies: ['pre-copy', ''] }))).message).toBe('--strategies: empty strategy name (names are separated by single commas)');
+    // Blank, not only empty: "pre-copy, " split on commas leaves a space.
+    expect((await refusal(() => compareStrategies({ scenario: SMALL, strategies: ['pre-copy', ' '] }))).message).toBe('--strategies: empty strategy name (names are separated by single commas)');
   });
 });
