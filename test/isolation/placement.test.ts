@@ -23,15 +23,20 @@ async function cli(scenario: unknown): Promise<{ code: number; stderr: string; w
   }
 }
 
+/** The CLI refused the run as bad input (exit 2), saying each of `messages`, and wrote no log. */
+function expectRefused(out: { code: number; stderr: string; wrote: boolean }, ...messages: string[]): void {
+  expect(out.code).toBe(2);
+  for (const message of messages) expect(out.stderr).toContain(message);
+  expect(out.wrote).toBe(false);
+}
+
 describe('a migration that would break the VM\'s isolation is refused before it starts', () => {
   it('when the destination is not on the VM\'s segment', async () => {
     const scenario = isolationScenario();
     const iso = scenario.isolation as Iso;
     iso.segments[0].hosts = ['host-a'];
     const out = await cli(scenario);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain("hosts.destination: host-b is not on vm0's segment acme-net (VLAN 10); its isolation policy cannot hold there");
-    expect(out.wrote).toBe(false);
+    expectRefused(out, "hosts.destination: host-b is not on vm0's segment acme-net (VLAN 10); its isolation policy cannot hold there");
   });
 
   it('when the destination cannot reserve the VM\'s limits', async () => {
@@ -40,11 +45,7 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     iso.vms[0].limits = { 'vcpu-share': 0.6, memory: '1GiB', 'net-rate': '6Gbit/s' };
     iso.hosts[1] = { name: 'host-b', memory: '6GiB', 'disk-rate': '1GiB/s', 'net-rate': '10Gbit/s' };
     const out = await cli(scenario);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain('isolation.vms.0.limits.memory: host-b cannot hold 1.00 GiB for vm0: 0.00 GiB of 6.00 GiB free');
-    expect(out.stderr).toContain('isolation.vms.0.limits.vcpu-share: host-b cannot reserve 0.6 of its CPU: 0.500 unreserved');
-    expect(out.stderr).toContain('isolation.vms.0.limits.net-rate: host-b cannot reserve 750000000 bytes/s');
-    expect(out.wrote).toBe(false);
+    expectRefused(out, 'isolation.vms.0.limits.memory: host-b cannot hold 1.00 GiB for vm0: 0.00 GiB of 6.00 GiB free', 'isolation.vms.0.limits.vcpu-share: host-b cannot reserve 0.6 of its CPU: 0.500 unreserved', 'isolation.vms.0.limits.net-rate: host-b cannot reserve 750000000 bytes/s');
   });
 
   it('when the destination is dedicated to another tenant, and no VM may be placed on one', async () => {
@@ -52,9 +53,7 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     const iso = scenario.isolation as Iso;
     iso.hosts[1]['dedicated-to'] = 'globex';
     const out = await cli(scenario);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain('hosts.destination: host-b is dedicated to tenant globex; vm0 (tenant acme) may not run there');
-    expect(out.wrote).toBe(false);
+    expectRefused(out, 'hosts.destination: host-b is dedicated to tenant globex; vm0 (tenant acme) may not run there');
     iso.hosts[1]['dedicated-to'] = 'acme';
     expect(() => runMigration({ scenario })).toThrow(/isolation\.vms\.2\.host: host host-b is dedicated to tenant acme, not globex/);
     iso.hosts[0]['dedicated-to'] = 'acme';
@@ -75,9 +74,7 @@ describe('a migration that would break the VM\'s isolation is refused before it 
   it('when the destination breaks one of the VM\'s server groups: anti-affinity with a VM there, or affinity with VMs left behind', async () => {
     const anti = isolationScenario({ 'server-groups': [{ name: 'spread', policy: 'anti-affinity', vms: ['vm0', 'vm9'] }] });
     const out = await cli(anti);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain("hosts.destination: host-b runs vm9 of vm0's anti-affinity group spread");
-    expect(out.wrote).toBe(false);
+    expectRefused(out, "hosts.destination: host-b runs vm9 of vm0's anti-affinity group spread");
     const together = isolationScenario({ 'server-groups': [{ name: 'pair', policy: 'affinity', vms: ['vm1', 'vm0'] }] });
     expect(() => runMigration({ scenario: together })).toThrow('hosts.destination: moving vm0 alone to host-b splits its affinity group pair (vm1 on host-a)');
     // A group the VM is not in, or anti-affinity with a VM staying on the source, is no obstacle.
@@ -97,9 +94,7 @@ describe('a migration that would break the VM\'s isolation is refused before it 
     const iso = scenario.isolation as Iso;
     iso.segments[2].hosts = ['host-a'];
     const out = await cli(scenario);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain('isolation.migration-segment: mgmt (VLAN 99) is not trunked to host-b, so the migration stream cannot cross it');
-    expect(out.wrote).toBe(false);
+    expectRefused(out, 'isolation.migration-segment: mgmt (VLAN 99) is not trunked to host-b, so the migration stream cannot cross it');
   });
 
   it('when a host\'s VMs already reserve more than it has, on either side, naming them', () => {
